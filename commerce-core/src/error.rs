@@ -1,0 +1,253 @@
+//! The one error type of `commerce-core`.
+//!
+//! Every failure is an [`Error`]: a [`kind`](Error::kind) that callers can match on, a stable
+//! machine-readable [`code`](Error::code) that the HTTP, Python and JavaScript layers pass through
+//! unchanged, and, for input validation, the [`field`](Error::field) that was wrong
+//! (`lines[2].unit_price`).
+
+use std::fmt;
+
+/// A `commerce-core` failure: what went wrong, and where in the input.
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::{Currency, Money};
+///
+/// let err = Money::parse("19.999", Currency::USD).unwrap_err();
+/// assert_eq!(err.code(), "too_many_decimals");
+/// assert!(err.is_invalid_input());
+/// assert_eq!(err.to_string(), "`19.999` has more decimal places than USD allows (2)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    field: Option<String>,
+}
+
+/// The kinds of [`Error`]. New kinds may be added in minor releases.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A currency code that is not an active ISO 4217 currency.
+    #[error("`{code}` is not an active ISO 4217 currency{hint}")]
+    UnknownCurrency {
+        /// The code as given.
+        code: String,
+        /// Extra guidance, such as the currency that replaced a superseded one.
+        hint: String,
+    },
+    /// Two amounts in different currencies were combined.
+    #[error("cannot combine {left} with {right}: amounts must share one currency")]
+    CurrencyMismatch {
+        /// The currency of the left operand (or the one expected).
+        left: String,
+        /// The currency of the right operand (or the one found).
+        right: String,
+    },
+    /// A string that is not a plain decimal number.
+    #[error(
+        "`{input}` is not a decimal amount: write digits with an optional `.` and fraction, such as `19.99`"
+    )]
+    InvalidAmount {
+        /// The text as given.
+        input: String,
+    },
+    /// An amount with more decimal places than its currency's minor unit.
+    #[error("`{input}` has more decimal places than {currency} allows ({max})")]
+    TooManyDecimals {
+        /// The amount as given.
+        input: String,
+        /// The currency's code.
+        currency: String,
+        /// The currency's minor-unit exponent.
+        max: u32,
+    },
+    /// An amount that is negative where only zero or more makes sense.
+    #[error("`{input}` is negative; amounts here must be zero or more")]
+    NegativeAmount {
+        /// The amount as given.
+        input: String,
+    },
+    /// A value beyond what the library represents exactly.
+    #[error("{what} is too large to represent exactly")]
+    Overflow {
+        /// What overflowed.
+        what: String,
+    },
+    /// An allocation that cannot be made (no parts, or weights summing to zero).
+    #[error("cannot allocate: {reason}")]
+    InvalidAllocation {
+        /// Why.
+        reason: String,
+    },
+    /// A quantity outside the allowed range.
+    #[error("quantity {quantity} is out of range: it must be between {min} and {max}")]
+    QuantityOutOfRange {
+        /// The quantity requested.
+        quantity: u64,
+        /// The smallest allowed.
+        min: u64,
+        /// The largest allowed.
+        max: u64,
+    },
+    /// A cart that already holds the maximum number of lines.
+    #[error("the cart already has the maximum of {max} lines")]
+    TooManyLines {
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A cart line id that does not exist.
+    #[error("no cart line with id `{line}`")]
+    LineNotFound {
+        /// The id asked for.
+        line: String,
+    },
+    /// A SKU that the catalog does not know.
+    #[error("unknown SKU `{sku}`")]
+    UnknownSku {
+        /// The SKU asked for.
+        sku: String,
+    },
+    /// A tax category that no tax rate in the request covers.
+    #[error(
+        "no tax rate covers tax category `{category}`; add a rate (0 for zero-rated) or omit the category for exempt items"
+    )]
+    UnknownTaxCategory {
+        /// The category asked for.
+        category: String,
+    },
+    /// Two entries share an id that must be unique.
+    #[error("duplicate id `{id}`: ids must be unique")]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+    },
+    /// Any other invalid input, with a message that says what to change.
+    #[error("{message}")]
+    InvalidInput {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Creates an error of the given kind with no field.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error { kind, field: None }
+    }
+
+    /// Shorthand for [`ErrorKind::InvalidInput`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidInput {
+            message: message.into(),
+        })
+    }
+
+    /// Shorthand for [`ErrorKind::Overflow`].
+    pub fn overflow(what: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Overflow { what: what.into() })
+    }
+
+    /// Records the input field this error is about, as a path such as `lines[2].unit_price`.
+    ///
+    /// If the error already names a field, `field` becomes its prefix
+    /// (`lines[2]` + `unit_price`), so that nested validators compose.
+    #[must_use]
+    pub fn at(mut self, field: impl fmt::Display) -> Self {
+        let field = field.to_string();
+        self.field = Some(match self.field.take() {
+            None => field,
+            Some(inner) if inner.starts_with('[') => format!("{field}{inner}"),
+            Some(inner) => format!("{field}.{inner}"),
+        });
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The input field the error is about, if any: `lines[2].unit_price`.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// A stable, machine-readable code for the kind, such as `too_many_decimals`.
+    ///
+    /// Codes never change once published; the HTTP, Python and JavaScript layers expose them as is.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::UnknownCurrency { .. } => "unknown_currency",
+            ErrorKind::CurrencyMismatch { .. } => "currency_mismatch",
+            ErrorKind::InvalidAmount { .. } => "invalid_amount",
+            ErrorKind::TooManyDecimals { .. } => "too_many_decimals",
+            ErrorKind::NegativeAmount { .. } => "negative_amount",
+            ErrorKind::Overflow { .. } => "overflow",
+            ErrorKind::InvalidAllocation { .. } => "invalid_allocation",
+            ErrorKind::QuantityOutOfRange { .. } => "quantity_out_of_range",
+            ErrorKind::TooManyLines { .. } => "too_many_lines",
+            ErrorKind::LineNotFound { .. } => "line_not_found",
+            ErrorKind::UnknownSku { .. } => "unknown_sku",
+            ErrorKind::UnknownTaxCategory { .. } => "unknown_tax_category",
+            ErrorKind::DuplicateId { .. } => "duplicate_id",
+            ErrorKind::InvalidInput { .. } => "invalid_input",
+        }
+    }
+
+    /// True for every error caused by the caller's input (as opposed to a limit of the library).
+    pub fn is_invalid_input(&self) -> bool {
+        !matches!(self.kind, ErrorKind::Overflow { .. })
+    }
+
+    /// True when two currencies were mixed.
+    pub fn is_currency_mismatch(&self) -> bool {
+        matches!(self.kind, ErrorKind::CurrencyMismatch { .. })
+    }
+
+    /// True when something asked for (a line, a SKU) does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::LineNotFound { .. } | ErrorKind::UnknownSku { .. }
+        )
+    }
+
+    /// True when a value was too large to represent.
+    pub fn is_overflow(&self) -> bool {
+        matches!(self.kind, ErrorKind::Overflow { .. })
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result type of `commerce-core`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_compose_from_the_inside_out() {
+        let err = Error::invalid("bad").at("unit_price").at("[2]").at("lines");
+        assert_eq!(err.field(), Some("lines[2].unit_price"));
+        assert_eq!(err.to_string(), "lines[2].unit_price: bad");
+    }
+}

@@ -1,0 +1,553 @@
+//! Step 3 and 5: promotions, evaluated one after another in a fixed, documented order.
+
+use std::cmp::Ordering;
+
+use super::lines::Line;
+use super::quote::NotAppliedReason;
+use super::request::{Benefit, CombinesWith, LineSelector, PricingRequest, Promotion, Target};
+use super::shipping::Shipping;
+use super::validate::{Fraction, FxHashMap, minor_units, normalize_code};
+use crate::error::{Error, ErrorKind, Result};
+use crate::money::{Currency, RoundingMode, allocate};
+
+/// The kind of promotion, for combination rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Order,
+    Lines,
+    Shipping,
+}
+
+impl Class {
+    fn allowed_by(self, combines: &CombinesWith) -> bool {
+        match self {
+            Class::Order => combines.order,
+            Class::Lines => combines.lines,
+            Class::Shipping => combines.shipping,
+        }
+    }
+}
+
+enum Kind<'r> {
+    Percent(Fraction, &'r Target),
+    Fixed(Option<i128>, &'r Target),
+    BuyXGetY {
+        buy: (&'r LineSelector, i128),
+        get: (&'r LineSelector, i128),
+        percent: Fraction,
+        max_applications: Option<u32>,
+    },
+    FreeShipping,
+}
+
+/// A checked promotion.
+pub(crate) struct Prepared<'r> {
+    pub input: &'r Promotion,
+    class: Class,
+    kind: Kind<'r>,
+    /// `None` when the promotion lacks a value for the request currency.
+    cap: Option<Option<i128>>,
+    min_subtotal: Option<Option<i128>>,
+    codes: Vec<String>,
+}
+
+impl<'r> Prepared<'r> {
+    fn new(input: &'r Promotion, currency: Currency) -> Result<Prepared<'r>> {
+        let per_currency =
+            |map: &crate::pricing::PerCurrency, field: &str| -> Result<Option<Option<i128>>> {
+                for (c, value) in map {
+                    minor_units(*value, *c).map_err(|e| e.at(format_args!("{field}.{c}")))?;
+                }
+                if map.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(
+                    map.get(&currency)
+                        .map(|v| minor_units(*v, currency))
+                        .transpose()?,
+                ))
+            };
+        let (class, kind) = match &input.benefit {
+            Benefit::PercentageOff { percent, target } => (
+                class_of(target),
+                Kind::Percent(
+                    Fraction::percent(*percent)
+                        .map_err(|e| e.at("benefit.percentage_off.percent"))?,
+                    target,
+                ),
+            ),
+            Benefit::FixedAmountOff { amounts, target } => {
+                let amount = per_currency(amounts, "benefit.fixed_amount_off.amounts")?;
+                let Some(amount) = amount else {
+                    return Err(Error::invalid("amounts must name at least one currency")
+                        .at("benefit.fixed_amount_off.amounts"));
+                };
+                (class_of(target), Kind::Fixed(amount, target))
+            }
+            Benefit::BuyXGetY {
+                buy,
+                get,
+                percent,
+                max_applications,
+            } => {
+                if buy.quantity == 0 || get.quantity == 0 {
+                    return Err(
+                        Error::invalid("buy.quantity and get.quantity must be at least 1")
+                            .at("benefit.buy_x_get_y"),
+                    );
+                }
+                (
+                    Class::Lines,
+                    Kind::BuyXGetY {
+                        buy: (&buy.items, i128::from(buy.quantity)),
+                        get: (&get.items, i128::from(get.quantity)),
+                        percent: Fraction::percent(*percent)
+                            .map_err(|e| e.at("benefit.buy_x_get_y.percent"))?,
+                        max_applications: *max_applications,
+                    },
+                )
+            }
+            Benefit::FreeShipping => (Class::Shipping, Kind::FreeShipping),
+        };
+        Ok(Prepared {
+            input,
+            class,
+            kind,
+            cap: per_currency(&input.max_discount, "max_discount")?,
+            min_subtotal: per_currency(&input.conditions.min_subtotal, "conditions.min_subtotal")?,
+            codes: input
+                .coupon_codes
+                .iter()
+                .map(|c| normalize_code(c))
+                .collect(),
+        })
+    }
+
+    /// True for promotions on shipping, which are evaluated after shipping is priced.
+    pub(crate) fn is_shipping(&self) -> bool {
+        self.class == Class::Shipping
+    }
+
+    /// True if `code` (normalised) unlocks this promotion.
+    pub(crate) fn has_code(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c == code)
+    }
+
+    fn currency_supported(&self) -> bool {
+        !matches!(self.kind, Kind::Fixed(None, _))
+            && !matches!(self.cap, Some(None))
+            && !matches!(self.min_subtotal, Some(None))
+    }
+}
+
+fn class_of(target: &Target) -> Class {
+    match target {
+        Target::Order => Class::Order,
+        Target::Lines(_) => Class::Lines,
+        Target::Shipping => Class::Shipping,
+    }
+}
+
+/// Checks the request's promotions and puts them in evaluation order: merchandise promotions
+/// (order, lines, buy X get Y) by priority then id, then shipping promotions by priority then id.
+pub(crate) fn prepare(request: &PricingRequest) -> Result<Vec<Prepared<'_>>> {
+    let mut ids: FxHashMap<&str, ()> = FxHashMap::default();
+    let mut prepared = Vec::with_capacity(request.promotions.len());
+    for (index, promotion) in request.promotions.iter().enumerate() {
+        let at = |e: Error| e.at(format_args!("[{index}]")).at("promotions");
+        if ids.insert(&promotion.id, ()).is_some() {
+            return Err(at(Error::new(ErrorKind::DuplicateId {
+                id: promotion.id.to_string(),
+            })
+            .at("id")));
+        }
+        prepared.push(Prepared::new(promotion, request.currency).map_err(at)?);
+    }
+    prepared.sort_by(|a, b| {
+        (a.class == Class::Shipping)
+            .cmp(&(b.class == Class::Shipping))
+            .then(a.input.priority.cmp(&b.input.priority))
+            .then_with(|| a.input.id.cmp(&b.input.id))
+    });
+    Ok(prepared)
+}
+
+fn matches(selector: &LineSelector, line: &Line<'_>) -> bool {
+    let input = line.input;
+    (selector.skus.is_empty()
+        && selector.product_ids.is_empty()
+        && selector.category_ids.is_empty())
+        || selector.skus.contains(&input.sku)
+        || input
+            .product_id
+            .as_ref()
+            .is_some_and(|p| selector.product_ids.contains(p))
+        || input
+            .category_ids
+            .iter()
+            .any(|c| selector.category_ids.contains(c))
+}
+
+/// Orders lines by id: the tie-break that keeps results independent of line order.
+fn by_id(lines: &[Line<'_>], a: usize, b: usize) -> Ordering {
+    lines[a].input.id.cmp(&lines[b].input.id)
+}
+
+/// The result of one promotion.
+pub(crate) enum Outcome {
+    Applied {
+        /// `(line index, amount)` for lines with a non-zero share.
+        allocations: Vec<(usize, i128)>,
+        shipping: i128,
+    },
+    NotApplied(NotAppliedReason),
+}
+
+/// What the promotions see of the request.
+pub(crate) struct Context<'a> {
+    pub request: &'a PricingRequest,
+    pub entered_codes: &'a [String],
+    pub merchandise_subtotal: i128,
+    pub mode: RoundingMode,
+}
+
+/// Stacking state: what has applied so far.
+#[derive(Default)]
+pub(crate) struct Stack {
+    applied: Vec<usize>,
+    stopped_by: Option<usize>,
+}
+
+impl Stack {
+    /// Evaluates promotion `index` (in evaluation order) and applies it to `lines` and `shipping`.
+    pub(crate) fn evaluate(
+        &mut self,
+        promotions: &[Prepared<'_>],
+        index: usize,
+        context: &Context<'_>,
+        lines: &mut [Line<'_>],
+        shipping: Option<&mut Shipping<'_>>,
+    ) -> Outcome {
+        let promotion = &promotions[index];
+        let outcome = self.try_apply(promotions, index, context, lines, shipping);
+        let (allocations, shipping_amount) = match outcome {
+            Ok(applied) => applied,
+            Err(reason) => return Outcome::NotApplied(reason),
+        };
+        for &(line, amount) in &allocations {
+            lines[line].remaining -= amount;
+            lines[line].discounts.push((index, amount));
+        }
+        self.applied.push(index);
+        if promotion.input.exclusive || promotion.input.stop_further {
+            self.stopped_by = Some(index);
+        }
+        Outcome::Applied {
+            allocations,
+            shipping: shipping_amount,
+        }
+    }
+
+    fn try_apply(
+        &self,
+        promotions: &[Prepared<'_>],
+        index: usize,
+        context: &Context<'_>,
+        lines: &[Line<'_>],
+        shipping: Option<&mut Shipping<'_>>,
+    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason> {
+        let promotion = &promotions[index];
+        let input = promotion.input;
+        let request = context.request;
+
+        // 1. Conditions, in this order; the first that fails is the reason.
+        if !promotion.currency_supported() {
+            return Err(NotAppliedReason::CurrencyNotSupported);
+        }
+        if input.starts_at.is_some_and(|t| request.now < t) {
+            return Err(NotAppliedReason::NotStarted);
+        }
+        if input.ends_at.is_some_and(|t| request.now >= t) {
+            return Err(NotAppliedReason::Expired);
+        }
+        if input.remaining_uses == Some(0) {
+            return Err(NotAppliedReason::UsageExhausted);
+        }
+        if !promotion.codes.is_empty()
+            && !promotion
+                .codes
+                .iter()
+                .any(|code| context.entered_codes.contains(code))
+        {
+            return Err(NotAppliedReason::CouponNotEntered);
+        }
+        let conditions = &input.conditions;
+        if !conditions.customer_groups.is_empty()
+            && !request
+                .customer
+                .group
+                .as_ref()
+                .is_some_and(|g| conditions.customer_groups.contains(g))
+        {
+            return Err(NotAppliedReason::CustomerGroupNotEligible);
+        }
+        if conditions.first_order && request.customer.previous_orders > 0 {
+            return Err(NotAppliedReason::FirstOrderOnly);
+        }
+        if let Some(Some(threshold)) = promotion.min_subtotal {
+            if context.merchandise_subtotal < threshold {
+                return Err(NotAppliedReason::MinSubtotalNotMet {
+                    threshold: decimal(threshold, request.currency),
+                });
+            }
+        }
+        let targeted: Vec<usize> = match &promotion.kind {
+            Kind::Percent(_, Target::Lines(selector)) | Kind::Fixed(_, Target::Lines(selector)) => {
+                (0..lines.len())
+                    .filter(|&i| matches(selector, &lines[i]))
+                    .collect()
+            }
+            Kind::BuyXGetY { buy, get, .. } => (0..lines.len())
+                .filter(|&i| matches(buy.0, &lines[i]) || matches(get.0, &lines[i]))
+                .collect(),
+            _ => (0..lines.len()).collect(),
+        };
+        if let Some(threshold) = conditions.min_quantity {
+            let quantity: i128 = targeted.iter().map(|&i| lines[i].quantity).sum();
+            if quantity < i128::from(threshold) {
+                return Err(NotAppliedReason::MinQuantityNotMet { threshold });
+            }
+        }
+        if promotion.class == Class::Shipping {
+            if shipping.is_none() {
+                return Err(NotAppliedReason::ShippingNotSelected);
+            }
+        } else if targeted.is_empty() {
+            return Err(NotAppliedReason::NoEligibleLines);
+        }
+
+        // 2. Stacking.
+        if let Some(stopper) = self.stopped_by {
+            return Err(NotAppliedReason::SupersededBy {
+                promotion: promotions[stopper].input.id.clone(),
+            });
+        }
+        if input.exclusive {
+            if let Some(&first) = self.applied.first() {
+                return Err(NotAppliedReason::SupersededBy {
+                    promotion: promotions[first].input.id.clone(),
+                });
+            }
+        }
+        for &other in &self.applied {
+            let other = &promotions[other];
+            if !promotion.class.allowed_by(&other.input.combines_with)
+                || !other.class.allowed_by(&input.combines_with)
+            {
+                return Err(NotAppliedReason::NotCombinableWith {
+                    promotion: other.input.id.clone(),
+                });
+            }
+        }
+
+        // 3. The amount.
+        let cap = promotion.cap.flatten();
+        let mode = context.mode;
+        match &promotion.kind {
+            Kind::Percent(..) | Kind::Fixed(..) | Kind::FreeShipping
+                if promotion.class == Class::Shipping =>
+            {
+                let shipping = shipping.ok_or(NotAppliedReason::ShippingNotSelected)?;
+                let base = shipping.remaining;
+                let amount = match promotion.kind {
+                    Kind::Percent(f, _) => mode.round_ratio(base * f.numerator, f.denominator),
+                    Kind::Fixed(Some(amount), _) => amount.min(base),
+                    _ => base,
+                };
+                let amount = cap.map_or(amount, |c| amount.min(c));
+                if amount == 0 {
+                    return Err(NotAppliedReason::NothingToDiscount);
+                }
+                shipping.remaining -= amount;
+                shipping.discounts.push((index, amount));
+                Ok((Vec::new(), amount))
+            }
+            Kind::Percent(f, _) => {
+                let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
+                let amount = mode.round_ratio(base * f.numerator, f.denominator);
+                spread(lines, &targeted, amount, cap)
+            }
+            Kind::Fixed(amount, _) => {
+                let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
+                spread(lines, &targeted, amount.unwrap_or(0).min(base), cap)
+            }
+            Kind::BuyXGetY {
+                buy,
+                get,
+                percent,
+                max_applications,
+            } => {
+                let rewarded = buy_x_get_y(lines, &targeted, *buy, *get, *max_applications);
+                let Some(rewarded) = rewarded else {
+                    return Err(NotAppliedReason::BuyQuantityNotMet {
+                        required: u32::try_from(buy.1 + get.1).unwrap_or(u32::MAX),
+                    });
+                };
+                let shares: Vec<(usize, i128)> = rewarded
+                    .into_iter()
+                    .map(|(i, units)| {
+                        let line = &lines[i];
+                        let share = mode.round_ratio(
+                            line.remaining * units * percent.numerator,
+                            line.quantity * percent.denominator,
+                        );
+                        (i, share)
+                    })
+                    .collect();
+                let total: i128 = shares.iter().map(|s| s.1).sum();
+                match cap {
+                    Some(cap) if cap < total => {
+                        let indices: Vec<usize> = shares.iter().map(|s| s.0).collect();
+                        let weights: Vec<i128> = shares.iter().map(|s| s.1).collect();
+                        let parts =
+                            allocate(cap, &weights, |a, b| by_id(lines, indices[a], indices[b]))
+                                .map_err(|_| NotAppliedReason::NothingToDiscount)?;
+                        nonzero(indices.into_iter().zip(parts).collect())
+                    }
+                    _ => nonzero(shares),
+                }
+            }
+            Kind::FreeShipping => Err(NotAppliedReason::ShippingNotSelected),
+        }
+    }
+}
+
+/// Caps `amount` and allocates it over `targeted` lines in proportion to what remains of them.
+fn spread(
+    lines: &[Line<'_>],
+    targeted: &[usize],
+    amount: i128,
+    cap: Option<i128>,
+) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason> {
+    let amount = cap.map_or(amount, |c| amount.min(c));
+    if amount == 0 {
+        return Err(NotAppliedReason::NothingToDiscount);
+    }
+    let weights: Vec<i128> = targeted.iter().map(|&i| lines[i].remaining).collect();
+    let parts = allocate(amount, &weights, |a, b| {
+        by_id(lines, targeted[a], targeted[b])
+    })
+    .map_err(|_| NotAppliedReason::NothingToDiscount)?;
+    nonzero(targeted.iter().copied().zip(parts).collect())
+}
+
+fn nonzero(mut shares: Vec<(usize, i128)>) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason> {
+    shares.retain(|s| s.1 != 0);
+    if shares.is_empty() {
+        Err(NotAppliedReason::NothingToDiscount)
+    } else {
+        Ok((shares, 0))
+    }
+}
+
+/// Chooses the units a buy-X-get-Y promotion discounts: per application, the `buy` units are
+/// taken from the most expensive qualifying units and the `get` units from the cheapest, never
+/// the same unit twice; applications repeat until units run out or the maximum is reached.
+/// Returns `(line index, units discounted)`, or `None` if not even one application fits.
+fn buy_x_get_y(
+    lines: &[Line<'_>],
+    targeted: &[usize],
+    (buy_selector, buy_quantity): (&LineSelector, i128),
+    (get_selector, get_quantity): (&LineSelector, i128),
+    max_applications: Option<u32>,
+) -> Option<Vec<(usize, i128)>> {
+    // A line's unit value is remaining / quantity; a/b against c/d is a·d against c·b, exactly.
+    let value = |a: usize, b: usize| {
+        (lines[a].remaining * lines[b].quantity).cmp(&(lines[b].remaining * lines[a].quantity))
+    };
+    let qualifying = |selector: &LineSelector| -> Vec<usize> {
+        targeted
+            .iter()
+            .copied()
+            .filter(|&i| matches(selector, &lines[i]))
+            .collect()
+    };
+    let mut buy = qualifying(buy_selector);
+    let mut get = qualifying(get_selector);
+    buy.sort_by(|&a, &b| value(b, a).then_with(|| by_id(lines, a, b)));
+    get.sort_by(|&a, &b| value(a, b).then_with(|| by_id(lines, a, b)));
+
+    let mut available = vec![0i128; lines.len()];
+    for &i in targeted {
+        available[i] = lines[i].quantity;
+    }
+    let mut rewarded = vec![0i128; lines.len()];
+    let limit = max_applications.map_or(i128::MAX, i128::from);
+    let (mut applications, mut b, mut g) = (0i128, 0usize, 0usize);
+    while applications < limit {
+        while b < buy.len() && available[buy[b]] == 0 {
+            b += 1;
+        }
+        while g < get.len() && available[get[g]] == 0 {
+            g += 1;
+        }
+        if b == buy.len() || g == get.len() {
+            break;
+        }
+        let (x, y) = (buy[b], get[g]);
+        // Whole applications that fit in the two front lines at once.
+        let bulk = if x == y {
+            available[x] / (buy_quantity + get_quantity)
+        } else {
+            (available[x] / buy_quantity).min(available[y] / get_quantity)
+        }
+        .min(limit - applications);
+        if bulk > 0 {
+            available[x] -= bulk * buy_quantity;
+            available[y] -= bulk * get_quantity;
+            rewarded[y] += bulk * get_quantity;
+            applications += bulk;
+            continue;
+        }
+        // One application spanning several lines, undone if it cannot be completed.
+        let mut taken: Vec<(usize, i128, bool)> = Vec::new();
+        let mut take = |order: &[usize], mut need: i128, is_get: bool| {
+            for &line in order {
+                if need == 0 {
+                    break;
+                }
+                let units = available[line].min(need);
+                if units > 0 {
+                    available[line] -= units;
+                    taken.push((line, units, is_get));
+                    need -= units;
+                }
+            }
+            need == 0
+        };
+        let complete = take(&buy[b..], buy_quantity, false) && take(&get[g..], get_quantity, true);
+        if !complete {
+            for (line, units, _) in taken {
+                available[line] += units;
+            }
+            break;
+        }
+        for (line, units, is_get) in taken {
+            if is_get {
+                rewarded[line] += units;
+            }
+        }
+        applications += 1;
+    }
+    (applications > 0).then(|| {
+        rewarded
+            .into_iter()
+            .enumerate()
+            .filter(|r| r.1 > 0)
+            .collect()
+    })
+}
+
+pub(crate) fn decimal(minor: i128, currency: Currency) -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from_i128_with_scale(minor, currency.exponent())
+}

@@ -1,0 +1,329 @@
+//! The quote: the engine's answer, with every amount explained.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::request::Id;
+use crate::money::Currency;
+
+/// A priced cart.
+///
+/// Every amount is a whole number of the currency's minor units, written in JSON as a decimal
+/// string with exactly the currency's decimals (`"10.00"`, `"1000"` for JPY, `"1.250"` for KWD).
+///
+/// Invariants, for every quote:
+/// - `totals.grand_total` = Σ `lines[].total` + `shipping.total`, exactly;
+/// - `totals.grand_total` = `totals.net_total` + `totals.tax_total`;
+/// - no line or shipping total is negative, and no discount exceeds what it discounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// Whether line subtotals and discounts are gross (tax included) or net.
+    pub prices_include_tax: bool,
+    /// One entry per request line, in request order.
+    pub lines: Vec<QuoteLine>,
+    /// The shipping charge, if a method was chosen.
+    pub shipping: Option<QuoteShipping>,
+    /// One entry per promotion in the request, in evaluation order.
+    pub promotions: Vec<PromotionOutcome>,
+    /// One entry per distinct coupon code entered, in the order entered.
+    pub coupon_codes: Vec<CouponOutcome>,
+    /// Tax per rate, in the order of the request's rates; rates that taxed nothing are omitted.
+    pub taxes: Vec<TaxSummary>,
+    /// The order totals.
+    pub totals: Totals,
+}
+
+/// A priced line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteLine {
+    /// The line's id.
+    pub id: Id,
+    /// The SKU.
+    pub sku: Id,
+    /// The quantity.
+    pub quantity: u32,
+    /// The unit price used (after price resolution).
+    #[serde(with = "crate::serde_decimal")]
+    pub unit_price: Decimal,
+    /// Where the unit price came from.
+    pub price_source: PriceSource,
+    /// `unit_price × quantity`.
+    #[serde(with = "crate::serde_decimal")]
+    pub subtotal: Decimal,
+    /// The discounts on this line, one per promotion, in evaluation order.
+    pub discounts: Vec<LineDiscount>,
+    /// The sum of `discounts`.
+    #[serde(with = "crate::serde_decimal")]
+    pub discount_total: Decimal,
+    /// The amount excluding tax, after discounts.
+    #[serde(with = "crate::serde_decimal")]
+    pub net_total: Decimal,
+    /// The tax lines, one per rate that covers the line's category.
+    pub tax_lines: Vec<TaxLine>,
+    /// The sum of `tax_lines`.
+    #[serde(with = "crate::serde_decimal")]
+    pub tax_total: Decimal,
+    /// What the customer pays for the line: `net_total + tax_total`.
+    #[serde(with = "crate::serde_decimal")]
+    pub total: Decimal,
+}
+
+/// Where a line's unit price came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PriceSource {
+    /// The line's catalog unit price.
+    Base,
+    /// A catalog volume tier.
+    Tier {
+        /// The tier's minimum quantity.
+        min_quantity: u32,
+    },
+    /// A price list.
+    PriceList {
+        /// The list's id.
+        price_list: Id,
+        /// The entry's minimum quantity.
+        min_quantity: u32,
+    },
+}
+
+/// A promotion's share of a line or of shipping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineDiscount {
+    /// The promotion's id.
+    pub promotion: Id,
+    /// The amount.
+    #[serde(with = "crate::serde_decimal")]
+    pub amount: Decimal,
+}
+
+/// Tax of one rate on one line or on shipping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxLine {
+    /// The rate's id.
+    pub tax_rate: Id,
+    /// The rate as a fraction.
+    #[serde(with = "crate::serde_decimal")]
+    pub rate: Decimal,
+    /// The tax.
+    #[serde(with = "crate::serde_decimal")]
+    pub amount: Decimal,
+}
+
+/// The priced shipping charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteShipping {
+    /// The method's id.
+    pub method: Id,
+    /// The method's rate for this cart.
+    #[serde(with = "crate::serde_decimal")]
+    pub rate_amount: Decimal,
+    /// True when the merchandise total reached the method's `free_above` threshold.
+    pub free_above_threshold: bool,
+    /// The charge before promotions: `rate_amount`, or 0 above the threshold.
+    #[serde(with = "crate::serde_decimal")]
+    pub subtotal: Decimal,
+    /// Shipping discounts, one per promotion.
+    pub discounts: Vec<LineDiscount>,
+    /// The sum of `discounts`.
+    #[serde(with = "crate::serde_decimal")]
+    pub discount_total: Decimal,
+    /// The charge excluding tax, after discounts.
+    #[serde(with = "crate::serde_decimal")]
+    pub net_total: Decimal,
+    /// Tax lines on shipping.
+    pub tax_lines: Vec<TaxLine>,
+    /// The sum of `tax_lines`.
+    #[serde(with = "crate::serde_decimal")]
+    pub tax_total: Decimal,
+    /// What the customer pays for shipping: `net_total + tax_total`.
+    #[serde(with = "crate::serde_decimal")]
+    pub total: Decimal,
+}
+
+/// What happened to one promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PromotionOutcome {
+    /// It applied.
+    Applied {
+        /// The promotion's id.
+        id: Id,
+        /// The total it discounted.
+        #[serde(with = "crate::serde_decimal")]
+        amount: Decimal,
+        /// How the amount was spread over lines (lines with a zero share are omitted).
+        allocations: Vec<Allocation>,
+        /// The part of the amount taken off shipping.
+        #[serde(with = "crate::serde_decimal")]
+        shipping_amount: Decimal,
+    },
+    /// It did not apply, and why.
+    NotApplied {
+        /// The promotion's id.
+        id: Id,
+        /// Why not.
+        reason: NotAppliedReason,
+    },
+}
+
+impl PromotionOutcome {
+    /// The promotion's id.
+    pub fn id(&self) -> &Id {
+        match self {
+            PromotionOutcome::Applied { id, .. } | PromotionOutcome::NotApplied { id, .. } => id,
+        }
+    }
+}
+
+/// A promotion's share of one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    /// The line's id.
+    pub line: Id,
+    /// The amount.
+    #[serde(with = "crate::serde_decimal")]
+    pub amount: Decimal,
+}
+
+/// Why a promotion did not apply: a stable, machine-readable `code` and its details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum NotAppliedReason {
+    /// It has no amount (or no threshold) for the request's currency.
+    CurrencyNotSupported,
+    /// Its validity window has not started.
+    NotStarted,
+    /// Its validity window has ended.
+    Expired,
+    /// It has no uses left.
+    UsageExhausted,
+    /// It needs a coupon code that was not entered.
+    CouponNotEntered,
+    /// The customer is not in one of its groups.
+    CustomerGroupNotEligible,
+    /// It is for first orders only.
+    FirstOrderOnly,
+    /// The merchandise subtotal is below its threshold.
+    MinSubtotalNotMet {
+        /// The threshold.
+        #[serde(with = "crate::serde_decimal")]
+        threshold: Decimal,
+    },
+    /// Its target holds fewer units than its threshold.
+    MinQuantityNotMet {
+        /// The threshold.
+        threshold: u32,
+    },
+    /// No line matches its target.
+    NoEligibleLines,
+    /// It discounts shipping, and no shipping method was chosen.
+    ShippingNotSelected,
+    /// The cart does not hold the units a buy-X-get-Y needs.
+    BuyQuantityNotMet {
+        /// Units needed for one application (buy plus get).
+        required: u32,
+    },
+    /// What it would discount is already zero.
+    NothingToDiscount,
+    /// An exclusive or stop-further promotion took precedence.
+    SupersededBy {
+        /// That promotion's id.
+        promotion: Id,
+    },
+    /// An applied promotion and this one do not combine.
+    NotCombinableWith {
+        /// That promotion's id.
+        promotion: Id,
+    },
+}
+
+impl NotAppliedReason {
+    /// The stable code, as in JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NotAppliedReason::CurrencyNotSupported => "currency_not_supported",
+            NotAppliedReason::NotStarted => "not_started",
+            NotAppliedReason::Expired => "expired",
+            NotAppliedReason::UsageExhausted => "usage_exhausted",
+            NotAppliedReason::CouponNotEntered => "coupon_not_entered",
+            NotAppliedReason::CustomerGroupNotEligible => "customer_group_not_eligible",
+            NotAppliedReason::FirstOrderOnly => "first_order_only",
+            NotAppliedReason::MinSubtotalNotMet { .. } => "min_subtotal_not_met",
+            NotAppliedReason::MinQuantityNotMet { .. } => "min_quantity_not_met",
+            NotAppliedReason::NoEligibleLines => "no_eligible_lines",
+            NotAppliedReason::ShippingNotSelected => "shipping_not_selected",
+            NotAppliedReason::BuyQuantityNotMet { .. } => "buy_quantity_not_met",
+            NotAppliedReason::NothingToDiscount => "nothing_to_discount",
+            NotAppliedReason::SupersededBy { .. } => "superseded_by",
+            NotAppliedReason::NotCombinableWith { .. } => "not_combinable_with",
+        }
+    }
+}
+
+/// What became of one entered coupon code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponOutcome {
+    /// The code, normalised (trimmed, upper case).
+    pub code: String,
+    /// What happened.
+    pub status: CouponStatus,
+    /// The promotions the code unlocks.
+    pub promotions: Vec<Id>,
+}
+
+/// What became of one entered coupon code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouponStatus {
+    /// A promotion it unlocks applied.
+    Applied,
+    /// It unlocks promotions, but none applied (see their reasons).
+    NotApplied,
+    /// No promotion in the request has this code.
+    Unknown,
+}
+
+/// Tax of one rate over the whole order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxSummary {
+    /// The rate's id.
+    pub tax_rate: Id,
+    /// The rate's name, if given.
+    pub name: Option<String>,
+    /// The rate as a fraction.
+    #[serde(with = "crate::serde_decimal")]
+    pub rate: Decimal,
+    /// The net amount the rate was charged on.
+    #[serde(with = "crate::serde_decimal")]
+    pub taxable_amount: Decimal,
+    /// The tax.
+    #[serde(with = "crate::serde_decimal")]
+    pub amount: Decimal,
+}
+
+/// The order totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Σ line subtotals (before discounts; gross or net as the prices are).
+    #[serde(with = "crate::serde_decimal")]
+    pub subtotal: Decimal,
+    /// Σ discounts on lines and shipping.
+    #[serde(with = "crate::serde_decimal")]
+    pub discount_total: Decimal,
+    /// The shipping charge including its tax (`shipping.total`).
+    #[serde(with = "crate::serde_decimal")]
+    pub shipping_total: Decimal,
+    /// Σ net amounts of lines and shipping.
+    #[serde(with = "crate::serde_decimal")]
+    pub net_total: Decimal,
+    /// Σ tax.
+    #[serde(with = "crate::serde_decimal")]
+    pub tax_total: Decimal,
+    /// What the customer pays.
+    #[serde(with = "crate::serde_decimal")]
+    pub grand_total: Decimal,
+}

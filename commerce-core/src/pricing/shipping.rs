@@ -1,0 +1,106 @@
+//! Step 4: the shipping charge.
+
+use rust_decimal::Decimal;
+
+use super::lines::{Line, total_weight};
+use super::request::{ShippingMethod, ShippingRate};
+use super::tax::Rates;
+use super::validate::minor_units;
+use crate::error::{Error, Result};
+use crate::money::Currency;
+
+/// The shipping charge being priced.
+pub(crate) struct Shipping<'r> {
+    pub method: &'r ShippingMethod,
+    pub rate_amount: i128,
+    pub free_above_threshold: bool,
+    pub subtotal: i128,
+    pub remaining: i128,
+    /// `(promotion index in evaluation order, amount)`.
+    pub discounts: Vec<(usize, i128)>,
+    pub rates: &'r [usize],
+}
+
+/// A checked shipping method, waiting for the discounted merchandise total.
+pub(crate) struct PreparedShipping<'r> {
+    method: &'r ShippingMethod,
+    rate_amount: i128,
+    free_above: Option<i128>,
+    rates: &'r [usize],
+}
+
+impl<'r> PreparedShipping<'r> {
+    /// Checks the method and prices its rate for the cart (weight and quantity are known before
+    /// promotions; only the free-above threshold waits for the discounted total).
+    pub(crate) fn new(
+        method: &'r ShippingMethod,
+        currency: Currency,
+        lines: &[Line<'_>],
+        rates: &'r Rates<'_>,
+    ) -> Result<PreparedShipping<'r>> {
+        let at = |e: Error| e.at("shipping");
+        let rates = rates
+            .for_category(method.tax_category.as_deref())
+            .map_err(|e| at(e.at("tax_category")))?;
+        let free_above = method
+            .free_above
+            .map(|t| minor_units(t, currency))
+            .transpose()
+            .map_err(|e| at(e.at("free_above")))?;
+        let rate_amount = match &method.rate {
+            ShippingRate::Flat { amount } => {
+                minor_units(*amount, currency).map_err(|e| at(e.at("rate.flat.amount")))?
+            }
+            ShippingRate::WeightTiers(tiers) => {
+                let weight = total_weight(lines)?;
+                let keys: Vec<Decimal> = tiers.iter().map(|t| t.min_weight).collect();
+                let chosen =
+                    choose_tier(&keys, &weight).map_err(|e| at(e.at("rate.weight_tiers")))?;
+                minor_units(tiers[chosen].amount, currency)
+                    .map_err(|e| at(e.at(format_args!("rate.weight_tiers[{chosen}].amount"))))?
+            }
+            ShippingRate::QuantityTiers(tiers) => {
+                let quantity: u64 = lines.iter().map(|l| u64::from(l.input.quantity)).sum();
+                let keys: Vec<u64> = tiers.iter().map(|t| u64::from(t.min_quantity)).collect();
+                let chosen =
+                    choose_tier(&keys, &quantity).map_err(|e| at(e.at("rate.quantity_tiers")))?;
+                minor_units(tiers[chosen].amount, currency)
+                    .map_err(|e| at(e.at(format_args!("rate.quantity_tiers[{chosen}].amount"))))?
+            }
+        };
+        Ok(PreparedShipping {
+            method,
+            rate_amount,
+            free_above,
+            rates,
+        })
+    }
+
+    /// The charge for a cart whose merchandise total after discounts is `merchandise`.
+    pub(crate) fn price(self, merchandise: i128) -> Shipping<'r> {
+        let free = self.free_above.is_some_and(|t| merchandise >= t);
+        let subtotal = if free { 0 } else { self.rate_amount };
+        Shipping {
+            method: self.method,
+            rate_amount: self.rate_amount,
+            free_above_threshold: free,
+            subtotal,
+            remaining: subtotal,
+            discounts: Vec::new(),
+            rates: self.rates,
+        }
+    }
+}
+
+/// The last tier whose minimum is not above `value`. Tiers must start at zero and increase.
+fn choose_tier<T: PartialOrd + Default>(minimums: &[T], value: &T) -> Result<usize> {
+    if minimums.first().is_none_or(|first| *first != T::default()) {
+        return Err(Error::invalid(
+            "tiers must not be empty and the first must start at 0",
+        ));
+    }
+    if minimums.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(Error::invalid("tier minimums must be strictly increasing"));
+    }
+    Ok(minimums.iter().rposition(|m| m <= value).unwrap_or(0))
+}

@@ -1,0 +1,138 @@
+//! Input checks shared by the pricing steps: amounts to minor units, fractions, limits.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rust_decimal::Decimal;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::money::{Currency, to_minor};
+
+/// The most lines a request may hold.
+pub const MAX_LINES: usize = 100_000;
+/// The largest quantity of one line.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+/// The largest amount, in minor units, of any single input amount and of the merchandise
+/// subtotal. Keeping every amount below 10¹⁸ lets every intermediate product stay exact in
+/// 128-bit integers.
+pub const MAX_AMOUNT_MINOR: i128 = 1_000_000_000_000_000_000;
+/// The most decimal places of a tax rate or a percentage.
+pub const MAX_FRACTION_DECIMALS: u32 = 9;
+/// The largest tax rate (10 = 1000 %).
+pub const MAX_TAX_RATE: i64 = 10;
+
+/// Converts an input amount to minor units: zero or more, at most the currency's decimals
+/// (as written: `"5.000"` is refused for USD), at most [`MAX_AMOUNT_MINOR`].
+pub(crate) fn minor_units(value: Decimal, currency: Currency) -> Result<i128> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(Error::new(ErrorKind::NegativeAmount {
+            input: value.to_string(),
+        }));
+    }
+    if value.scale() > currency.exponent() {
+        return Err(Error::new(ErrorKind::TooManyDecimals {
+            input: value.to_string(),
+            currency: currency.code().to_string(),
+            max: currency.exponent(),
+        }));
+    }
+    match to_minor(value, currency) {
+        Some(minor) if minor <= MAX_AMOUNT_MINOR => Ok(minor),
+        _ => Err(Error::invalid(format!(
+            "{value} is above the largest supported amount (10^18 minor units)"
+        ))),
+    }
+}
+
+/// An exact non-negative decimal as the ratio `numerator / denominator` (`denominator` = 10^scale).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fraction {
+    pub numerator: i128,
+    pub denominator: i128,
+}
+
+impl Fraction {
+    /// A decimal in `0..=max`, with at most [`MAX_FRACTION_DECIMALS`] decimals.
+    pub(crate) fn checked(value: Decimal, max: Decimal, what: &str) -> Result<Fraction> {
+        if value.is_sign_negative() && !value.is_zero() || value > max {
+            return Err(Error::invalid(format!(
+                "{what} must be between 0 and {max}, not {value}"
+            )));
+        }
+        if value.scale() > MAX_FRACTION_DECIMALS {
+            return Err(Error::invalid(format!(
+                "{what} may have at most {MAX_FRACTION_DECIMALS} decimal places, not {value}"
+            )));
+        }
+        Ok(Fraction {
+            numerator: value.mantissa(),
+            denominator: 10i128.pow(value.scale()),
+        })
+    }
+
+    /// A percentage (`0 < p ≤ 100`) as the fraction `p / 100`.
+    pub(crate) fn percent(value: Decimal) -> Result<Fraction> {
+        if value.is_zero() {
+            return Err(Error::invalid(
+                "percent must be greater than 0 and at most 100, not 0",
+            ));
+        }
+        let fraction = Fraction::checked(value, Decimal::ONE_HUNDRED, "percent")?;
+        Ok(Fraction {
+            numerator: fraction.numerator,
+            denominator: fraction.denominator * 100,
+        })
+    }
+}
+
+/// The FxHash function (as used inside rustc): fast, deterministic, fine for trusted-size keys.
+/// Only used for lookups; nothing observable depends on iteration order.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(tail) ^ rest.len() as u64);
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Normalises a coupon code: surrounding spaces removed, ASCII letters upper-cased.
+pub(crate) fn normalize_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}

@@ -1,0 +1,1 @@
+//! The reference HTTP server over `commerce-core` (not yet implemented).

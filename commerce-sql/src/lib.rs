@@ -1,0 +1,1 @@
+//! SQLite and PostgreSQL stores for `commerce-core` (not yet implemented).

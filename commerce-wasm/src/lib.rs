@@ -1,0 +1,1 @@
+//! WebAssembly bindings for `commerce-core` pricing (not yet implemented).
