@@ -123,6 +123,13 @@ pub enum ErrorKind {
         /// The repeated id.
         id: String,
     },
+    /// A request that could not be read at all: malformed JSON, a wrong type, an unknown field,
+    /// a number where a decimal string belongs.
+    #[error("the request could not be read: {message}")]
+    InvalidRequest {
+        /// What the parser found.
+        message: String,
+    },
     /// Any other invalid input, with a message that says what to change.
     #[error("{message}")]
     InvalidInput {
@@ -192,6 +199,7 @@ impl Error {
             ErrorKind::UnknownSku { .. } => "unknown_sku",
             ErrorKind::UnknownTaxCategory { .. } => "unknown_tax_category",
             ErrorKind::DuplicateId { .. } => "duplicate_id",
+            ErrorKind::InvalidRequest { .. } => "invalid_request",
             ErrorKind::InvalidInput { .. } => "invalid_input",
         }
     }

@@ -47,6 +47,48 @@ use shipping::PreparedShipping;
 use tax::{Rates, TaxRule};
 use validate::normalize_code;
 
+impl PricingRequest {
+    /// Reads a request from JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) (`invalid_request`) for
+    /// malformed JSON, wrong types, unknown fields and numbers where decimal strings belong.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::PricingRequest;
+    ///
+    /// let err = PricingRequest::from_json(r#"{"currency": "USD"}"#).unwrap_err();
+    /// assert_eq!(err.code(), "invalid_request");
+    /// ```
+    pub fn from_json(json: &str) -> Result<PricingRequest> {
+        serde_json::from_str(json).map_err(|e| {
+            Error::new(crate::error::ErrorKind::InvalidRequest {
+                message: e.to_string(),
+            })
+        })
+    }
+}
+
+impl Quote {
+    /// The quote as JSON.
+    pub fn to_json(&self) -> String {
+        // A quote holds only strings, integers, booleans and sequences: it always serialises.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Prices a JSON request and returns the JSON quote: the entry point of the language bindings.
+///
+/// # Errors
+///
+/// As [`PricingRequest::from_json`] and [`quote`].
+pub fn quote_json(request: &str) -> Result<String> {
+    Ok(quote(&PricingRequest::from_json(request)?)?.to_json())
+}
+
 /// Normalises a coupon code the way pricing compares codes: surrounding whitespace removed,
 /// ASCII letters upper-cased (`" save10 "` → `"SAVE10"`).
 pub fn normalize_coupon_code(code: &str) -> String {
