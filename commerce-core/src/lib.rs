@@ -49,3 +49,8 @@ pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 pub use error::{Error, ErrorKind, Result};
 pub use money::{Currency, Money, RoundingMode};
 pub use time::Timestamp;
+
+/// The README's examples run as doctests, so the front page never goes stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

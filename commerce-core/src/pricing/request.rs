@@ -282,6 +282,52 @@ pub struct Promotion {
     pub max_discount: PerCurrency,
 }
 
+impl Promotion {
+    /// An automatic promotion with default settings: priority 0, no conditions, no coupon, no
+    /// window, unlimited uses, combinable with everything, no cap.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::{Benefit, Promotion, Target};
+    ///
+    /// let mut promotion = Promotion::new("ten-off", Benefit::PercentageOff {
+    ///     percent: "10".parse().unwrap(),
+    ///     target: Target::Order,
+    /// });
+    /// promotion.coupon_codes = vec!["TEN".into()];
+    /// ```
+    pub fn new(id: &str, benefit: Benefit) -> Promotion {
+        Promotion {
+            id: Arc::from(id),
+            name: None,
+            priority: 0,
+            benefit,
+            conditions: Conditions::default(),
+            coupon_codes: Vec::new(),
+            starts_at: None,
+            ends_at: None,
+            remaining_uses: None,
+            exclusive: false,
+            stop_further: false,
+            combines_with: CombinesWith::default(),
+            max_discount: PerCurrency::new(),
+        }
+    }
+}
+
+impl TaxRate {
+    /// A rate (as a fraction: 0.20 for 20 %) for the given categories.
+    pub fn new(id: &str, rate: Decimal, categories: &[&str]) -> TaxRate {
+        TaxRate {
+            id: Arc::from(id),
+            name: None,
+            rate,
+            categories: categories.iter().map(|c| Arc::from(*c)).collect(),
+        }
+    }
+}
+
 /// What a promotion gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
