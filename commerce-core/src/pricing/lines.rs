@@ -1,11 +1,14 @@
 //! Step 1 and 2: checking lines and resolving their unit prices.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use rust_decimal::Decimal;
 
 use super::quote::PriceSource;
 use super::request::{LineInput, PriceList, PricingRequest};
 use super::tax::Rates;
-use super::validate::{FxHashMap, MAX_AMOUNT_MINOR, MAX_QUANTITY, minor_units};
+use super::validate::{FxHashMap, MAX_AMOUNT_MINOR, MAX_QUANTITY, first_duplicate, minor_units};
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::Currency;
 use crate::time::Timestamp;
@@ -15,35 +18,32 @@ pub(crate) struct Line<'r> {
     pub input: &'r LineInput,
     pub quantity: i128,
     pub unit_price: i128,
-    pub source: PriceSource,
+    pub source: PriceSource<'r>,
     pub subtotal: i128,
     /// What is left to discount and to tax: the subtotal minus the discounts so far.
     pub remaining: i128,
-    /// `(promotion index in evaluation order, amount)`.
-    pub discounts: Vec<(usize, i128)>,
-    /// The tax rates covering the line's category (indices into the request's rates).
-    pub rates: &'r [usize],
+    /// The tax rates covering the line's category (see [`Rates::indices`]).
+    pub rates: Range<usize>,
 }
 
 /// Checks every line and resolves its unit price.
-pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &'r Rates) -> Result<Vec<Line<'r>>> {
+pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &Rates<'_>) -> Result<Vec<Line<'r>>> {
     let currency = request.currency;
+    if let Some((index, id)) = first_duplicate(request.lines.iter().map(|l| &*l.id)) {
+        return Err(duplicate(id)
+            .at("id")
+            .at(format_args!("[{index}]"))
+            .at("lines"));
+    }
     let price_lists = PriceIndex::new(request)?;
-    let mut ids: FxHashMap<&str, ()> = FxHashMap::default();
-    ids.reserve(request.lines.len());
     let mut lines = Vec::with_capacity(request.lines.len());
+    let mut subtotal = 0i128;
     for (index, input) in request.lines.iter().enumerate() {
-        let at = |err: Error| err.at(format_args!("[{index}]")).at("lines");
-        if ids.insert(&input.id, ()).is_some() {
-            return Err(at(Error::new(ErrorKind::DuplicateId {
-                id: input.id.to_string(),
-            })
-            .at("id")));
-        }
-        let line = resolve_line(input, currency, &price_lists, rates).map_err(at)?;
+        let line = resolve_line(input, currency, &price_lists, rates)
+            .map_err(|err| err.at(format_args!("[{index}]")).at("lines"))?;
+        subtotal += line.subtotal;
         lines.push(line);
     }
-    let subtotal: i128 = lines.iter().map(|l| l.subtotal).sum();
     if subtotal > MAX_AMOUNT_MINOR {
         return Err(Error::invalid(
             "the merchandise subtotal is above the largest supported amount (10^18 minor units)",
@@ -53,11 +53,15 @@ pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &'r Rates) -> Resu
     Ok(lines)
 }
 
+fn duplicate(id: &str) -> Error {
+    Error::new(ErrorKind::DuplicateId { id: id.to_string() })
+}
+
 fn resolve_line<'r>(
     input: &'r LineInput,
     currency: Currency,
     price_lists: &PriceIndex<'r>,
-    rates: &'r Rates,
+    rates: &Rates<'_>,
 ) -> Result<Line<'r>> {
     if input.quantity == 0 || input.quantity > MAX_QUANTITY {
         return Err(Error::new(ErrorKind::QuantityOutOfRange {
@@ -98,7 +102,7 @@ fn resolve_line<'r>(
         if price < unit_price {
             unit_price = price;
             source = PriceSource::PriceList {
-                price_list: list.id.clone(),
+                price_list: Cow::Borrowed(&list.id),
                 min_quantity,
             };
         }
@@ -111,7 +115,6 @@ fn resolve_line<'r>(
         source,
         subtotal,
         remaining: subtotal,
-        discounts: Vec::new(),
         rates,
     })
 }
@@ -124,18 +127,26 @@ struct PriceIndex<'r> {
 impl<'r> PriceIndex<'r> {
     fn new(request: &'r PricingRequest) -> Result<PriceIndex<'r>> {
         let mut by_sku: FxHashMap<&str, Vec<(i128, &PriceList, u32)>> = FxHashMap::default();
-        let mut ids: FxHashMap<&str, ()> = FxHashMap::default();
+        if request.price_lists.is_empty() {
+            return Ok(PriceIndex { by_sku });
+        }
+        if let Some((index, id)) = first_duplicate(request.price_lists.iter().map(|l| &*l.id)) {
+            return Err(duplicate(id)
+                .at("id")
+                .at(format_args!("[{index}]"))
+                .at("price_lists"));
+        }
         // Lists are visited by id so that ties never depend on the order they were sent in.
         let mut lists: Vec<(usize, &PriceList)> = request.price_lists.iter().enumerate().collect();
         lists.sort_by(|a, b| a.1.id.cmp(&b.1.id));
         for (index, list) in lists {
             let at = |e: Error| e.at(format_args!("[{index}]")).at("price_lists");
-            if ids.insert(&list.id, ()).is_some() {
-                return Err(at(Error::new(ErrorKind::DuplicateId {
-                    id: list.id.to_string(),
-                })
-                .at("id")));
-            }
+            let applies = applies(
+                list,
+                request.currency,
+                request.customer.group.as_deref(),
+                request.now,
+            );
             for (e, entry) in list.prices.iter().enumerate() {
                 let at = |err: Error| at(err.at(format_args!("prices[{e}]")));
                 let price = minor_units(entry.unit_price, list.currency)
@@ -145,12 +156,7 @@ impl<'r> PriceIndex<'r> {
                         Error::invalid("min_quantity must be at least 1").at("min_quantity")
                     ));
                 }
-                if applies(
-                    list,
-                    request.currency,
-                    request.customer.group.as_deref(),
-                    request.now,
-                ) {
+                if applies {
                     by_sku
                         .entry(&entry.sku)
                         .or_default()
@@ -164,6 +170,9 @@ impl<'r> PriceIndex<'r> {
     /// The lowest applicable price for `quantity` units of `sku`; the first (by list id, then
     /// entry order) among equals.
     fn best(&self, sku: &str, quantity: u32) -> Option<(i128, &'r PriceList, u32)> {
+        if self.by_sku.is_empty() {
+            return None;
+        }
         let mut best: Option<(i128, &PriceList, u32)> = None;
         for &(price, list, min_quantity) in self.by_sku.get(sku)? {
             if min_quantity <= quantity && best.is_none_or(|(p, _, _)| price < p) {

@@ -40,6 +40,10 @@ pub use request::{
 };
 pub use validate::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_QUANTITY};
 
+use std::borrow::Cow;
+
+use smallvec::SmallVec;
+
 use crate::error::{Error, Result};
 use crate::money::Currency;
 use promotions::{Context, Outcome, Stack, decimal};
@@ -72,7 +76,7 @@ impl PricingRequest {
     }
 }
 
-impl Quote {
+impl Quote<'_> {
     /// The quote as JSON.
     pub fn to_json(&self) -> String {
         // A quote holds only strings, integers, booleans and sequences: it always serialises.
@@ -130,7 +134,7 @@ pub fn normalize_coupon_code(code: &str) -> String {
 /// assert_eq!(quote.totals.grand_total.to_string(), "10.79");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn quote(request: &PricingRequest) -> Result<Quote> {
+pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
     let currency = request.currency;
     if request.lines.len() > MAX_LINES {
         return Err(Error::invalid(format!(
@@ -184,16 +188,18 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
         level: request.tax_level,
         mode: request.rounding_mode,
     };
-    let mut summary = vec![(0i128, 0i128, false); rates.rates.len()];
-    let mut taxes: Vec<(usize, i128)> = Vec::new();
+    let line_discounts = LineDiscounts::new(lines.len(), &outcomes);
+    let mut summary: SmallVec<[(i128, i128, bool); 4]> =
+        smallvec::smallvec![(0i128, 0i128, false); rates.rates.len()];
+    let mut taxes: SmallVec<[(usize, i128); 4]> = SmallVec::new();
     let mut quote_lines = Vec::with_capacity(lines.len());
     let mut totals = Sums::default();
-    for line in &lines {
+    for (index, line) in lines.iter().enumerate() {
         taxes.clear();
         let net = rule.apply(
             line.remaining,
             line.quantity,
-            line.rates,
+            rates.indices(line.rates.clone()),
             &rates,
             &mut taxes,
         )?;
@@ -201,13 +207,13 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
         let discount_total = line.subtotal - line.remaining;
         totals.add(line.subtotal, discount_total, net, tax_total);
         quote_lines.push(QuoteLine {
-            id: line.input.id.clone(),
-            sku: line.input.sku.clone(),
+            id: Cow::Borrowed(&line.input.id),
+            sku: Cow::Borrowed(&line.input.sku),
             quantity: line.input.quantity,
             unit_price: decimal(line.unit_price, currency),
             price_source: line.source.clone(),
             subtotal: decimal(line.subtotal, currency),
-            discounts: discounts(&line.discounts, &prepared, currency),
+            discounts: discounts(line_discounts.of(index), &prepared, currency),
             discount_total: decimal(discount_total, currency),
             net_total: decimal(net, currency),
             tax_lines: tax_lines(&taxes, &rates, currency),
@@ -219,13 +225,19 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
         None => None,
         Some(s) => {
             taxes.clear();
-            let net = rule.apply(s.remaining, 1, s.rates, &rates, &mut taxes)?;
+            let net = rule.apply(
+                s.remaining,
+                1,
+                rates.indices(s.rates.clone()),
+                &rates,
+                &mut taxes,
+            )?;
             let tax_total = record_taxes(&taxes, net, &mut summary);
             let discount_total = s.subtotal - s.remaining;
             totals.add(0, discount_total, net, tax_total);
             totals.shipping = net + tax_total;
             Some(QuoteShipping {
-                method: s.method.id.clone(),
+                method: Cow::Borrowed(&s.method.id),
                 rate_amount: decimal(s.rate_amount, currency),
                 free_above_threshold: s.free_above_threshold,
                 subtotal: decimal(s.subtotal, currency),
@@ -250,12 +262,12 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
             } => {
                 let lines_amount: i128 = allocations.iter().map(|a| a.1).sum();
                 PromotionOutcome::Applied {
-                    id: p.input.id.clone(),
+                    id: Cow::Borrowed(&p.input.id),
                     amount: decimal(lines_amount + shipping, currency),
                     allocations: allocations
                         .into_iter()
                         .map(|(line, amount)| Allocation {
-                            line: lines[line].input.id.clone(),
+                            line: Cow::Borrowed(&lines[line].input.id),
                             amount: decimal(amount, currency),
                         })
                         .collect(),
@@ -263,7 +275,7 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
                 }
             }
             Outcome::NotApplied(reason) => PromotionOutcome::NotApplied {
-                id: p.input.id.clone(),
+                id: Cow::Borrowed(&p.input.id),
                 reason,
             },
         })
@@ -278,8 +290,8 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
         .zip(&summary)
         .filter(|(_, (_, _, used))| *used)
         .map(|(rate, &(taxable, amount, _))| TaxSummary {
-            tax_rate: rate.input.id.clone(),
-            name: rate.input.name.clone(),
+            tax_rate: Cow::Borrowed(&rate.input.id),
+            name: rate.input.name.as_deref().map(Cow::Borrowed),
             rate: rate.input.rate,
             taxable_amount: decimal(taxable, currency),
             amount: decimal(amount, currency),
@@ -295,6 +307,74 @@ pub fn quote(request: &PricingRequest) -> Result<Quote> {
         taxes,
         totals: totals.into_totals(currency),
     })
+}
+
+/// Each line's discounts, in evaluation order, gathered from the promotions' allocations in one
+/// flat buffer (a counting sort by line) instead of a vector per line.
+struct LineDiscounts {
+    ends: Vec<u32>,
+    entries: Vec<(usize, i128)>,
+}
+
+impl LineDiscounts {
+    fn new(lines: usize, outcomes: &[Outcome<'_>]) -> LineDiscounts {
+        let allocations = || {
+            outcomes
+                .iter()
+                .enumerate()
+                .flat_map(|(promotion, outcome)| {
+                    match outcome {
+                        Outcome::Applied { allocations, .. } => allocations.as_slice(),
+                        Outcome::NotApplied(_) => &[],
+                    }
+                    .iter()
+                    .map(move |&(line, amount)| (line, promotion, amount))
+                })
+        };
+        let total: usize = outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Applied { allocations, .. } => allocations.len(),
+                Outcome::NotApplied(_) => 0,
+            })
+            .sum();
+        if total == 0 {
+            return LineDiscounts {
+                ends: Vec::new(),
+                entries: Vec::new(),
+            };
+        }
+        // Counting sort: count per line, turn counts into start positions, then fill; filling
+        // advances each start to the line's end, which is what `of` reads.
+        let mut ends = vec![0u32; lines];
+        for (line, _, _) in allocations() {
+            ends[line] += 1;
+        }
+        let mut start = 0;
+        for end in &mut ends {
+            let count = *end;
+            *end = start;
+            start += count;
+        }
+        let mut entries = vec![(0usize, 0i128); total];
+        for (line, promotion, amount) in allocations() {
+            entries[ends[line] as usize] = (promotion, amount);
+            ends[line] += 1;
+        }
+        LineDiscounts { ends, entries }
+    }
+
+    fn of(&self, line: usize) -> &[(usize, i128)] {
+        if self.entries.is_empty() {
+            return &[];
+        }
+        let start = if line == 0 {
+            0
+        } else {
+            self.ends[line - 1] as usize
+        };
+        &self.entries[start..self.ends[line] as usize]
+    }
 }
 
 #[derive(Default)]
@@ -339,41 +419,45 @@ fn record_taxes(taxes: &[(usize, i128)], net: i128, summary: &mut [(i128, i128, 
     total
 }
 
-fn tax_lines(taxes: &[(usize, i128)], rates: &Rates<'_>, currency: Currency) -> Vec<TaxLine> {
+fn tax_lines<'r>(
+    taxes: &[(usize, i128)],
+    rates: &Rates<'r>,
+    currency: Currency,
+) -> SmallVec<[TaxLine<'r>; 1]> {
     taxes
         .iter()
         .map(|&(rate, amount)| TaxLine {
-            tax_rate: rates.rates[rate].input.id.clone(),
+            tax_rate: Cow::Borrowed(&rates.rates[rate].input.id),
             rate: rates.rates[rate].input.rate,
             amount: decimal(amount, currency),
         })
         .collect()
 }
 
-fn discounts(
+fn discounts<'r>(
     discounts: &[(usize, i128)],
-    prepared: &[promotions::Prepared<'_>],
+    prepared: &[promotions::Prepared<'r>],
     currency: Currency,
-) -> Vec<LineDiscount> {
+) -> SmallVec<[LineDiscount<'r>; 1]> {
     discounts
         .iter()
         .map(|&(promotion, amount)| LineDiscount {
-            promotion: prepared[promotion].input.id.clone(),
+            promotion: Cow::Borrowed(&prepared[promotion].input.id),
             amount: decimal(amount, currency),
         })
         .collect()
 }
 
-fn coupon_outcome(
+fn coupon_outcome<'r>(
     code: String,
-    prepared: &[promotions::Prepared<'_>],
-    outcomes: &[PromotionOutcome],
-) -> CouponOutcome {
+    prepared: &[promotions::Prepared<'r>],
+    outcomes: &[PromotionOutcome<'r>],
+) -> CouponOutcome<'r> {
     let mut promotions = Vec::new();
     let mut applied = false;
     for (p, outcome) in prepared.iter().zip(outcomes) {
         if p.has_code(&code) {
-            promotions.push(p.input.id.clone());
+            promotions.push(Cow::Borrowed(&*p.input.id));
             applied |= matches!(outcome, PromotionOutcome::Applied { .. });
         }
     }

@@ -1,12 +1,15 @@
 //! Step 3 and 5: promotions, evaluated one after another in a fixed, documented order.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
+
+use smallvec::SmallVec;
 
 use super::lines::Line;
 use super::quote::NotAppliedReason;
 use super::request::{Benefit, CombinesWith, LineSelector, PricingRequest, Promotion, Target};
 use super::shipping::Shipping;
-use super::validate::{Fraction, FxHashMap, minor_units, normalize_code};
+use super::validate::{Fraction, first_duplicate, minor_units, normalize_code};
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::{Currency, RoundingMode, allocate};
 
@@ -151,16 +154,15 @@ fn class_of(target: &Target) -> Class {
 /// Checks the request's promotions and puts them in evaluation order: merchandise promotions
 /// (order, lines, buy X get Y) by priority then id, then shipping promotions by priority then id.
 pub(crate) fn prepare(request: &PricingRequest) -> Result<Vec<Prepared<'_>>> {
-    let mut ids: FxHashMap<&str, ()> = FxHashMap::default();
+    if let Some((index, id)) = first_duplicate(request.promotions.iter().map(|p| &*p.id)) {
+        return Err(Error::new(ErrorKind::DuplicateId { id: id.to_string() })
+            .at("id")
+            .at(format_args!("[{index}]"))
+            .at("promotions"));
+    }
     let mut prepared = Vec::with_capacity(request.promotions.len());
     for (index, promotion) in request.promotions.iter().enumerate() {
         let at = |e: Error| e.at(format_args!("[{index}]")).at("promotions");
-        if ids.insert(&promotion.id, ()).is_some() {
-            return Err(at(Error::new(ErrorKind::DuplicateId {
-                id: promotion.id.to_string(),
-            })
-            .at("id")));
-        }
         prepared.push(Prepared::new(promotion, request.currency).map_err(at)?);
     }
     prepared.sort_by(|a, b| {
@@ -194,13 +196,13 @@ fn by_id(lines: &[Line<'_>], a: usize, b: usize) -> Ordering {
 }
 
 /// The result of one promotion.
-pub(crate) enum Outcome {
+pub(crate) enum Outcome<'r> {
     Applied {
         /// `(line index, amount)` for lines with a non-zero share.
         allocations: Vec<(usize, i128)>,
         shipping: i128,
     },
-    NotApplied(NotAppliedReason),
+    NotApplied(NotAppliedReason<'r>),
 }
 
 /// What the promotions see of the request.
@@ -211,23 +213,26 @@ pub(crate) struct Context<'a> {
     pub mode: RoundingMode,
 }
 
-/// Stacking state: what has applied so far.
+/// Stacking state (what has applied so far) and scratch space reused across promotions.
 #[derive(Default)]
 pub(crate) struct Stack {
-    applied: Vec<usize>,
+    applied: SmallVec<[usize; 4]>,
     stopped_by: Option<usize>,
+    targeted: Vec<usize>,
+    remainders: Vec<u128>,
+    order: Vec<usize>,
 }
 
 impl Stack {
     /// Evaluates promotion `index` (in evaluation order) and applies it to `lines` and `shipping`.
-    pub(crate) fn evaluate(
+    pub(crate) fn evaluate<'r>(
         &mut self,
-        promotions: &[Prepared<'_>],
+        promotions: &[Prepared<'r>],
         index: usize,
         context: &Context<'_>,
         lines: &mut [Line<'_>],
         shipping: Option<&mut Shipping<'_>>,
-    ) -> Outcome {
+    ) -> Outcome<'r> {
         let promotion = &promotions[index];
         let outcome = self.try_apply(promotions, index, context, lines, shipping);
         let (allocations, shipping_amount) = match outcome {
@@ -236,7 +241,6 @@ impl Stack {
         };
         for &(line, amount) in &allocations {
             lines[line].remaining -= amount;
-            lines[line].discounts.push((index, amount));
         }
         self.applied.push(index);
         if promotion.input.exclusive || promotion.input.stop_further {
@@ -248,14 +252,14 @@ impl Stack {
         }
     }
 
-    fn try_apply(
-        &self,
-        promotions: &[Prepared<'_>],
+    fn try_apply<'r>(
+        &mut self,
+        promotions: &[Prepared<'r>],
         index: usize,
         context: &Context<'_>,
         lines: &[Line<'_>],
         shipping: Option<&mut Shipping<'_>>,
-    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason> {
+    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
         let promotion = &promotions[index];
         let input = promotion.input;
         let request = context.request;
@@ -301,17 +305,35 @@ impl Stack {
                 });
             }
         }
-        let targeted: Vec<usize> = match &promotion.kind {
+        let mut targeted = std::mem::take(&mut self.targeted);
+        targeted.clear();
+        match &promotion.kind {
             Kind::Percent(_, Target::Lines(selector)) | Kind::Fixed(_, Target::Lines(selector)) => {
-                (0..lines.len())
-                    .filter(|&i| matches(selector, &lines[i]))
-                    .collect()
+                targeted.extend((0..lines.len()).filter(|&i| matches(selector, &lines[i])));
             }
-            Kind::BuyXGetY { buy, get, .. } => (0..lines.len())
-                .filter(|&i| matches(buy.0, &lines[i]) || matches(get.0, &lines[i]))
-                .collect(),
-            _ => (0..lines.len()).collect(),
-        };
+            Kind::BuyXGetY { buy, get, .. } => targeted.extend(
+                (0..lines.len())
+                    .filter(|&i| matches(buy.0, &lines[i]) || matches(get.0, &lines[i])),
+            ),
+            _ => targeted.extend(0..lines.len()),
+        }
+        let result = self.check_and_compute(promotions, index, context, lines, shipping, &targeted);
+        self.targeted = targeted;
+        result
+    }
+
+    fn check_and_compute<'r>(
+        &mut self,
+        promotions: &[Prepared<'r>],
+        index: usize,
+        context: &Context<'_>,
+        lines: &[Line<'_>],
+        shipping: Option<&mut Shipping<'_>>,
+        targeted: &[usize],
+    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
+        let promotion = &promotions[index];
+        let input = promotion.input;
+        let conditions = &input.conditions;
         if let Some(threshold) = conditions.min_quantity {
             let quantity: i128 = targeted.iter().map(|&i| lines[i].quantity).sum();
             if quantity < i128::from(threshold) {
@@ -329,13 +351,13 @@ impl Stack {
         // 2. Stacking.
         if let Some(stopper) = self.stopped_by {
             return Err(NotAppliedReason::SupersededBy {
-                promotion: promotions[stopper].input.id.clone(),
+                promotion: Cow::Borrowed(&promotions[stopper].input.id),
             });
         }
         if input.exclusive {
             if let Some(&first) = self.applied.first() {
                 return Err(NotAppliedReason::SupersededBy {
-                    promotion: promotions[first].input.id.clone(),
+                    promotion: Cow::Borrowed(&promotions[first].input.id),
                 });
             }
         }
@@ -345,7 +367,7 @@ impl Stack {
                 || !other.class.allowed_by(&input.combines_with)
             {
                 return Err(NotAppliedReason::NotCombinableWith {
-                    promotion: other.input.id.clone(),
+                    promotion: Cow::Borrowed(&other.input.id),
                 });
             }
         }
@@ -375,11 +397,11 @@ impl Stack {
             Kind::Percent(f, _) => {
                 let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
                 let amount = mode.round_ratio(base * f.numerator, f.denominator);
-                spread(lines, &targeted, amount, cap)
+                self.spread(lines, targeted, base, amount, cap)
             }
             Kind::Fixed(amount, _) => {
                 let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
-                spread(lines, &targeted, amount.unwrap_or(0).min(base), cap)
+                self.spread(lines, targeted, base, amount.unwrap_or(0).min(base), cap)
             }
             Kind::BuyXGetY {
                 buy,
@@ -387,7 +409,7 @@ impl Stack {
                 percent,
                 max_applications,
             } => {
-                let rewarded = buy_x_get_y(lines, &targeted, *buy, *get, *max_applications);
+                let rewarded = buy_x_get_y(lines, targeted, *buy, *get, *max_applications);
                 let Some(rewarded) = rewarded else {
                     return Err(NotAppliedReason::BuyQuantityNotMet {
                         required: u32::try_from(buy.1 + get.1).unwrap_or(u32::MAX),
@@ -422,26 +444,66 @@ impl Stack {
     }
 }
 
-/// Caps `amount` and allocates it over `targeted` lines in proportion to what remains of them.
-fn spread(
-    lines: &[Line<'_>],
-    targeted: &[usize],
-    amount: i128,
-    cap: Option<i128>,
-) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason> {
-    let amount = cap.map_or(amount, |c| amount.min(c));
-    if amount == 0 {
-        return Err(NotAppliedReason::NothingToDiscount);
+impl Stack {
+    /// Caps `amount` and allocates it over the `targeted` lines in proportion to what remains of
+    /// them (`base` in total), by largest remainder with ties broken by line id.
+    fn spread<'r>(
+        &mut self,
+        lines: &[Line<'_>],
+        targeted: &[usize],
+        base: i128,
+        amount: i128,
+        cap: Option<i128>,
+    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
+        let amount = cap.map_or(amount, |c| amount.min(c));
+        if amount <= 0 || base <= 0 {
+            return Err(NotAppliedReason::NothingToDiscount);
+        }
+        // Every amount is below 10^18 (validate::MAX_AMOUNT_MINOR), so all of this is unsigned
+        // and the sum fits in 64 bits; products usually do too, and 64-bit division is fast.
+        let (total, sum) = (amount as u128, base as u64);
+        let mut shares = Vec::with_capacity(targeted.len());
+        self.remainders.clear();
+        let mut assigned = 0u128;
+        for &line in targeted {
+            let weight = lines[line].remaining as u64;
+            let (share, remainder) = match (total as u64).checked_mul(weight) {
+                Some(product) if total <= u128::from(u64::MAX) => {
+                    (u128::from(product / sum), u128::from(product % sum))
+                }
+                _ => {
+                    let product = total * u128::from(weight);
+                    (product / u128::from(sum), product % u128::from(sum))
+                }
+            };
+            shares.push((line, share as i128));
+            self.remainders.push(remainder);
+            assigned += share;
+        }
+        let leftover = (total - assigned) as usize;
+        if leftover > 0 {
+            let remainders = &self.remainders;
+            self.order.clear();
+            self.order.extend(0..targeted.len());
+            let by_priority = |&a: &usize, &b: &usize| {
+                remainders[b]
+                    .cmp(&remainders[a])
+                    .then_with(|| by_id(lines, targeted[a], targeted[b]))
+            };
+            if leftover < self.order.len() {
+                self.order.select_nth_unstable_by(leftover - 1, by_priority);
+            }
+            for &position in &self.order[..leftover] {
+                shares[position].1 += 1;
+            }
+        }
+        nonzero(shares)
     }
-    let weights: Vec<i128> = targeted.iter().map(|&i| lines[i].remaining).collect();
-    let parts = allocate(amount, &weights, |a, b| {
-        by_id(lines, targeted[a], targeted[b])
-    })
-    .map_err(|_| NotAppliedReason::NothingToDiscount)?;
-    nonzero(targeted.iter().copied().zip(parts).collect())
 }
 
-fn nonzero(mut shares: Vec<(usize, i128)>) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason> {
+fn nonzero<'r>(
+    mut shares: Vec<(usize, i128)>,
+) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
     shares.retain(|s| s.1 != 0);
     if shares.is_empty() {
         Err(NotAppliedReason::NothingToDiscount)
@@ -548,6 +610,12 @@ fn buy_x_get_y(
     })
 }
 
+/// The decimal value of `minor` units of `currency`.
+#[inline]
 pub(crate) fn decimal(minor: i128, currency: Currency) -> rust_decimal::Decimal {
-    rust_decimal::Decimal::from_i128_with_scale(minor, currency.exponent())
+    match i64::try_from(minor) {
+        Ok(small) => rust_decimal::Decimal::new(small, currency.exponent()),
+        // Amounts are bounded far below 2^96 (see MAX_AMOUNT_MINOR), so this cannot fail.
+        Err(_) => rust_decimal::Decimal::from_i128_with_scale(minor, currency.exponent()),
+    }
 }

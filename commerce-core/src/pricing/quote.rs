@@ -1,12 +1,17 @@
 //! The quote: the engine's answer, with every amount explained.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
-use super::request::Id;
 use crate::money::Currency;
 
 /// A priced cart.
+///
+/// A quote borrows the ids and names of the request it was computed from, which keeps pricing
+/// a large cart cheap; [`Quote::into_owned`] gives a `Quote<'static>` to keep.
 ///
 /// Every amount is a whole number of the currency's minor units, written in JSON as a decimal
 /// string with exactly the currency's decimals (`"10.00"`, `"1000"` for JPY, `"1.250"` for KWD).
@@ -16,44 +21,44 @@ use crate::money::Currency;
 /// - `totals.grand_total` = `totals.net_total` + `totals.tax_total`;
 /// - no line or shipping total is negative, and no discount exceeds what it discounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Quote {
+pub struct Quote<'r> {
     /// The currency of every amount.
     pub currency: Currency,
     /// Whether line subtotals and discounts are gross (tax included) or net.
     pub prices_include_tax: bool,
     /// One entry per request line, in request order.
-    pub lines: Vec<QuoteLine>,
+    pub lines: Vec<QuoteLine<'r>>,
     /// The shipping charge, if a method was chosen.
-    pub shipping: Option<QuoteShipping>,
+    pub shipping: Option<QuoteShipping<'r>>,
     /// One entry per promotion in the request, in evaluation order.
-    pub promotions: Vec<PromotionOutcome>,
+    pub promotions: Vec<PromotionOutcome<'r>>,
     /// One entry per distinct coupon code entered, in the order entered.
-    pub coupon_codes: Vec<CouponOutcome>,
+    pub coupon_codes: Vec<CouponOutcome<'r>>,
     /// Tax per rate, in the order of the request's rates; rates that taxed nothing are omitted.
-    pub taxes: Vec<TaxSummary>,
+    pub taxes: Vec<TaxSummary<'r>>,
     /// The order totals.
     pub totals: Totals,
 }
 
 /// A priced line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuoteLine {
+pub struct QuoteLine<'r> {
     /// The line's id.
-    pub id: Id,
+    pub id: Cow<'r, str>,
     /// The SKU.
-    pub sku: Id,
+    pub sku: Cow<'r, str>,
     /// The quantity.
     pub quantity: u32,
     /// The unit price used (after price resolution).
     #[serde(with = "crate::serde_decimal")]
     pub unit_price: Decimal,
     /// Where the unit price came from.
-    pub price_source: PriceSource,
+    pub price_source: PriceSource<'r>,
     /// `unit_price × quantity`.
     #[serde(with = "crate::serde_decimal")]
     pub subtotal: Decimal,
     /// The discounts on this line, one per promotion, in evaluation order.
-    pub discounts: Vec<LineDiscount>,
+    pub discounts: SmallVec<[LineDiscount<'r>; 1]>,
     /// The sum of `discounts`.
     #[serde(with = "crate::serde_decimal")]
     pub discount_total: Decimal,
@@ -61,7 +66,7 @@ pub struct QuoteLine {
     #[serde(with = "crate::serde_decimal")]
     pub net_total: Decimal,
     /// The tax lines, one per rate that covers the line's category.
-    pub tax_lines: Vec<TaxLine>,
+    pub tax_lines: SmallVec<[TaxLine<'r>; 1]>,
     /// The sum of `tax_lines`.
     #[serde(with = "crate::serde_decimal")]
     pub tax_total: Decimal,
@@ -73,7 +78,7 @@ pub struct QuoteLine {
 /// Where a line's unit price came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum PriceSource {
+pub enum PriceSource<'r> {
     /// The line's catalog unit price.
     Base,
     /// A catalog volume tier.
@@ -84,7 +89,7 @@ pub enum PriceSource {
     /// A price list.
     PriceList {
         /// The list's id.
-        price_list: Id,
+        price_list: Cow<'r, str>,
         /// The entry's minimum quantity.
         min_quantity: u32,
     },
@@ -92,9 +97,9 @@ pub enum PriceSource {
 
 /// A promotion's share of a line or of shipping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineDiscount {
+pub struct LineDiscount<'r> {
     /// The promotion's id.
-    pub promotion: Id,
+    pub promotion: Cow<'r, str>,
     /// The amount.
     #[serde(with = "crate::serde_decimal")]
     pub amount: Decimal,
@@ -102,9 +107,9 @@ pub struct LineDiscount {
 
 /// Tax of one rate on one line or on shipping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaxLine {
+pub struct TaxLine<'r> {
     /// The rate's id.
-    pub tax_rate: Id,
+    pub tax_rate: Cow<'r, str>,
     /// The rate as a fraction.
     #[serde(with = "crate::serde_decimal")]
     pub rate: Decimal,
@@ -115,9 +120,9 @@ pub struct TaxLine {
 
 /// The priced shipping charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuoteShipping {
+pub struct QuoteShipping<'r> {
     /// The method's id.
-    pub method: Id,
+    pub method: Cow<'r, str>,
     /// The method's rate for this cart.
     #[serde(with = "crate::serde_decimal")]
     pub rate_amount: Decimal,
@@ -127,7 +132,7 @@ pub struct QuoteShipping {
     #[serde(with = "crate::serde_decimal")]
     pub subtotal: Decimal,
     /// Shipping discounts, one per promotion.
-    pub discounts: Vec<LineDiscount>,
+    pub discounts: SmallVec<[LineDiscount<'r>; 1]>,
     /// The sum of `discounts`.
     #[serde(with = "crate::serde_decimal")]
     pub discount_total: Decimal,
@@ -135,7 +140,7 @@ pub struct QuoteShipping {
     #[serde(with = "crate::serde_decimal")]
     pub net_total: Decimal,
     /// Tax lines on shipping.
-    pub tax_lines: Vec<TaxLine>,
+    pub tax_lines: SmallVec<[TaxLine<'r>; 1]>,
     /// The sum of `tax_lines`.
     #[serde(with = "crate::serde_decimal")]
     pub tax_total: Decimal,
@@ -147,16 +152,16 @@ pub struct QuoteShipping {
 /// What happened to one promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum PromotionOutcome {
+pub enum PromotionOutcome<'r> {
     /// It applied.
     Applied {
         /// The promotion's id.
-        id: Id,
+        id: Cow<'r, str>,
         /// The total it discounted.
         #[serde(with = "crate::serde_decimal")]
         amount: Decimal,
         /// How the amount was spread over lines (lines with a zero share are omitted).
-        allocations: Vec<Allocation>,
+        allocations: Vec<Allocation<'r>>,
         /// The part of the amount taken off shipping.
         #[serde(with = "crate::serde_decimal")]
         shipping_amount: Decimal,
@@ -164,15 +169,15 @@ pub enum PromotionOutcome {
     /// It did not apply, and why.
     NotApplied {
         /// The promotion's id.
-        id: Id,
+        id: Cow<'r, str>,
         /// Why not.
-        reason: NotAppliedReason,
+        reason: NotAppliedReason<'r>,
     },
 }
 
-impl PromotionOutcome {
+impl PromotionOutcome<'_> {
     /// The promotion's id.
-    pub fn id(&self) -> &Id {
+    pub fn id(&self) -> &str {
         match self {
             PromotionOutcome::Applied { id, .. } | PromotionOutcome::NotApplied { id, .. } => id,
         }
@@ -181,9 +186,9 @@ impl PromotionOutcome {
 
 /// A promotion's share of one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Allocation {
+pub struct Allocation<'r> {
     /// The line's id.
-    pub line: Id,
+    pub line: Cow<'r, str>,
     /// The amount.
     #[serde(with = "crate::serde_decimal")]
     pub amount: Decimal,
@@ -192,7 +197,7 @@ pub struct Allocation {
 /// Why a promotion did not apply: a stable, machine-readable `code` and its details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
-pub enum NotAppliedReason {
+pub enum NotAppliedReason<'r> {
     /// It has no amount (or no threshold) for the request's currency.
     CurrencyNotSupported,
     /// Its validity window has not started.
@@ -232,16 +237,16 @@ pub enum NotAppliedReason {
     /// An exclusive or stop-further promotion took precedence.
     SupersededBy {
         /// That promotion's id.
-        promotion: Id,
+        promotion: Cow<'r, str>,
     },
     /// An applied promotion and this one do not combine.
     NotCombinableWith {
         /// That promotion's id.
-        promotion: Id,
+        promotion: Cow<'r, str>,
     },
 }
 
-impl NotAppliedReason {
+impl NotAppliedReason<'_> {
     /// The stable code, as in JSON.
     pub fn code(&self) -> &'static str {
         match self {
@@ -266,13 +271,13 @@ impl NotAppliedReason {
 
 /// What became of one entered coupon code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CouponOutcome {
+pub struct CouponOutcome<'r> {
     /// The code, normalised (trimmed, upper case).
     pub code: String,
     /// What happened.
     pub status: CouponStatus,
     /// The promotions the code unlocks.
-    pub promotions: Vec<Id>,
+    pub promotions: Vec<Cow<'r, str>>,
 }
 
 /// What became of one entered coupon code.
@@ -289,11 +294,11 @@ pub enum CouponStatus {
 
 /// Tax of one rate over the whole order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaxSummary {
+pub struct TaxSummary<'r> {
     /// The rate's id.
-    pub tax_rate: Id,
+    pub tax_rate: Cow<'r, str>,
     /// The rate's name, if given.
-    pub name: Option<String>,
+    pub name: Option<Cow<'r, str>>,
     /// The rate as a fraction.
     #[serde(with = "crate::serde_decimal")]
     pub rate: Decimal,
@@ -326,4 +331,167 @@ pub struct Totals {
     /// What the customer pays.
     #[serde(with = "crate::serde_decimal")]
     pub grand_total: Decimal,
+}
+
+fn owned(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
+}
+
+fn owned_discounts(
+    discounts: SmallVec<[LineDiscount<'_>; 1]>,
+) -> SmallVec<[LineDiscount<'static>; 1]> {
+    discounts
+        .into_iter()
+        .map(|d| LineDiscount {
+            promotion: owned(d.promotion),
+            amount: d.amount,
+        })
+        .collect()
+}
+
+fn owned_taxes(taxes: SmallVec<[TaxLine<'_>; 1]>) -> SmallVec<[TaxLine<'static>; 1]> {
+    taxes
+        .into_iter()
+        .map(|t| TaxLine {
+            tax_rate: owned(t.tax_rate),
+            rate: t.rate,
+            amount: t.amount,
+        })
+        .collect()
+}
+
+impl Quote<'_> {
+    /// The same quote, owning all its text, independent of the request.
+    pub fn into_owned(self) -> Quote<'static> {
+        Quote {
+            currency: self.currency,
+            prices_include_tax: self.prices_include_tax,
+            lines: self.lines.into_iter().map(QuoteLine::into_owned).collect(),
+            shipping: self.shipping.map(|s| QuoteShipping {
+                method: owned(s.method),
+                rate_amount: s.rate_amount,
+                free_above_threshold: s.free_above_threshold,
+                subtotal: s.subtotal,
+                discounts: owned_discounts(s.discounts),
+                discount_total: s.discount_total,
+                net_total: s.net_total,
+                tax_lines: owned_taxes(s.tax_lines),
+                tax_total: s.tax_total,
+                total: s.total,
+            }),
+            promotions: self
+                .promotions
+                .into_iter()
+                .map(PromotionOutcome::into_owned)
+                .collect(),
+            coupon_codes: self
+                .coupon_codes
+                .into_iter()
+                .map(|c| CouponOutcome {
+                    code: c.code,
+                    status: c.status,
+                    promotions: c.promotions.into_iter().map(owned).collect(),
+                })
+                .collect(),
+            taxes: self
+                .taxes
+                .into_iter()
+                .map(|t| TaxSummary {
+                    tax_rate: owned(t.tax_rate),
+                    name: t.name.map(owned),
+                    rate: t.rate,
+                    taxable_amount: t.taxable_amount,
+                    amount: t.amount,
+                })
+                .collect(),
+            totals: self.totals,
+        }
+    }
+}
+
+impl QuoteLine<'_> {
+    /// The same line, owning all its text.
+    pub fn into_owned(self) -> QuoteLine<'static> {
+        QuoteLine {
+            id: owned(self.id),
+            sku: owned(self.sku),
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            price_source: match self.price_source {
+                PriceSource::Base => PriceSource::Base,
+                PriceSource::Tier { min_quantity } => PriceSource::Tier { min_quantity },
+                PriceSource::PriceList {
+                    price_list,
+                    min_quantity,
+                } => PriceSource::PriceList {
+                    price_list: owned(price_list),
+                    min_quantity,
+                },
+            },
+            subtotal: self.subtotal,
+            discounts: owned_discounts(self.discounts),
+            discount_total: self.discount_total,
+            net_total: self.net_total,
+            tax_lines: owned_taxes(self.tax_lines),
+            tax_total: self.tax_total,
+            total: self.total,
+        }
+    }
+}
+
+impl PromotionOutcome<'_> {
+    /// The same outcome, owning all its text.
+    pub fn into_owned(self) -> PromotionOutcome<'static> {
+        match self {
+            PromotionOutcome::Applied {
+                id,
+                amount,
+                allocations,
+                shipping_amount,
+            } => PromotionOutcome::Applied {
+                id: owned(id),
+                amount,
+                allocations: allocations
+                    .into_iter()
+                    .map(|a| Allocation {
+                        line: owned(a.line),
+                        amount: a.amount,
+                    })
+                    .collect(),
+                shipping_amount,
+            },
+            PromotionOutcome::NotApplied { id, reason } => PromotionOutcome::NotApplied {
+                id: owned(id),
+                reason: reason.into_owned(),
+            },
+        }
+    }
+}
+
+impl NotAppliedReason<'_> {
+    /// The same reason, owning its text.
+    pub fn into_owned(self) -> NotAppliedReason<'static> {
+        use NotAppliedReason::*;
+        match self {
+            CurrencyNotSupported => CurrencyNotSupported,
+            NotStarted => NotStarted,
+            Expired => Expired,
+            UsageExhausted => UsageExhausted,
+            CouponNotEntered => CouponNotEntered,
+            CustomerGroupNotEligible => CustomerGroupNotEligible,
+            FirstOrderOnly => FirstOrderOnly,
+            MinSubtotalNotMet { threshold } => MinSubtotalNotMet { threshold },
+            MinQuantityNotMet { threshold } => MinQuantityNotMet { threshold },
+            NoEligibleLines => NoEligibleLines,
+            ShippingNotSelected => ShippingNotSelected,
+            BuyQuantityNotMet { required } => BuyQuantityNotMet { required },
+            NothingToDiscount => NothingToDiscount,
+            SupersededBy { promotion } => SupersededBy {
+                promotion: owned(promotion),
+            },
+            NotCombinableWith { promotion } => NotCombinableWith {
+                promotion: owned(promotion),
+            },
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! Step 4: the shipping charge.
 
+use std::ops::Range;
+
 use rust_decimal::Decimal;
 
 use super::lines::{Line, total_weight};
@@ -18,7 +20,7 @@ pub(crate) struct Shipping<'r> {
     pub remaining: i128,
     /// `(promotion index in evaluation order, amount)`.
     pub discounts: Vec<(usize, i128)>,
-    pub rates: &'r [usize],
+    pub rates: Range<usize>,
 }
 
 /// A checked shipping method, waiting for the discounted merchandise total.
@@ -26,7 +28,7 @@ pub(crate) struct PreparedShipping<'r> {
     method: &'r ShippingMethod,
     rate_amount: i128,
     free_above: Option<i128>,
-    rates: &'r [usize],
+    rates: Range<usize>,
 }
 
 impl<'r> PreparedShipping<'r> {
@@ -36,7 +38,7 @@ impl<'r> PreparedShipping<'r> {
         method: &'r ShippingMethod,
         currency: Currency,
         lines: &[Line<'_>],
-        rates: &'r Rates<'_>,
+        rates: &Rates<'_>,
     ) -> Result<PreparedShipping<'r>> {
         let at = |e: Error| e.at("shipping");
         let rates = rates

@@ -1,16 +1,21 @@
 //! Step 6: tax, computed once on each line's and shipping's amount after discounts.
 
+use std::ops::Range;
+
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::request::{TaxLevel, TaxRate};
-use super::validate::{Fraction, FxHashMap, MAX_TAX_RATE};
+use super::validate::{Fraction, MAX_TAX_RATE, first_duplicate};
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::{RoundingMode, allocate};
 
 /// The request's tax rates, checked, with the rates of each category.
 pub(crate) struct Rates<'r> {
     pub rates: Vec<Rate<'r>>,
-    by_category: FxHashMap<&'r str, Vec<usize>>,
+    /// `(category, rate index)`, sorted by category then rate index, so that the rates of one
+    /// category form a contiguous run in request order.
+    by_category: Vec<(&'r str, usize)>,
 }
 
 pub(crate) struct Rate<'r> {
@@ -20,27 +25,22 @@ pub(crate) struct Rate<'r> {
 
 impl<'r> Rates<'r> {
     pub(crate) fn new(inputs: &'r [TaxRate]) -> Result<Rates<'r>> {
+        if let Some((index, id)) = first_duplicate(inputs.iter().map(|r| &*r.id)) {
+            return Err(Error::new(ErrorKind::DuplicateId { id: id.to_string() })
+                .at("id")
+                .at(format_args!("[{index}]"))
+                .at("tax_rates"));
+        }
         let mut rates = Vec::with_capacity(inputs.len());
-        let mut by_category: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        let mut ids: FxHashMap<&str, ()> = FxHashMap::default();
+        let mut by_category = Vec::new();
         for (index, input) in inputs.iter().enumerate() {
-            let at = |e: Error| e.at(format_args!("[{index}]")).at("tax_rates");
-            if ids.insert(&input.id, ()).is_some() {
-                return Err(at(Error::new(ErrorKind::DuplicateId {
-                    id: input.id.to_string(),
-                })
-                .at("id")));
-            }
             let fraction = Fraction::checked(input.rate, Decimal::from(MAX_TAX_RATE), "a tax rate")
-                .map_err(|e| at(e.at("rate")))?;
-            for category in &input.categories {
-                let list = by_category.entry(category).or_default();
-                if !list.contains(&index) {
-                    list.push(index);
-                }
-            }
+                .map_err(|e| e.at("rate").at(format_args!("[{index}]")).at("tax_rates"))?;
+            by_category.extend(input.categories.iter().map(|c| (&**c, index)));
             rates.push(Rate { input, fraction });
         }
+        by_category.sort_unstable();
+        by_category.dedup();
         Ok(Rates { rates, by_category })
     }
 
@@ -49,19 +49,27 @@ impl<'r> Rates<'r> {
     /// # Errors
     ///
     /// [`ErrorKind::UnknownTaxCategory`] when no rate covers the category.
-    pub(crate) fn for_category(&self, category: Option<&str>) -> Result<&[usize]> {
-        match category {
-            None => Ok(&[]),
-            Some(category) => self
-                .by_category
-                .get(category)
-                .map(Vec::as_slice)
-                .ok_or_else(|| {
-                    Error::new(ErrorKind::UnknownTaxCategory {
-                        category: category.to_string(),
-                    })
-                }),
+    pub(crate) fn for_category(&self, category: Option<&str>) -> Result<Range<usize>> {
+        let Some(category) = category else {
+            return Ok(0..0);
+        };
+        let start = self.by_category.partition_point(|&(c, _)| c < category);
+        let end = start
+            + self.by_category[start..]
+                .iter()
+                .take_while(|&&(c, _)| c == category)
+                .count();
+        if start == end {
+            return Err(Error::new(ErrorKind::UnknownTaxCategory {
+                category: category.to_string(),
+            }));
         }
+        Ok(start..end)
+    }
+
+    /// The `(category, rate index)` pairs of a range returned by [`Rates::for_category`].
+    pub(crate) fn indices(&self, range: Range<usize>) -> &[(&'r str, usize)] {
+        &self.by_category[range]
     }
 }
 
@@ -88,16 +96,16 @@ impl TaxRule {
         &self,
         amount: i128,
         quantity: i128,
-        line_rates: &[usize],
+        line_rates: &[(&str, usize)],
         rates: &Rates<'_>,
-        taxes: &mut Vec<(usize, i128)>,
+        taxes: &mut SmallVec<[(usize, i128); 4]>,
     ) -> Result<i128> {
         let per = match self.level {
             TaxLevel::Line => 1,
             TaxLevel::Unit => quantity,
         };
         if !self.inclusive {
-            for &r in line_rates {
+            for &(_, r) in line_rates {
                 let f = rates.rates[r].fraction;
                 let tax = per
                     * self
@@ -113,28 +121,28 @@ impl TaxRule {
         // Bring the rates to one denominator so that their sum is exact.
         let denominator = line_rates
             .iter()
-            .map(|&r| rates.rates[r].fraction.denominator)
+            .map(|&(_, r)| rates.rates[r].fraction.denominator)
             .max()
             .unwrap_or(1);
         let scaled = |r: usize| {
             let f = rates.rates[r].fraction;
             f.numerator * (denominator / f.denominator)
         };
-        let sum: i128 = line_rates.iter().map(|&r| scaled(r)).sum();
+        let sum: i128 = line_rates.iter().map(|&(_, r)| scaled(r)).sum();
         let total = if sum == 0 {
             0
         } else {
             let exact_denominator = (denominator + sum) * per;
             (per * self.mode.round_ratio(amount * sum, exact_denominator)).min(amount)
         };
-        if let [only] = line_rates {
+        if let [(_, only)] = line_rates {
             taxes.push((*only, total));
         } else if sum == 0 {
-            taxes.extend(line_rates.iter().map(|&r| (r, 0)));
+            taxes.extend(line_rates.iter().map(|&(_, r)| (r, 0)));
         } else {
-            let weights: Vec<i128> = line_rates.iter().map(|&r| scaled(r)).collect();
+            let weights: Vec<i128> = line_rates.iter().map(|&(_, r)| scaled(r)).collect();
             let parts = allocate(total, &weights, |a, b| a.cmp(&b))?;
-            taxes.extend(line_rates.iter().copied().zip(parts));
+            taxes.extend(line_rates.iter().map(|&(_, r)| r).zip(parts));
         }
         Ok(amount - total)
     }

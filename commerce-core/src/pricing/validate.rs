@@ -136,3 +136,24 @@ pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub(crate) fn normalize_code(code: &str) -> String {
     code.trim().to_ascii_uppercase()
 }
+
+/// Returns the first id that occurs twice, with the index of its second occurrence.
+///
+/// Small inputs are compared pairwise (no allocation); large ones go through a hash set.
+pub(crate) fn first_duplicate<'a>(
+    ids: impl ExactSizeIterator<Item = &'a str> + Clone,
+) -> Option<(usize, &'a str)> {
+    const PAIRWISE_UP_TO: usize = 24;
+    if ids.len() <= PAIRWISE_UP_TO {
+        for (j, id) in ids.clone().enumerate() {
+            if ids.clone().take(j).any(|earlier| earlier == id) {
+                return Some((j, id));
+            }
+        }
+        return None;
+    }
+    let mut seen: FxHashMap<&str, ()> = FxHashMap::default();
+    seen.reserve(ids.len());
+    ids.enumerate()
+        .find(|(_, id)| seen.insert(id, ()).is_some())
+}
