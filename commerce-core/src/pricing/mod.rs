@@ -424,14 +424,15 @@ fn tax_lines<'r>(
     rates: &Rates<'r>,
     currency: Currency,
 ) -> SmallVec<[TaxLine<'r>; 1]> {
-    taxes
-        .iter()
-        .map(|&(rate, amount)| TaxLine {
+    let mut lines = SmallVec::with_capacity(taxes.len());
+    for &(rate, amount) in taxes {
+        lines.push(TaxLine {
             tax_rate: Cow::Borrowed(&rates.rates[rate].input.id),
             rate: rates.rates[rate].input.rate,
             amount: decimal(amount, currency),
-        })
-        .collect()
+        });
+    }
+    lines
 }
 
 fn discounts<'r>(
@@ -439,13 +440,14 @@ fn discounts<'r>(
     prepared: &[promotions::Prepared<'r>],
     currency: Currency,
 ) -> SmallVec<[LineDiscount<'r>; 1]> {
-    discounts
-        .iter()
-        .map(|&(promotion, amount)| LineDiscount {
+    let mut out = SmallVec::with_capacity(discounts.len());
+    for &(promotion, amount) in discounts {
+        out.push(LineDiscount {
             promotion: Cow::Borrowed(&prepared[promotion].input.id),
             amount: decimal(amount, currency),
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 fn coupon_outcome<'r>(

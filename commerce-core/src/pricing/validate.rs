@@ -157,3 +157,22 @@ pub(crate) fn first_duplicate<'a>(
     ids.enumerate()
         .find(|(_, id)| seen.insert(id, ()).is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::first_duplicate;
+
+    #[test]
+    fn duplicates_are_found_in_small_and_large_inputs() {
+        for n in [3usize, 30, 3000] {
+            let mut ids: Vec<String> = (0..n).map(|i| format!("id-{i}")).collect();
+            assert_eq!(first_duplicate(ids.iter().map(String::as_str)), None);
+            ids.push(format!("id-{}", n / 2));
+            ids.push("id-1".to_string());
+            assert_eq!(
+                first_duplicate(ids.iter().map(String::as_str)),
+                Some((n, &*format!("id-{}", n / 2)))
+            );
+        }
+    }
+}
