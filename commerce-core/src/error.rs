@@ -130,6 +130,86 @@ pub enum ErrorKind {
         /// What the parser found.
         message: String,
     },
+    /// Not enough stock for a reservation, and the SKU does not allow backorders.
+    #[error("insufficient stock for `{sku}`: {requested} requested, {available} available")]
+    InsufficientStock {
+        /// The SKU.
+        sku: String,
+        /// Units asked for (summed over the cart's lines).
+        requested: i64,
+        /// Units available.
+        available: i64,
+    },
+    /// A state machine was asked for a transition it does not allow.
+    #[error("{machine} cannot go from `{from}` to `{to}`")]
+    InvalidTransition {
+        /// Which machine (`order`, `payment`, `fulfillment`, `payment_intent`, `reservation`).
+        machine: String,
+        /// The current state.
+        from: String,
+        /// The state asked for.
+        to: String,
+    },
+    /// Something that does not exist.
+    #[error("{entity} `{id}` not found")]
+    NotFound {
+        /// What kind of thing (`order`, `product`, `cart`, ...).
+        entity: String,
+        /// Its id.
+        id: String,
+    },
+    /// A write lost a race: the record changed since it was read. Reading again and retrying is
+    /// safe.
+    #[error("{entity} `{id}` was changed concurrently; read it again and retry")]
+    Conflict {
+        /// What kind of thing.
+        entity: String,
+        /// Its id.
+        id: String,
+    },
+    /// An idempotency key reused for a different request.
+    #[error("idempotency key `{key}` was already used for a different request")]
+    IdempotencyMismatch {
+        /// The key.
+        key: String,
+    },
+    /// A request with this idempotency key is still being processed.
+    #[error("a request with idempotency key `{key}` is still in progress; retry later")]
+    IdempotencyInFlight {
+        /// The key.
+        key: String,
+    },
+    /// The payment was declined.
+    #[error("the payment was declined: {reason}")]
+    PaymentDeclined {
+        /// The gateway's reason (`insufficient_funds`, `card_declined`, ...).
+        reason: String,
+    },
+    /// An amount beyond what the operation allows (capturing more than authorized, refunding
+    /// more than captured).
+    #[error("{what}: {requested} requested, at most {allowed} allowed")]
+    AmountExceeded {
+        /// The operation.
+        what: String,
+        /// The amount asked for.
+        requested: String,
+        /// The most allowed.
+        allowed: String,
+    },
+    /// A hold on stock that expired before it was used.
+    #[error("reservation `{id}` expired; the stock was released")]
+    ReservationExpired {
+        /// The reservation.
+        id: String,
+    },
+    /// A failure of the storage backend or the payment gateway (not the caller's fault).
+    #[error("{source_name} failed: {message}")]
+    Backend {
+        /// `storage` or `gateway`.
+        source_name: String,
+        /// What happened, for logs (never shown to end users as is).
+        message: String,
+    },
     /// Any other invalid input, with a message that says what to change.
     #[error("{message}")]
     InvalidInput {
@@ -200,13 +280,84 @@ impl Error {
             ErrorKind::UnknownTaxCategory { .. } => "unknown_tax_category",
             ErrorKind::DuplicateId { .. } => "duplicate_id",
             ErrorKind::InvalidRequest { .. } => "invalid_request",
+            ErrorKind::InsufficientStock { .. } => "insufficient_stock",
+            ErrorKind::InvalidTransition { .. } => "invalid_transition",
+            ErrorKind::NotFound { .. } => "not_found",
+            ErrorKind::Conflict { .. } => "conflict",
+            ErrorKind::IdempotencyMismatch { .. } => "idempotency_mismatch",
+            ErrorKind::IdempotencyInFlight { .. } => "idempotency_in_flight",
+            ErrorKind::PaymentDeclined { .. } => "payment_declined",
+            ErrorKind::AmountExceeded { .. } => "amount_exceeded",
+            ErrorKind::ReservationExpired { .. } => "reservation_expired",
+            ErrorKind::Backend { .. } => "backend_error",
             ErrorKind::InvalidInput { .. } => "invalid_input",
         }
     }
 
-    /// True for every error caused by the caller's input (as opposed to a limit of the library).
+    /// True for every error caused by the caller's input or a business rule the caller can act
+    /// on, as opposed to a limit of the library or a failing backend.
     pub fn is_invalid_input(&self) -> bool {
-        !matches!(self.kind, ErrorKind::Overflow { .. })
+        !matches!(
+            self.kind,
+            ErrorKind::Overflow { .. } | ErrorKind::Backend { .. }
+        )
+    }
+
+    /// Shorthand for [`ErrorKind::NotFound`].
+    pub fn not_found(entity: &str, id: impl Into<String>) -> Self {
+        Error::new(ErrorKind::NotFound {
+            entity: entity.to_string(),
+            id: id.into(),
+        })
+    }
+
+    /// Shorthand for [`ErrorKind::Conflict`].
+    pub fn conflict(entity: &str, id: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Conflict {
+            entity: entity.to_string(),
+            id: id.into(),
+        })
+    }
+
+    /// Shorthand for [`ErrorKind::InvalidTransition`].
+    pub fn transition(
+        machine: &str,
+        from: impl std::fmt::Display,
+        to: impl std::fmt::Display,
+    ) -> Self {
+        Error::new(ErrorKind::InvalidTransition {
+            machine: machine.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+        })
+    }
+
+    /// Shorthand for [`ErrorKind::Backend`] from a storage backend.
+    pub fn storage(message: impl std::fmt::Display) -> Self {
+        Error::new(ErrorKind::Backend {
+            source_name: "storage".to_string(),
+            message: message.to_string(),
+        })
+    }
+
+    /// True when stock ran short.
+    pub fn is_insufficient_stock(&self) -> bool {
+        matches!(self.kind, ErrorKind::InsufficientStock { .. })
+    }
+
+    /// True when a state machine refused a transition.
+    pub fn is_invalid_transition(&self) -> bool {
+        matches!(self.kind, ErrorKind::InvalidTransition { .. })
+    }
+
+    /// True when a compare-and-set write lost a race.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self.kind, ErrorKind::Conflict { .. })
+    }
+
+    /// True when an amount went beyond what was allowed.
+    pub fn is_amount_exceeded(&self) -> bool {
+        matches!(self.kind, ErrorKind::AmountExceeded { .. })
     }
 
     /// True when two currencies were mixed.
@@ -218,7 +369,9 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::LineNotFound { .. } | ErrorKind::UnknownSku { .. }
+            ErrorKind::LineNotFound { .. }
+                | ErrorKind::UnknownSku { .. }
+                | ErrorKind::NotFound { .. }
         )
     }
 

@@ -39,10 +39,18 @@
 #![forbid(unsafe_code)]
 
 pub mod cart;
+pub mod catalog;
+pub mod customer;
 mod error;
+pub mod events;
+pub mod gateway;
+pub mod inventory;
 pub mod money;
+pub mod order;
+pub mod payment;
 pub mod pricing;
 mod serde_decimal;
+pub mod store;
 mod time;
 
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};

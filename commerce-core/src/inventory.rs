@@ -1,0 +1,210 @@
+//! Stock per SKU and location, reservations with a time to live, and the movement ledger.
+//!
+//! The rules every store implements (and the conformance suite checks):
+//!
+//! - `available = on_hand − reserved`; without backorders it never goes below zero, and
+//!   `on_hand` and `reserved` are never negative.
+//! - A reservation is all-or-nothing for a whole cart. Demand is summed per SKU first (two lines
+//!   may draw on one SKU) and SKUs are taken in ascending order, the fixed lock order.
+//! - A SKU without the backorder flag refuses a reservation it cannot cover
+//!   ([`insufficient_stock`](crate::ErrorKind::InsufficientStock)); with it, `reserved` may exceed
+//!   `on_hand` and a sale may take `on_hand` below zero (units owed to customers).
+//! - A hold past its expiry never blocks a buyer: reserving first releases expired holds on the
+//!   SKUs it needs, in the same unit of work, whether or not a sweep has run.
+//! - Every change writes a [`Movement`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+/// The location used when none is named.
+pub const DEFAULT_LOCATION: &str = "default";
+
+/// How long a reservation holds stock unless told otherwise: 15 minutes.
+pub const DEFAULT_RESERVATION_TTL_MILLIS: i64 = 15 * 60 * 1000;
+
+/// Stock of one SKU at one location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockLevel {
+    /// The SKU.
+    pub sku: String,
+    /// The location.
+    pub location: String,
+    /// Units physically there.
+    pub on_hand: i64,
+    /// Units held by active reservations.
+    pub reserved: i64,
+    /// Whether the SKU may be sold beyond its stock.
+    pub allow_backorder: bool,
+}
+
+impl StockLevel {
+    /// Units that can still be reserved: `on_hand − reserved`.
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+}
+
+/// Units of one SKU held by a reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationLine {
+    /// The SKU.
+    pub sku: String,
+    /// The location they are held at.
+    pub location: String,
+    /// How many units.
+    pub quantity: i64,
+}
+
+/// Where a reservation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    /// Holding stock until `expires_at`.
+    Active,
+    /// Turned into a sale.
+    Committed,
+    /// Given back before it expired.
+    Released,
+    /// Given back because it expired.
+    Expired,
+}
+
+impl ReservationStatus {
+    /// The snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationStatus::Active => "active",
+            ReservationStatus::Committed => "committed",
+            ReservationStatus::Released => "released",
+            ReservationStatus::Expired => "expired",
+        }
+    }
+}
+
+/// A hold on stock for a cart or an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    /// The reservation's id.
+    pub id: String,
+    /// What it holds, one line per SKU, in ascending SKU order.
+    pub lines: Vec<ReservationLine>,
+    /// Where it is in its life.
+    pub status: ReservationStatus,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops holding stock.
+    pub expires_at: Timestamp,
+    /// What it is for (an order or cart id).
+    pub reference: Option<String>,
+}
+
+impl Reservation {
+    /// True if it is active and `now` is before its expiry.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.status == ReservationStatus::Active && now < self.expires_at
+    }
+}
+
+/// A request to hold stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationRequest {
+    /// The id the reservation will have.
+    pub id: String,
+    /// `(sku, quantity)` pairs; a SKU may appear more than once (two cart lines).
+    pub items: Vec<(String, i64)>,
+    /// The location to draw from.
+    pub location: String,
+    /// When the hold ends.
+    pub expires_at: Timestamp,
+    /// What it is for.
+    pub reference: Option<String>,
+}
+
+impl ReservationRequest {
+    /// The demand per SKU, summed over the request's items, in ascending SKU order (the order
+    /// in which stores take their locks). Quantities must be positive.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::inventory::ReservationRequest;
+    /// use commerce_core::Timestamp;
+    ///
+    /// let request = ReservationRequest {
+    ///     id: "r1".into(),
+    ///     items: vec![("B".into(), 1), ("A".into(), 2), ("B".into(), 3)],
+    ///     location: "default".into(),
+    ///     expires_at: Timestamp::EPOCH,
+    ///     reference: None,
+    /// };
+    /// assert_eq!(request.demand(), vec![("A".to_string(), 2), ("B".to_string(), 4)]);
+    /// ```
+    pub fn demand(&self) -> Vec<(String, i64)> {
+        let mut demand: Vec<(String, i64)> = Vec::new();
+        let mut items: Vec<&(String, i64)> = self.items.iter().collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        for (sku, quantity) in items {
+            match demand.last_mut() {
+                Some((last, total)) if last == sku => *total += quantity,
+                _ => demand.push((sku.clone(), *quantity)),
+            }
+        }
+        demand
+    }
+
+    /// Checks the request: an id, at least one item, positive quantities.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::InvalidInput`].
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.id.is_empty() {
+            return Err(crate::Error::invalid("a reservation needs an id"));
+        }
+        if self.items.is_empty() {
+            return Err(crate::Error::invalid(
+                "a reservation needs at least one item",
+            ));
+        }
+        if let Some((sku, _)) = self.items.iter().find(|(_, q)| *q <= 0) {
+            return Err(crate::Error::invalid(format!(
+                "the quantity of `{sku}` must be at least 1"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Why stock moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// A manual change of `on_hand` (receiving goods, a stock count).
+    Adjustment,
+    /// Units held (`reserved` up).
+    Reservation,
+    /// Units given back by a release or an expiry (`reserved` down).
+    Release,
+    /// Units sold (`on_hand` and `reserved` down).
+    Sale,
+    /// Units returned by a customer (`on_hand` up).
+    Return,
+}
+
+/// One entry of the stock ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movement {
+    /// The SKU.
+    pub sku: String,
+    /// The location.
+    pub location: String,
+    /// Why.
+    pub kind: MovementKind,
+    /// How many units (positive).
+    pub quantity: i64,
+    /// When.
+    pub at: Timestamp,
+    /// The reservation, order or note it belongs to.
+    pub reference: Option<String>,
+}

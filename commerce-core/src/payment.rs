@@ -1,0 +1,443 @@
+//! Payment intents, shaped like Stripe's, as a checked state machine over exact amounts.
+//!
+//! ```text
+//! requires_payment_method ─attach─▶ requires_confirmation ─confirm─┬▶ requires_action ─┐
+//!          ▲                                                        ├▶ processing ─────┤
+//!          └──────────────── declined ◀─────────────────────────────┤                  │
+//!                                                                   ├▶ requires_capture ┼─capture (all)─▶ succeeded
+//!                                                                   └▶ succeeded (automatic capture)
+//! any state but succeeded ─cancel─▶ canceled
+//! ```
+//!
+//! Amount invariants, checked on every change: `amount_received + amount_capturable ≤ amount`,
+//! `amount_refunded ≤ amount_received`, nothing negative. A capture beyond `amount_capturable`
+//! or a refund beyond `amount_received − amount_refunded` is an error that changes nothing.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::money::Money;
+use crate::time::Timestamp;
+
+/// How long an authorization can be captured: 7 days, as card networks usually allow.
+pub const AUTHORIZATION_TTL_MILLIS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// Where a payment intent is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentStatus {
+    /// Waiting for a payment method (again, after a decline).
+    RequiresPaymentMethod,
+    /// Has a payment method; waiting to be confirmed.
+    RequiresConfirmation,
+    /// The customer must complete an action (3-D Secure).
+    RequiresAction,
+    /// The gateway is working; the outcome arrives as an event.
+    Processing,
+    /// Authorized; waiting to be captured (manual capture).
+    RequiresCapture,
+    /// Money received (all of what will be captured).
+    Succeeded,
+    /// Canceled; nothing more can happen.
+    Canceled,
+}
+
+impl IntentStatus {
+    /// The snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentStatus::RequiresPaymentMethod => "requires_payment_method",
+            IntentStatus::RequiresConfirmation => "requires_confirmation",
+            IntentStatus::RequiresAction => "requires_action",
+            IntentStatus::Processing => "processing",
+            IntentStatus::RequiresCapture => "requires_capture",
+            IntentStatus::Succeeded => "succeeded",
+            IntentStatus::Canceled => "canceled",
+        }
+    }
+
+    /// How far along the intent is: a late event never moves an intent to a lower stage.
+    fn stage(self) -> u8 {
+        match self {
+            IntentStatus::RequiresPaymentMethod => 0,
+            IntentStatus::RequiresConfirmation => 1,
+            IntentStatus::RequiresAction | IntentStatus::Processing => 2,
+            IntentStatus::RequiresCapture => 3,
+            IntentStatus::Succeeded | IntentStatus::Canceled => 4,
+        }
+    }
+}
+
+impl fmt::Display for IntentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When the money is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureMethod {
+    /// At confirmation.
+    #[default]
+    Automatic,
+    /// Later, by one or more captures (authorize now, charge at shipping).
+    Manual,
+}
+
+/// What the gateway said about an authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum GatewayOutcome {
+    /// Authorized (and, for automatic capture, captured).
+    Authorized {
+        /// The gateway's reference.
+        reference: String,
+    },
+    /// The customer must complete an action first.
+    RequiresAction {
+        /// The gateway's reference.
+        reference: String,
+    },
+    /// The outcome will arrive later as an event.
+    Processing {
+        /// The gateway's reference.
+        reference: String,
+    },
+    /// Declined.
+    Declined {
+        /// Why (`insufficient_funds`, `card_declined`).
+        reason: String,
+    },
+}
+
+/// An asynchronous notification from the gateway about an intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayEvent {
+    /// The gateway's event id; an event is applied at most once.
+    pub id: String,
+    /// The intent it is about.
+    pub intent_id: String,
+    /// What happened.
+    pub kind: GatewayEventKind,
+}
+
+/// What a gateway event reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GatewayEventKind {
+    /// The payment was authorized (after an action or processing).
+    PaymentSucceeded,
+    /// The payment failed.
+    PaymentFailed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A payment intent: the record of one attempt to collect one amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentIntent {
+    /// The intent's id.
+    pub id: String,
+    /// The order it pays for.
+    pub order_id: String,
+    /// The amount to collect.
+    pub amount: Money,
+    /// Where it is.
+    pub status: IntentStatus,
+    /// When the money is taken.
+    pub capture_method: CaptureMethod,
+    /// Authorized and not yet captured.
+    pub amount_capturable: Money,
+    /// Captured.
+    pub amount_received: Money,
+    /// Refunded.
+    pub amount_refunded: Money,
+    /// The payment method (a gateway token).
+    pub payment_method: Option<String>,
+    /// The gateway's reference, once it has one.
+    pub gateway_reference: Option<String>,
+    /// Until when an authorization can be captured.
+    pub authorization_expires_at: Option<Timestamp>,
+    /// The last decline or failure reason.
+    pub last_error: Option<String>,
+    /// Incremented by every change; stores compare-and-set on it.
+    pub version: u64,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+impl PaymentIntent {
+    /// A new intent for `amount`, waiting for a payment method.
+    pub fn new(
+        id: String,
+        order_id: String,
+        amount: Money,
+        capture_method: CaptureMethod,
+        now: Timestamp,
+    ) -> PaymentIntent {
+        let zero = Money::zero(amount.currency());
+        PaymentIntent {
+            id,
+            order_id,
+            amount,
+            status: IntentStatus::RequiresPaymentMethod,
+            capture_method,
+            amount_capturable: zero,
+            amount_received: zero,
+            amount_refunded: zero,
+            payment_method: None,
+            gateway_reference: None,
+            authorization_expires_at: None,
+            last_error: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn refuse(&self, to: IntentStatus) -> Error {
+        Error::transition("payment_intent", self.status, to)
+    }
+
+    fn touch(&mut self, now: Timestamp) {
+        self.version += 1;
+        self.updated_at = now;
+    }
+
+    /// Attaches a payment method: `requires_payment_method` → `requires_confirmation`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidTransition`] from any other state.
+    pub fn attach_payment_method(&mut self, token: &str, now: Timestamp) -> Result<()> {
+        match self.status {
+            IntentStatus::RequiresPaymentMethod | IntentStatus::RequiresConfirmation => {
+                self.payment_method = Some(token.to_string());
+                self.status = IntentStatus::RequiresConfirmation;
+                self.touch(now);
+                Ok(())
+            }
+            _ => Err(self.refuse(IntentStatus::RequiresConfirmation)),
+        }
+    }
+
+    /// Checks that the intent can be confirmed now.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidTransition`] unless it is `requires_confirmation`.
+    pub fn check_confirmable(&self) -> Result<()> {
+        match self.status {
+            IntentStatus::RequiresConfirmation => Ok(()),
+            _ => Err(self.refuse(IntentStatus::Processing)),
+        }
+    }
+
+    /// Applies the gateway's answer to a confirmation.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidTransition`] unless it is `requires_confirmation`.
+    pub fn apply_confirmation(&mut self, outcome: &GatewayOutcome, now: Timestamp) -> Result<()> {
+        self.check_confirmable()?;
+        self.apply_outcome(outcome, now);
+        Ok(())
+    }
+
+    fn authorize(&mut self, now: Timestamp) {
+        match self.capture_method {
+            CaptureMethod::Automatic => {
+                self.amount_received = self.amount;
+                self.status = IntentStatus::Succeeded;
+            }
+            CaptureMethod::Manual => {
+                self.amount_capturable = self.amount;
+                self.authorization_expires_at = Some(now.plus_millis(AUTHORIZATION_TTL_MILLIS));
+                self.status = IntentStatus::RequiresCapture;
+            }
+        }
+    }
+
+    fn apply_outcome(&mut self, outcome: &GatewayOutcome, now: Timestamp) {
+        match outcome {
+            GatewayOutcome::Authorized { reference } => {
+                self.gateway_reference = Some(reference.clone());
+                self.authorize(now);
+            }
+            GatewayOutcome::RequiresAction { reference } => {
+                self.gateway_reference = Some(reference.clone());
+                self.status = IntentStatus::RequiresAction;
+            }
+            GatewayOutcome::Processing { reference } => {
+                self.gateway_reference = Some(reference.clone());
+                self.status = IntentStatus::Processing;
+            }
+            GatewayOutcome::Declined { reason } => {
+                self.last_error = Some(reason.clone());
+                self.payment_method = None;
+                self.status = IntentStatus::RequiresPaymentMethod;
+            }
+        }
+        self.touch(now);
+    }
+
+    /// Applies an asynchronous gateway event. Returns whether anything changed: an event that
+    /// arrives late (the intent has moved on) or out of order never moves the intent backwards
+    /// and is ignored. (Deduplication by event id is the store's job.)
+    pub fn apply_event(&mut self, event: &GatewayEventKind, now: Timestamp) -> bool {
+        let waiting = matches!(
+            self.status,
+            IntentStatus::RequiresAction | IntentStatus::Processing
+        );
+        if !waiting {
+            return false;
+        }
+        match event {
+            GatewayEventKind::PaymentSucceeded => {
+                self.authorize(now);
+            }
+            GatewayEventKind::PaymentFailed { reason } => {
+                self.last_error = Some(reason.clone());
+                self.payment_method = None;
+                self.status = IntentStatus::RequiresPaymentMethod;
+            }
+        }
+        debug_assert!(self.status.stage() != 2);
+        self.touch(now);
+        true
+    }
+
+    /// Captures `amount` of an authorization. With `final_capture`, whatever is left is
+    /// released and the intent succeeds; otherwise it succeeds once nothing is left to capture.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidTransition`] unless `requires_capture`;
+    /// [`ErrorKind::AmountExceeded`] beyond `amount_capturable`; an amount of zero, negative or
+    /// in another currency is [`ErrorKind::InvalidInput`] / a currency mismatch.
+    pub fn capture(&mut self, amount: Money, final_capture: bool, now: Timestamp) -> Result<()> {
+        if self.status != IntentStatus::RequiresCapture {
+            return Err(self.refuse(IntentStatus::Succeeded));
+        }
+        self.check_positive(&amount)?;
+        if amount.checked_cmp(&self.amount_capturable)?.is_gt() {
+            return Err(Error::new(ErrorKind::AmountExceeded {
+                what: "capture".to_string(),
+                requested: amount.amount().to_string(),
+                allowed: self.amount_capturable.amount().to_string(),
+            }));
+        }
+        self.amount_received = self.amount_received.checked_add(&amount)?;
+        self.amount_capturable = self.amount_capturable.checked_sub(&amount)?;
+        if final_capture || self.amount_capturable.is_zero() {
+            self.amount_capturable = Money::zero(self.amount.currency());
+            self.status = IntentStatus::Succeeded;
+        }
+        self.touch(now);
+        Ok(())
+    }
+
+    /// Refunds `amount` of what was captured.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidTransition`] if nothing was captured;
+    /// [`ErrorKind::AmountExceeded`] beyond `amount_received − amount_refunded`.
+    pub fn refund(&mut self, amount: Money, now: Timestamp) -> Result<()> {
+        if self.amount_received.is_zero() {
+            return Err(Error::transition("payment_intent", self.status, "refunded"));
+        }
+        self.check_positive(&amount)?;
+        let refundable = self.refundable()?;
+        if amount.checked_cmp(&refundable)?.is_gt() {
+            return Err(Error::new(ErrorKind::AmountExceeded {
+                what: "refund".to_string(),
+                requested: amount.amount().to_string(),
+                allowed: refundable.amount().to_string(),
+            }));
+        }
+        self.amount_refunded = self.amount_refunded.checked_add(&amount)?;
+        self.touch(now);
+        Ok(())
+    }
+
+    /// What can still be refunded: `amount_received − amount_refunded`.
+    ///
+    /// # Errors
+    ///
+    /// Only on overflow, which cannot happen for amounts built by this type.
+    pub fn refundable(&self) -> Result<Money> {
+        self.amount_received.checked_sub(&self.amount_refunded)
+    }
+
+    /// Cancels the intent, voiding any uncaptured authorization. Money already captured stays
+    /// captured (refund it).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidTransition`] from `succeeded` or `canceled`.
+    pub fn cancel(&mut self, now: Timestamp) -> Result<()> {
+        match self.status {
+            IntentStatus::Succeeded | IntentStatus::Canceled => {
+                Err(self.refuse(IntentStatus::Canceled))
+            }
+            IntentStatus::RequiresCapture if !self.amount_received.is_zero() => {
+                // Partly captured: release the rest and keep what was taken.
+                self.amount_capturable = Money::zero(self.amount.currency());
+                self.status = IntentStatus::Succeeded;
+                self.touch(now);
+                Ok(())
+            }
+            _ => {
+                self.amount_capturable = Money::zero(self.amount.currency());
+                self.status = IntentStatus::Canceled;
+                self.touch(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Releases an authorization that can no longer be captured (`authorization_expires_at ≤
+    /// now`). Returns whether anything changed.
+    pub fn expire_authorization(&mut self, now: Timestamp) -> bool {
+        let expired = self.status == IntentStatus::RequiresCapture
+            && self.authorization_expires_at.is_some_and(|t| t <= now);
+        if expired {
+            // Cannot fail from requires_capture.
+            let _ = self.cancel(now);
+        }
+        expired
+    }
+
+    fn check_positive(&self, amount: &Money) -> Result<()> {
+        if amount.currency() != self.amount.currency() {
+            return Err(Error::new(ErrorKind::CurrencyMismatch {
+                left: self.amount.currency().code().to_string(),
+                right: amount.currency().code().to_string(),
+            }));
+        }
+        if amount.is_zero() || amount.is_negative() {
+            return Err(Error::invalid("the amount must be greater than zero"));
+        }
+        Ok(())
+    }
+
+    /// True if the amount invariants hold (used by tests and stores' last-line checks).
+    pub fn amounts_are_consistent(&self) -> bool {
+        let sum = self.amount_received.checked_add(&self.amount_capturable);
+        !self.amount_capturable.is_negative()
+            && !self.amount_received.is_negative()
+            && !self.amount_refunded.is_negative()
+            && sum.is_ok_and(|s| s.checked_cmp(&self.amount).is_ok_and(|o| o.is_le()))
+            && self
+                .amount_refunded
+                .checked_cmp(&self.amount_received)
+                .is_ok_and(|o| o.is_le())
+    }
+}

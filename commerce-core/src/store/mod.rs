@@ -1,0 +1,398 @@
+//! Storage traits: what the [`Commerce`](crate::service::Commerce) service needs from a
+//! database, and the atomicity each method promises.
+//!
+//! There are two kinds of writes:
+//!
+//! - **Single-record writes** (`put_product`, `put_customer`, `put_cart`, `adjust_stock`, ...),
+//!   each atomic on its own.
+//! - **The unit of work**, [`OrderStore::apply`]: a [`Changes`] value that reserves, commits or
+//!   releases stock, inserts or updates orders and payment intents, records a gateway event id,
+//!   appends domain events to the outbox and completes an idempotency key, **all or nothing**.
+//!   Updates are compare-and-set on the record's `version`: if another writer changed the
+//!   record since it was read, `apply` fails with [`conflict`](crate::ErrorKind::Conflict) and
+//!   changes nothing, so two concurrent callers can never both succeed.
+//!
+//! Every implementation runs the same conformance suite (`commerce_core::testkit`, feature
+//! `testkit`): the in-memory store here, SQLite and PostgreSQL in `commerce-sql`.
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::cart::Cart;
+use crate::catalog::{Category, Product};
+use crate::customer::Customer;
+use crate::error::Result;
+use crate::events::DomainEvent;
+use crate::inventory::{Movement, Reservation, ReservationRequest, StockLevel};
+use crate::money::RoundingMode;
+use crate::order::Order;
+use crate::payment::PaymentIntent;
+use crate::pricing::{Promotion, ShippingMethod, TaxLevel, TaxRate};
+use crate::time::Timestamp;
+
+/// A page of results and the cursor of the next page, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Products and categories.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Inserts or replaces a product.
+    ///
+    /// # Errors
+    ///
+    /// [`duplicate_id`](crate::ErrorKind::DuplicateId) if one of its SKUs belongs to another
+    /// product.
+    async fn put_product(&self, product: &Product) -> Result<()>;
+    /// A product by id.
+    async fn product(&self, id: &str) -> Result<Option<Product>>;
+    /// The product that has a variant with this SKU.
+    async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>>;
+    /// Products in id order, after the cursor `after` (a product id), at most `limit`.
+    async fn products(&self, after: Option<&str>, limit: usize) -> Result<Page<Product>>;
+    /// Inserts or replaces a category.
+    async fn put_category(&self, category: &Category) -> Result<()>;
+    /// Every category.
+    async fn categories(&self) -> Result<Vec<Category>>;
+}
+
+/// Customers.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    /// Inserts or replaces a customer.
+    ///
+    /// # Errors
+    ///
+    /// [`duplicate_id`](crate::ErrorKind::DuplicateId) if another customer has the e-mail.
+    async fn put_customer(&self, customer: &Customer) -> Result<()>;
+    /// A customer by id.
+    async fn customer(&self, id: &str) -> Result<Option<Customer>>;
+    /// A customer by e-mail address (compared case-insensitively).
+    async fn customer_by_email(&self, email: &str) -> Result<Option<Customer>>;
+}
+
+/// A cart as stored: the aggregate, its owner and a version for compare-and-set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredCart {
+    /// The cart's id.
+    pub id: String,
+    /// The customer, or `None` for a guest cart.
+    pub customer_id: Option<String>,
+    /// The shipping address's country and region, which pick tax rates and shipping.
+    pub destination: Option<Destination>,
+    /// The cart.
+    pub cart: Cart,
+    /// Incremented by every write.
+    pub version: u64,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// Where an order ships: what tax zones and shipping methods are chosen by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destination {
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// Region, state or province code; empty if none.
+    #[serde(default)]
+    pub region: String,
+}
+
+/// Carts.
+#[async_trait]
+pub trait CartStore: Send + Sync {
+    /// Inserts a cart (`expected_version` `None`: it must not exist) or updates it if its stored
+    /// version is `expected_version`.
+    ///
+    /// # Errors
+    ///
+    /// [`conflict`](crate::ErrorKind::Conflict) if the version does not match (or the cart
+    /// exists, for an insert).
+    async fn put_cart(&self, cart: &StoredCart, expected_version: Option<u64>) -> Result<()>;
+    /// A cart by id.
+    async fn cart(&self, id: &str) -> Result<Option<StoredCart>>;
+}
+
+/// Stock levels, reservations and the movement ledger.
+#[async_trait]
+pub trait InventoryStore: Send + Sync {
+    /// Changes `on_hand` by `delta` (a delivery, a count) and, if given, the backorder flag;
+    /// creates the stock level if needed. Writes an adjustment movement.
+    ///
+    /// # Errors
+    ///
+    /// [`insufficient_stock`](crate::ErrorKind::InsufficientStock) if `on_hand` would go below
+    /// zero, or (without backorders) below what is reserved.
+    async fn adjust_stock(
+        &self,
+        sku: &str,
+        location: &str,
+        delta: i64,
+        allow_backorder: Option<bool>,
+        now: Timestamp,
+    ) -> Result<StockLevel>;
+    /// The stock of a SKU at every location.
+    async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>>;
+    /// A reservation by id.
+    async fn reservation(&self, id: &str) -> Result<Option<Reservation>>;
+    /// Moves a live reservation's expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`not_found`](crate::ErrorKind::NotFound); [`reservation_expired`](crate::ErrorKind::ReservationExpired)
+    /// if it already expired (it is then released); [`invalid_transition`](crate::ErrorKind::InvalidTransition)
+    /// if it was committed or released.
+    async fn extend_reservation(
+        &self,
+        id: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Reservation>;
+    /// Releases every active reservation whose expiry is at or before `now`; returns how many.
+    async fn expire_reservations(&self, now: Timestamp) -> Result<u64>;
+    /// The ledger of a SKU, oldest first.
+    async fn movements(&self, sku: &str) -> Result<Vec<Movement>>;
+}
+
+/// A record to insert (`expected_version` `None`) or to update if its stored version is
+/// `expected_version`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    /// The new state (with its new version).
+    pub value: T,
+    /// The version read before the change, or `None` for an insert.
+    pub expected_version: Option<u64>,
+}
+
+/// What completes an idempotency key: the response to replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyCompletion {
+    /// The key's scope (the caller, and the operation).
+    pub scope: String,
+    /// The key.
+    pub key: String,
+    /// The stored result, replayed verbatim.
+    pub response: String,
+}
+
+/// One unit of work, applied all or nothing by [`OrderStore::apply`], in this order: stock
+/// (reserve, then commit, then release), orders, payment intents, the gateway event id, the
+/// events, the idempotency key.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// The instant of the change.
+    pub now: Timestamp,
+    /// Stock to reserve (all or nothing; expired holds on the same SKUs are released first).
+    pub reserve: Option<ReservationRequest>,
+    /// A live reservation to turn into a sale.
+    pub commit_reservation: Option<String>,
+    /// A reservation to release (a no-op if it is no longer active).
+    pub release_reservation: Option<String>,
+    /// Units to put back on hand: `(sku, location, quantity)` (a cancelled sale, a return).
+    pub restock: Vec<(String, String, i64)>,
+    /// Orders to insert or compare-and-set.
+    pub orders: Vec<Versioned<Order>>,
+    /// Payment intents to insert or compare-and-set.
+    pub intents: Vec<Versioned<PaymentIntent>>,
+    /// A gateway event id to record; if it was recorded before, nothing is applied and the
+    /// result is [`Applied::DuplicateGatewayEvent`].
+    pub gateway_event_id: Option<String>,
+    /// Events to append to the outbox.
+    pub events: Vec<DomainEvent>,
+    /// An idempotency key to complete with its response.
+    pub idempotency: Option<IdempotencyCompletion>,
+}
+
+/// What [`OrderStore::apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Everything was applied.
+    Done,
+    /// The gateway event had been applied before; nothing was changed.
+    DuplicateGatewayEvent,
+}
+
+/// Orders and payment intents, and the unit of work.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Applies a unit of work, all or nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`insufficient_stock`](crate::ErrorKind::InsufficientStock) if the reservation cannot be
+    /// covered; [`reservation_expired`](crate::ErrorKind::ReservationExpired) if the reservation
+    /// to commit has expired (it is released in its own unit);
+    /// [`conflict`](crate::ErrorKind::Conflict) if a version does not match, or an inserted
+    /// record exists; [`not_found`](crate::ErrorKind::NotFound) for an unknown reservation.
+    /// On any error nothing is changed.
+    async fn apply(&self, changes: Changes) -> Result<Applied>;
+    /// An order by id.
+    async fn order(&self, id: &str) -> Result<Option<Order>>;
+    /// The order placed from a cart, if any (at most one per cart).
+    async fn order_for_cart(&self, cart_id: &str) -> Result<Option<Order>>;
+    /// A customer's orders, newest first, after the cursor `after` (an order id).
+    async fn orders_for_customer(
+        &self,
+        customer_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Order>>;
+    /// A payment intent by id.
+    async fn payment_intent(&self, id: &str) -> Result<Option<PaymentIntent>>;
+}
+
+/// What [`IdempotencyStore::begin_idempotent`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// The key is new (or its earlier attempt was abandoned): do the work, then complete it in
+    /// the same unit of work.
+    Started,
+    /// The work was done before: here is its response.
+    Replay(String),
+}
+
+/// How long an unfinished request holds its key before a retry may take it over: 60 seconds.
+pub const IDEMPOTENCY_LOCK_MILLIS: i64 = 60_000;
+
+/// How long completed idempotency keys are kept at least: 24 hours.
+pub const IDEMPOTENCY_RETENTION_MILLIS: i64 = 24 * 60 * 60 * 1000;
+
+/// Idempotency keys: scope, key, request fingerprint, stored result.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims a key for a request with the given fingerprint.
+    ///
+    /// # Errors
+    ///
+    /// [`idempotency_mismatch`](crate::ErrorKind::IdempotencyMismatch) if the key was used with
+    /// another fingerprint; [`idempotency_in_flight`](crate::ErrorKind::IdempotencyInFlight) if
+    /// a request with the key started less than [`IDEMPOTENCY_LOCK_MILLIS`] ago and has not
+    /// finished.
+    async fn begin_idempotent(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyBegin>;
+    /// Gives up a started key whose work changed nothing, so that a retry can start afresh.
+    async fn abandon_idempotent(&self, scope: &str, key: &str) -> Result<()>;
+    /// Deletes completed keys created before `before`; returns how many.
+    async fn purge_idempotency(&self, before: Timestamp) -> Result<u64>;
+}
+
+/// The transactional outbox: events written by [`OrderStore::apply`], delivered at least once.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Claims up to `limit` undelivered events whose lease has run out, in the order they were
+    /// written, and leases them until `lease_until`. An event whose transaction committed late
+    /// is still claimed: claiming looks at delivery state, never at a high-water mark.
+    async fn claim_events(
+        &self,
+        limit: usize,
+        lease_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<DomainEvent>>;
+    /// Marks events delivered.
+    async fn ack_events(&self, ids: &[String]) -> Result<()>;
+}
+
+/// The shop's pricing settings: tax zones, promotions, shipping methods.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ShopConfig {
+    /// Whether catalog prices include tax.
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    /// Where tax is rounded.
+    #[serde(default)]
+    pub tax_level: TaxLevel,
+    /// The rounding mode.
+    #[serde(default)]
+    pub rounding_mode: RoundingMode,
+    /// Tax rates by destination.
+    #[serde(default)]
+    pub tax_zones: Vec<TaxZone>,
+    /// Promotions.
+    #[serde(default)]
+    pub promotions: Vec<Promotion>,
+    /// Shipping methods and where they ship.
+    #[serde(default)]
+    pub shipping_methods: Vec<ShippingOption>,
+    /// A reservation that leaves a SKU with this many units available or fewer emits a
+    /// `stock_low` event (default 0: when it runs out).
+    #[serde(default)]
+    pub low_stock_threshold: i64,
+    /// Incremented by every write.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// The tax rates of a destination. A zone matches a country (and region, if it names one); the
+/// most specific matching zone wins; a zone with country `"*"` matches everywhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaxZone {
+    /// ISO country code, or `"*"`.
+    pub country: String,
+    /// Region code; empty for the whole country.
+    #[serde(default)]
+    pub region: String,
+    /// The rates.
+    pub rates: Vec<TaxRate>,
+}
+
+/// A shipping method and the countries it serves (empty: everywhere).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShippingOption {
+    /// The method.
+    pub method: ShippingMethod,
+    /// ISO country codes; empty for everywhere.
+    #[serde(default)]
+    pub countries: Vec<String>,
+}
+
+/// The shop's settings.
+#[async_trait]
+pub trait ConfigStore: Send + Sync {
+    /// The current settings (defaults if none were stored).
+    async fn config(&self) -> Result<ShopConfig>;
+    /// Replaces the settings if the stored version is `expected_version`.
+    ///
+    /// # Errors
+    ///
+    /// [`conflict`](crate::ErrorKind::Conflict).
+    async fn put_config(&self, config: &ShopConfig, expected_version: u64) -> Result<()>;
+}
+
+/// Everything the service needs, in one trait object.
+pub trait Store:
+    CatalogStore
+    + CustomerStore
+    + CartStore
+    + InventoryStore
+    + OrderStore
+    + IdempotencyStore
+    + OutboxStore
+    + ConfigStore
+{
+}
+
+impl<T> Store for T where
+    T: CatalogStore
+        + CustomerStore
+        + CartStore
+        + InventoryStore
+        + OrderStore
+        + IdempotencyStore
+        + OutboxStore
+        + ConfigStore
+{
+}
