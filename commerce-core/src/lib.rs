@@ -50,12 +50,18 @@ pub mod order;
 pub mod payment;
 pub mod pricing;
 mod serde_decimal;
+pub mod service;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod time;
 
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 pub use error::{Error, ErrorKind, Result};
 pub use money::{Currency, Money, RoundingMode};
+pub use service::{
+    Checkout, CheckoutRequest, Clock, Commerce, IdGenerator, ManualClock, SequentialIds,
+};
 pub use time::Timestamp;
 
 /// The README's examples run as doctests, so the front page never goes stale.

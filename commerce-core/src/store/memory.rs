@@ -528,6 +528,9 @@ impl OrderStore for MemoryStore {
                 .reservations
                 .get(id)
                 .ok_or_else(|| Error::not_found("reservation", id.clone()))?;
+            if reservation.status == ReservationStatus::Expired {
+                return Err(Error::new(ErrorKind::ReservationExpired { id: id.clone() }));
+            }
             if reservation.status != ReservationStatus::Active {
                 return Err(Error::transition(
                     "reservation",

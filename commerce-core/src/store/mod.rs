@@ -230,7 +230,7 @@ pub trait OrderStore: Send + Sync {
     ///
     /// [`insufficient_stock`](crate::ErrorKind::InsufficientStock) if the reservation cannot be
     /// covered; [`reservation_expired`](crate::ErrorKind::ReservationExpired) if the reservation
-    /// to commit has expired (it is released in its own unit);
+    /// to commit has expired, swept or not (an unswept one is released in its own unit);
     /// [`conflict`](crate::ErrorKind::Conflict) if a version does not match, or an inserted
     /// record exists; [`not_found`](crate::ErrorKind::NotFound) for an unknown reservation.
     /// On any error nothing is changed.
