@@ -431,3 +431,237 @@ fn line_share(line: &OrderLine, units: u32) -> Result<Money> {
     let (base, leftover) = (total / quantity, total % quantity);
     Money::from_minor_i128(base * units + units.min(leftover), line.total.currency())
 }
+
+#[cfg(test)]
+mod model_tests {
+    //! Random operation sequences against a reference model of the three machines.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::pricing::{PricingRequest, quote};
+
+    fn order(prices: &[(i64, u32)]) -> Order {
+        let lines: Vec<String> = prices
+            .iter()
+            .enumerate()
+            .map(|(i, (cents, quantity))| {
+                format!(
+                    r#"{{"id":"l{i}","sku":"S{i}","quantity":{quantity},"unit_price":"{}.{:02}"}}"#,
+                    cents / 100,
+                    cents % 100
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"currency":"USD","now":"2026-01-01T00:00:00Z","lines":[{}]}}"#,
+            lines.join(",")
+        );
+        let request = PricingRequest::from_json(&json).unwrap();
+        let quote = quote(&request).unwrap().into_owned();
+        Order::from_quote("o".into(), None, None, quote, Timestamp::EPOCH).unwrap()
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Status(u8),
+        Fulfil(usize, u32),
+        Ship,
+        Deliver,
+        Return(usize, u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..4).prop_map(Op::Status),
+            (0usize..3, 0u32..5).prop_map(|(l, q)| Op::Fulfil(l, q)),
+            Just(Op::Ship),
+            Just(Op::Deliver),
+            (0usize..3, 0u32..5).prop_map(|(l, q)| Op::Return(l, q)),
+        ]
+    }
+
+    /// Allowed order-status moves, written out as a table.
+    const ORDER_MOVES: &[(&str, &str)] = &[
+        ("pending_payment", "confirmed"),
+        ("pending_payment", "cancelled"),
+        ("confirmed", "completed"),
+        ("confirmed", "cancelled"),
+    ];
+
+    #[derive(Debug)]
+    struct Model {
+        status: &'static str,
+        fulfillment: &'static str,
+        quantities: Vec<u32>,
+        fulfilled: Vec<u32>,
+        returned: Vec<u32>,
+    }
+
+    const STATUSES: [&str; 4] = ["pending_payment", "confirmed", "completed", "cancelled"];
+
+    impl Model {
+        fn apply(&mut self, op: &Op) -> bool {
+            match *op {
+                Op::Status(to) => {
+                    let to = STATUSES[to as usize];
+                    if ORDER_MOVES.contains(&(self.status, to)) {
+                        self.status = to;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                Op::Fulfil(line, quantity) => {
+                    let Some(&ordered) = self.quantities.get(line) else {
+                        return false;
+                    };
+                    let left = ordered - self.fulfilled[line];
+                    let open = matches!(self.fulfillment, "unfulfilled" | "partially_fulfilled");
+                    if self.status != "confirmed" || !open || quantity == 0 || quantity > left {
+                        return false;
+                    }
+                    self.fulfilled[line] += quantity;
+                    self.fulfillment = if self.fulfilled == self.quantities {
+                        "fulfilled"
+                    } else {
+                        "partially_fulfilled"
+                    };
+                    true
+                }
+                Op::Ship => {
+                    if self.fulfillment != "fulfilled" {
+                        return false;
+                    }
+                    self.fulfillment = "shipped";
+                    true
+                }
+                Op::Deliver => {
+                    if self.fulfillment != "shipped" || self.status != "confirmed" {
+                        return false;
+                    }
+                    self.fulfillment = "delivered";
+                    self.status = "completed";
+                    true
+                }
+                Op::Return(line, quantity) => {
+                    let Some(&ordered) = self.quantities.get(line) else {
+                        return false;
+                    };
+                    if self.fulfillment != "delivered"
+                        || quantity == 0
+                        || quantity > ordered - self.returned[line]
+                    {
+                        return false;
+                    }
+                    self.returned[line] += quantity;
+                    if self.returned == self.quantities {
+                        self.fulfillment = "returned";
+                    }
+                    true
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn orders_follow_the_reference_model(
+            prices in proptest::collection::vec((1i64..100_000, 1u32..5), 1..4),
+            ops in proptest::collection::vec(op(), 1..40),
+        ) {
+            let mut order = order(&prices);
+            let mut model = Model {
+                status: "pending_payment",
+                fulfillment: "unfulfilled",
+                quantities: prices.iter().map(|p| p.1).collect(),
+                fulfilled: vec![0; prices.len()],
+                returned: vec![0; prices.len()],
+            };
+            let mut refunded = vec![0i128; prices.len()];
+            let now = Timestamp::EPOCH;
+            for op in &ops {
+                let before = order.clone();
+                let ok = match *op {
+                    Op::Status(to) => {
+                        let to = [OrderStatus::PendingPayment, OrderStatus::Confirmed,
+                                  OrderStatus::Completed, OrderStatus::Cancelled][to as usize];
+                        order.transition(to, now).is_ok()
+                    }
+                    Op::Fulfil(line, quantity) => {
+                        order.fulfil(&format!("l{line}"), quantity, now).is_ok()
+                    }
+                    Op::Ship => order.advance_fulfillment(FulfillmentStatus::Shipped, now).is_ok(),
+                    Op::Deliver => order.advance_fulfillment(FulfillmentStatus::Delivered, now).is_ok(),
+                    Op::Return(line, quantity) => {
+                        match order.return_units(&format!("l{line}"), quantity, now) {
+                            Ok(refund) => {
+                                prop_assert!(!refund.is_negative());
+                                refunded[line] += refund.minor();
+                                true
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                };
+                let model_ok = model.apply(op);
+                prop_assert_eq!(ok, model_ok, "{:?} from {:?}/{:?}", op, before.status, before.fulfillment_status);
+                if !ok {
+                    prop_assert_eq!(&order, &before, "a refused operation changes nothing");
+                }
+                prop_assert_eq!(order.status.as_str(), model.status);
+                prop_assert_eq!(order.fulfillment_status.as_str(), model.fulfillment);
+            }
+            for (i, line) in order.lines.iter().enumerate() {
+                prop_assert!(refunded[i] <= line.total.minor(), "never refund more than the line");
+                if line.returned_quantity == line.quantity {
+                    prop_assert_eq!(refunded[i], line.total.minor(), "a full return refunds the whole line");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partial_returns_refund_exact_shares() {
+        // 3 × 3.33 = 9.99: the units are worth 3.33 each; returning 1 then 2 refunds 9.99.
+        let mut order = order(&[(333, 3)]);
+        order
+            .transition(OrderStatus::Confirmed, Timestamp::EPOCH)
+            .unwrap();
+        order.fulfil("l0", 3, Timestamp::EPOCH).unwrap();
+        order
+            .advance_fulfillment(FulfillmentStatus::Shipped, Timestamp::EPOCH)
+            .unwrap();
+        order
+            .advance_fulfillment(FulfillmentStatus::Delivered, Timestamp::EPOCH)
+            .unwrap();
+        assert_eq!(
+            order
+                .return_units("l0", 1, Timestamp::EPOCH)
+                .unwrap()
+                .to_string(),
+            "3.33 USD"
+        );
+        assert_eq!(
+            order
+                .return_units("l0", 2, Timestamp::EPOCH)
+                .unwrap()
+                .to_string(),
+            "6.66 USD"
+        );
+        assert!(
+            order
+                .return_units("l0", 1, Timestamp::EPOCH)
+                .unwrap_err()
+                .is_invalid_transition()
+        );
+        let err = Order::transition(&mut order.clone(), OrderStatus::Confirmed, Timestamp::EPOCH)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "order cannot go from `completed` to `confirmed`"
+        );
+    }
+}

@@ -441,3 +441,234 @@ impl PaymentIntent {
                 .is_ok_and(|o| o.is_le())
     }
 }
+
+#[cfg(test)]
+mod model_tests {
+    //! Random operation sequences against a reference model written independently of the
+    //! implementation: after every step the two agree on success, state and amounts.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::money::Currency;
+
+    const AMOUNT: i64 = 10_000;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Attach,
+        Confirm(u8),
+        Event(bool),
+        Capture(i64, bool),
+        Refund(i64),
+        Cancel,
+        Advance(i64),
+        Expire,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            Just(Op::Attach),
+            (0u8..4).prop_map(Op::Confirm),
+            any::<bool>().prop_map(Op::Event),
+            (-100i64..12_000, any::<bool>()).prop_map(|(a, f)| Op::Capture(a, f)),
+            (-100i64..12_000).prop_map(Op::Refund),
+            Just(Op::Cancel),
+            (0i64..AUTHORIZATION_TTL_MILLIS).prop_map(Op::Advance),
+            Just(Op::Expire),
+        ]
+    }
+
+    /// The reference: statuses as short strings, amounts as integers.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Model {
+        status: &'static str,
+        manual: bool,
+        capturable: i64,
+        received: i64,
+        refunded: i64,
+        authorized_until: Option<i64>,
+        now: i64,
+    }
+
+    impl Model {
+        fn authorize(&mut self) {
+            if self.manual {
+                self.status = "requires_capture";
+                self.capturable = AMOUNT;
+                self.authorized_until = Some(self.now + AUTHORIZATION_TTL_MILLIS);
+            } else {
+                self.status = "succeeded";
+                self.received = AMOUNT;
+            }
+        }
+
+        fn cancel(&mut self) -> bool {
+            match self.status {
+                "succeeded" | "canceled" => false,
+                "requires_capture" if self.received > 0 => {
+                    self.capturable = 0;
+                    self.status = "succeeded";
+                    true
+                }
+                _ => {
+                    self.capturable = 0;
+                    self.status = "canceled";
+                    true
+                }
+            }
+        }
+
+        fn apply(&mut self, op: &Op) -> bool {
+            match *op {
+                Op::Attach => match self.status {
+                    "requires_payment_method" | "requires_confirmation" => {
+                        self.status = "requires_confirmation";
+                        true
+                    }
+                    _ => false,
+                },
+                Op::Confirm(outcome) => {
+                    if self.status != "requires_confirmation" {
+                        return false;
+                    }
+                    match outcome {
+                        0 => self.authorize(),
+                        1 => self.status = "requires_action",
+                        2 => self.status = "processing",
+                        _ => self.status = "requires_payment_method",
+                    }
+                    true
+                }
+                Op::Event(success) => {
+                    if matches!(self.status, "requires_action" | "processing") {
+                        if success {
+                            self.authorize();
+                        } else {
+                            self.status = "requires_payment_method";
+                        }
+                    }
+                    true
+                }
+                Op::Capture(amount, last) => {
+                    if self.status != "requires_capture" || amount <= 0 || amount > self.capturable
+                    {
+                        return false;
+                    }
+                    self.received += amount;
+                    self.capturable -= amount;
+                    if last || self.capturable == 0 {
+                        self.capturable = 0;
+                        self.status = "succeeded";
+                    }
+                    true
+                }
+                Op::Refund(amount) => {
+                    if self.received == 0 || amount <= 0 || amount > self.received - self.refunded {
+                        return false;
+                    }
+                    self.refunded += amount;
+                    true
+                }
+                Op::Cancel => self.cancel(),
+                Op::Advance(millis) => {
+                    self.now += millis;
+                    true
+                }
+                Op::Expire => {
+                    if self.status == "requires_capture"
+                        && self.authorized_until.is_some_and(|t| t <= self.now)
+                    {
+                        self.cancel();
+                    }
+                    true
+                }
+            }
+        }
+    }
+
+    fn run(intent: &mut PaymentIntent, op: &Op, now: &mut Timestamp) -> bool {
+        let usd = |minor: i64| Money::from_minor(minor, Currency::USD);
+        match *op {
+            Op::Attach => intent.attach_payment_method("tok_visa", *now).is_ok(),
+            Op::Confirm(outcome) => {
+                let outcome = match outcome {
+                    0 => GatewayOutcome::Authorized {
+                        reference: "r".into(),
+                    },
+                    1 => GatewayOutcome::RequiresAction {
+                        reference: "r".into(),
+                    },
+                    2 => GatewayOutcome::Processing {
+                        reference: "r".into(),
+                    },
+                    _ => GatewayOutcome::Declined {
+                        reason: "no".into(),
+                    },
+                };
+                intent.apply_confirmation(&outcome, *now).is_ok()
+            }
+            Op::Event(success) => {
+                let kind = if success {
+                    GatewayEventKind::PaymentSucceeded
+                } else {
+                    GatewayEventKind::PaymentFailed {
+                        reason: "no".into(),
+                    }
+                };
+                intent.apply_event(&kind, *now);
+                true
+            }
+            Op::Capture(amount, last) => intent.capture(usd(amount), last, *now).is_ok(),
+            Op::Refund(amount) => intent.refund(usd(amount), *now).is_ok(),
+            Op::Cancel => intent.cancel(*now).is_ok(),
+            Op::Advance(millis) => {
+                *now = now.plus_millis(millis);
+                true
+            }
+            Op::Expire => {
+                intent.expire_authorization(*now);
+                true
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn payment_intents_follow_the_reference_model(
+            manual in any::<bool>(),
+            ops in proptest::collection::vec(op(), 1..40),
+        ) {
+            let method = if manual { CaptureMethod::Manual } else { CaptureMethod::Automatic };
+            let mut now = Timestamp::EPOCH;
+            let mut intent = PaymentIntent::new(
+                "pi".into(), "o".into(), Money::from_minor(AMOUNT, Currency::USD), method, now,
+            );
+            let mut model = Model {
+                status: "requires_payment_method",
+                manual,
+                capturable: 0,
+                received: 0,
+                refunded: 0,
+                authorized_until: None,
+                now: 0,
+            };
+            for op in &ops {
+                let before = intent.clone();
+                let ok = run(&mut intent, op, &mut now);
+                let model_ok = model.apply(op);
+                prop_assert_eq!(ok, model_ok, "{:?} from {:?}", op, before.status);
+                if !ok {
+                    prop_assert_eq!(&intent, &before, "a refused operation changes nothing");
+                }
+                prop_assert_eq!(intent.status.as_str(), model.status, "after {:?}", op);
+                prop_assert_eq!(intent.amount_capturable.to_minor().unwrap(), model.capturable);
+                prop_assert_eq!(intent.amount_received.to_minor().unwrap(), model.received);
+                prop_assert_eq!(intent.amount_refunded.to_minor().unwrap(), model.refunded);
+                prop_assert!(intent.amounts_are_consistent());
+            }
+        }
+    }
+}

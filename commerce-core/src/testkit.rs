@@ -70,7 +70,7 @@ where
 
 /// Defines one `#[test]` per conformance check for a store:
 ///
-/// ```ignore
+/// ```text
 /// commerce_core::store_conformance_tests!(
 ///     block_on = futures::executor::block_on,
 ///     new_store = || async { std::sync::Arc::new(MemoryStore::new()) as Arc<dyn Store> },
