@@ -138,7 +138,7 @@ async fn shop() -> Result<(), Box<dyn std::error::Error>> {
         .advance_fulfillment(&placed.order.id, FulfillmentStatus::Delivered)
         .await?;
     let returned = commerce
-        .return_units(&placed.order.id, &blue_line, 1)
+        .return_units(&placed.order.id, &blue_line, 1, None)
         .await?;
     println!(
         "returned one blue mug: refunded {}, payment now {}",

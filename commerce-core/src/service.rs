@@ -132,6 +132,20 @@ pub struct CheckoutRequest {
     pub idempotency_scope: String,
 }
 
+/// A caller's idempotency key for one operation: the same key and request do the work once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyKey {
+    /// Whose key it is (the caller's identity); keys of different scopes never collide.
+    pub scope: String,
+    /// The key.
+    pub key: String,
+}
+
+enum Claim {
+    Replay(Box<Checkout>),
+    Proceed(Option<IdempotencyCompletion>),
+}
+
 /// An order and its payment intent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkout {
@@ -572,6 +586,10 @@ impl Commerce {
                 message,
             }) => Err(match error_code.as_str() {
                 "reservation_expired" => Error::new(ErrorKind::ReservationExpired { id: message }),
+                "backend_error" => Error::new(ErrorKind::Backend {
+                    source_name: "gateway".to_string(),
+                    message,
+                }),
                 _ => Error::new(ErrorKind::PaymentDeclined { reason: message }),
             }),
             Err(err) => Err(Error::storage(format!(
@@ -974,10 +992,66 @@ impl Commerce {
 
     /// Records a change of an order's intent (and order) first, then asks the gateway; if the
     /// gateway fails, the record is rolled back. Retries on conflicts with fresh state.
+    async fn claim(
+        &self,
+        key: Option<&IdempotencyKey>,
+        operation: &str,
+        fingerprint: &str,
+    ) -> Result<Claim> {
+        let Some(key) = key else {
+            return Ok(Claim::Proceed(None));
+        };
+        let scope = format!("{operation}:{}", key.scope);
+        match self
+            .store
+            .begin_idempotent(&scope, &key.key, fingerprint, self.now())
+            .await?
+        {
+            IdempotencyBegin::Replay(stored) => {
+                Ok(Claim::Replay(Box::new(self.replay(&stored).await?)))
+            }
+            IdempotencyBegin::Started => Ok(Claim::Proceed(Some(IdempotencyCompletion {
+                scope,
+                key: key.key.clone(),
+                response: String::new(),
+            }))),
+        }
+    }
+
+    /// Runs `work` under an idempotency key: a replay returns the stored outcome, a failure
+    /// that decided nothing frees the key for a retry.
+    async fn idempotently<F, Fut>(
+        &self,
+        key: Option<&IdempotencyKey>,
+        operation: &str,
+        fingerprint: &str,
+        work: F,
+    ) -> Result<Checkout>
+    where
+        F: FnOnce(Option<IdempotencyCompletion>) -> Fut,
+        Fut: std::future::Future<Output = Result<Checkout>>,
+    {
+        let completion = match self.claim(key, operation, fingerprint).await? {
+            Claim::Replay(done) => return Ok(*done),
+            Claim::Proceed(completion) => completion,
+        };
+        let result = work(completion.clone()).await;
+        if let (Err(err), Some(done)) = (&result, &completion) {
+            if !matches!(err.kind(), ErrorKind::Backend { .. }) {
+                self.store
+                    .abandon_idempotent(&done.scope, &done.key)
+                    .await?;
+            }
+        }
+        result
+    }
+
     async fn move_money(
         &self,
         order_id: &str,
         kind: EventKind,
+        completion: Option<IdempotencyCompletion>,
+        restock: Vec<(String, String, i64)>,
         change: impl Fn(&mut Order, &mut PaymentIntent, Timestamp) -> Result<Money> + Send + Sync,
     ) -> Result<Checkout> {
         for _ in 0..CONFLICT_RETRIES {
@@ -1003,6 +1077,10 @@ impl Commerce {
             }
             let record = Changes {
                 now,
+                restock: restock.clone(),
+                idempotency: completion
+                    .clone()
+                    .map(|done| done_with(done, &new_order, &new_intent)),
                 orders,
                 intents: vec![Versioned {
                     value: new_intent.clone(),
@@ -1032,8 +1110,21 @@ impl Commerce {
             };
             if let Err(err) = called {
                 // Roll the record back so that the bound is not consumed by a failed call.
+                // A replay of the key answers with the same failure, as Stripe does.
                 let rollback = Changes {
                     now: self.now(),
+                    restock: restock
+                        .iter()
+                        .map(|(sku, location, quantity)| (sku.clone(), location.clone(), -quantity))
+                        .collect(),
+                    idempotency: completion.clone().map(|done| IdempotencyCompletion {
+                        response: serde_json::to_string(&StoredOutcome::Failed {
+                            error_code: "backend_error".to_string(),
+                            message: err.to_string(),
+                        })
+                        .unwrap_or_default(),
+                        ..done
+                    }),
                     orders: if new_order != order {
                         vec![Versioned {
                             value: Order {
@@ -1076,11 +1167,21 @@ impl Commerce {
         order_id: &str,
         amount: Option<Money>,
         final_capture: bool,
+        key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
-        self.move_money(order_id, EventKind::PaymentCaptured, |_, intent, now| {
-            let amount = amount.unwrap_or(intent.amount_capturable);
-            intent.capture(amount, final_capture, now)?;
-            Ok(amount)
+        let fingerprint = format!("{order_id}|{amount:?}|{final_capture}");
+        self.idempotently(key, "capture", &fingerprint, |completion| {
+            self.move_money(
+                order_id,
+                EventKind::PaymentCaptured,
+                completion,
+                Vec::new(),
+                move |_: &mut Order, intent: &mut PaymentIntent, now| {
+                    let amount = amount.unwrap_or(intent.amount_capturable);
+                    intent.capture(amount, final_capture, now)?;
+                    Ok(amount)
+                },
+            )
         })
         .await
     }
@@ -1090,16 +1191,31 @@ impl Commerce {
     /// # Errors
     ///
     /// `amount_exceeded` beyond what was captured and not yet refunded.
-    pub async fn refund(&self, order_id: &str, amount: Money) -> Result<Checkout> {
-        self.move_money(order_id, EventKind::PaymentRefunded, |_, intent, now| {
-            intent.refund(amount, now)?;
-            Ok(amount)
+    pub async fn refund(
+        &self,
+        order_id: &str,
+        amount: Money,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Checkout> {
+        let fingerprint = format!("{order_id}|{amount:?}");
+        self.idempotently(key, "refund", &fingerprint, |completion| {
+            self.move_money(
+                order_id,
+                EventKind::PaymentRefunded,
+                completion,
+                Vec::new(),
+                move |_: &mut Order, intent: &mut PaymentIntent, now| {
+                    intent.refund(amount, now)?;
+                    Ok(amount)
+                },
+            )
         })
         .await
     }
 
-    /// Records the return of delivered units and refunds what they were worth (their share of
-    /// the line's total, cent-exact, never more than what is left to refund).
+    /// Records the return of delivered units, puts them back on hand and refunds what they were
+    /// worth (their share of the line's total, cent-exact, never more than what is left to
+    /// refund), all in one unit of work.
     ///
     /// # Errors
     ///
@@ -1109,12 +1225,28 @@ impl Commerce {
         order_id: &str,
         line_id: &str,
         quantity: u32,
+        key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
-        let result = self
-            .move_money(
+        let fingerprint = format!("{order_id}|{line_id}|{quantity}");
+        self.idempotently(key, "return", &fingerprint, |completion| async move {
+            let order = self.order(order_id).await?;
+            let sku = order
+                .lines
+                .iter()
+                .find(|l| l.id == line_id)
+                .map(|l| l.sku.clone())
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::LineNotFound {
+                        line: line_id.to_string(),
+                    })
+                })?;
+            let restock = vec![(sku, DEFAULT_LOCATION.to_string(), i64::from(quantity))];
+            self.move_money(
                 order_id,
                 EventKind::PaymentRefunded,
-                |order, intent, now| {
+                completion,
+                restock,
+                |order: &mut Order, intent: &mut PaymentIntent, now| {
                     let worth = order.return_units(line_id, quantity, now)?;
                     let refundable = intent.refundable()?;
                     let amount = if worth.checked_cmp(&refundable)?.is_gt() {
@@ -1128,22 +1260,9 @@ impl Commerce {
                     Ok(amount)
                 },
             )
-            .await?;
-        let sku = result
-            .order
-            .lines
-            .iter()
-            .find(|l| l.id == line_id)
-            .map(|l| l.sku.clone())
-            .unwrap_or_default();
-        self.store
-            .apply(Changes {
-                now: self.now(),
-                restock: vec![(sku, DEFAULT_LOCATION.to_string(), i64::from(quantity))],
-                ..Changes::default()
-            })
-            .await?;
-        Ok(result)
+            .await
+        })
+        .await
     }
 
     /// Cancels an order that has not shipped: releases its stock (or puts sold units back),
@@ -1152,7 +1271,22 @@ impl Commerce {
     /// # Errors
     ///
     /// `invalid_transition` for an order that is completed, cancelled or already shipping.
-    pub async fn cancel_order(&self, order_id: &str) -> Result<Checkout> {
+    pub async fn cancel_order(
+        &self,
+        order_id: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Checkout> {
+        self.idempotently(key, "cancel", order_id, |completion| {
+            self.cancel_once(order_id, completion)
+        })
+        .await
+    }
+
+    async fn cancel_once(
+        &self,
+        order_id: &str,
+        completion: Option<IdempotencyCompletion>,
+    ) -> Result<Checkout> {
         for _ in 0..CONFLICT_RETRIES {
             let now = self.now();
             let order = self.order(order_id).await?;
@@ -1188,6 +1322,9 @@ impl Commerce {
             let mut changes = Changes {
                 now,
                 events: cancellation_events(&new_order, now),
+                idempotency: completion
+                    .clone()
+                    .map(|done| done_with(done, &new_order, &new_intent)),
                 ..Changes::default()
             };
             if let Some(id) = &order.reservation_id {

@@ -32,7 +32,7 @@ use crate::money::{Currency, Money};
 use crate::order::{Order, OrderStatus, PaymentStatus};
 use crate::payment::{CaptureMethod, IntentStatus};
 use crate::pricing::{Benefit, Promotion, Target};
-use crate::service::{CheckoutRequest, Commerce, ManualClock, SequentialIds};
+use crate::service::{CheckoutRequest, Commerce, IdempotencyKey, ManualClock, SequentialIds};
 use crate::store::{
     Changes, IdempotencyBegin, IdempotencyCompletion, ShopConfig, Store, StoredCart, Versioned,
 };
@@ -1022,7 +1022,7 @@ pub async fn concurrent_captures_and_refunds_stay_in_bounds(store: Arc<dyn Store
     let captures = (0..8).map(|_| {
         let commerce = commerce.clone();
         let order_id = order_id.clone();
-        async move { commerce.capture(&order_id, Some(six), false).await }
+        async move { commerce.capture(&order_id, Some(six), false, None).await }
     });
     let results = join_all(captures).await;
     assert_eq!(
@@ -1035,7 +1035,7 @@ pub async fn concurrent_captures_and_refunds_stay_in_bounds(store: Arc<dyn Store
         .await
         .unwrap();
     assert_eq!(intent.amount_received, six);
-    commerce.capture(&order_id, None, true).await.unwrap();
+    commerce.capture(&order_id, None, true, None).await.unwrap();
     let intent = commerce
         .payment_intent(&placed.payment_intent.id)
         .await
@@ -1045,7 +1045,7 @@ pub async fn concurrent_captures_and_refunds_stay_in_bounds(store: Arc<dyn Store
     let refunds = (0..8).map(|_| {
         let commerce = commerce.clone();
         let order_id = order_id.clone();
-        async move { commerce.refund(&order_id, six).await }
+        async move { commerce.refund(&order_id, six, None).await }
     });
     let results = join_all(refunds).await;
     assert_eq!(
@@ -1054,14 +1054,34 @@ pub async fn concurrent_captures_and_refunds_stay_in_bounds(store: Arc<dyn Store
         "6.00 fits once into 10.00"
     );
     let err = commerce
-        .refund(&order_id, Money::parse("4.01", Currency::USD).unwrap())
+        .refund(
+            &order_id,
+            Money::parse("4.01", Currency::USD).unwrap(),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(err.is_amount_exceeded(), "{err}");
-    commerce
-        .refund(&order_id, Money::parse("4.00", Currency::USD).unwrap())
+    // The same key refunds once, however often it is sent.
+    let key = IdempotencyKey {
+        scope: "admin".into(),
+        key: "refund-rest".into(),
+    };
+    let four = Money::parse("4.00", Currency::USD).unwrap();
+    commerce.refund(&order_id, four, Some(&key)).await.unwrap();
+    let replayed = commerce.refund(&order_id, four, Some(&key)).await.unwrap();
+    assert_eq!(
+        replayed.payment_intent.amount_refunded.to_string(),
+        "10.00 USD"
+    );
+    let other = commerce
+        .refund(&order_id, six, Some(&key))
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        matches!(other.kind(), ErrorKind::IdempotencyMismatch { .. }),
+        "{other}"
+    );
     let order = commerce.order(&order_id).await.unwrap();
     assert_eq!(order.payment_status, PaymentStatus::Refunded);
     let (_, captured, refunded) = gateway.charges();
@@ -1077,13 +1097,13 @@ pub async fn cancelling_releases_stock_and_refunds(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(level(&*store, "MUG").await, (3, 0));
-    let cancelled = commerce.cancel_order(&placed.order.id).await.unwrap();
+    let cancelled = commerce.cancel_order(&placed.order.id, None).await.unwrap();
     assert_eq!(cancelled.order.status, OrderStatus::Cancelled);
     assert_eq!(cancelled.order.payment_status, PaymentStatus::Refunded);
     assert_eq!(level(&*store, "MUG").await, (5, 0));
     assert!(
         commerce
-            .cancel_order(&placed.order.id)
+            .cancel_order(&placed.order.id, None)
             .await
             .unwrap_err()
             .is_invalid_transition()
