@@ -1,0 +1,129 @@
+//! PostgreSQL: one database shared by several server processes.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use commerce_core::Error;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::migrate::Migration;
+
+/// The PostgreSQL migrations, in order.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "init",
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+/// A store on PostgreSQL.
+///
+/// Transactions run at READ COMMITTED; every race-prone write is a single guarded statement
+/// (`UPDATE … WHERE version = $n`, `… WHERE on_hand − reserved >= $q`) with its rows affected
+/// checked, so no read-then-write decision depends on a stale read. Serialization failures and
+/// deadlocks are retried, bounded. Outbox batches are claimed with `FOR UPDATE SKIP LOCKED`.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and applies migrations (serialised between processes by an advisory lock).
+    ///
+    /// # Errors
+    ///
+    /// `backend_error` if the server cannot be reached or the migrations fail.
+    pub async fn connect(url: &str) -> Result<PgStore, Error> {
+        PgStore::connect_with(url, 16).await
+    }
+
+    /// Connects with a pool of `max_connections`.
+    ///
+    /// # Errors
+    ///
+    /// As [`PgStore::connect`].
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<PgStore, Error> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::storage(format!("invalid PostgreSQL URL: {e}")))?;
+        PgStore::connect_options(options, max_connections).await
+    }
+
+    /// Connects with explicit connection options (a `search_path`, TLS settings, ...).
+    ///
+    /// # Errors
+    ///
+    /// As [`PgStore::connect`].
+    pub async fn connect_options(
+        options: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<PgStore, Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations that have not been applied yet (idempotent, safe to run from
+    /// several processes at once).
+    ///
+    /// # Errors
+    ///
+    /// `backend_error`, or if an applied migration was changed since.
+    pub async fn migrate(&self) -> Result<(), Error> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| Error::storage(e.to_string()))?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7355608)")
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| Error::storage(e.to_string()))?;
+        crate::migrate::apply(&mut tx, MIGRATIONS).await?;
+        tx.commit().await.map_err(|e| Error::storage(e.to_string()))
+    }
+
+    /// The connection pool, for hosts that share it.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+pub(crate) mod dialect {
+    use sqlx::error::ErrorKind as SqlxKind;
+
+    use crate::rows::Failure;
+
+    pub(crate) type Db = sqlx::Postgres;
+
+    /// Claims a batch; concurrent relays skip each other's rows instead of waiting.
+    pub(crate) const CLAIM_EVENTS: &str = "UPDATE commerce_outbox SET lease_until = $2, attempts = attempts + 1 \
+         WHERE seq IN (SELECT seq FROM commerce_outbox WHERE NOT delivered AND lease_until <= $1 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING seq, id, kind, aggregate_id, occurred_at, data";
+
+    pub(crate) async fn begin_write(
+        pool: &sqlx::Pool<Db>,
+    ) -> Result<sqlx::Transaction<'static, Db>, Failure> {
+        pool.begin().await.map_err(failure)
+    }
+
+    pub(crate) fn failure(error: sqlx::Error) -> Failure {
+        if let sqlx::Error::Database(db) = &error {
+            // serialization_failure, deadlock_detected
+            if matches!(db.code().as_deref(), Some("40001" | "40P01")) {
+                return Failure::Retry;
+            }
+        }
+        Failure::Error(commerce_core::Error::storage(error))
+    }
+
+    pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+        matches!(error, sqlx::Error::Database(db) if matches!(db.kind(), SqlxKind::UniqueViolation))
+    }
+}
+
+crate::store_impl::impl_store!(PgStore, dialect);

@@ -1,0 +1,119 @@
+//! SQLite: the embedded default. One file (WAL), or memory; no server.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use commerce_core::Error;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::migrate::Migration;
+
+/// The SQLite migrations, in order.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "init",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+/// A store on SQLite.
+///
+/// Opened with WAL, `synchronous = NORMAL`, foreign keys on, and a 30-second busy timeout;
+/// every write transaction starts with `BEGIN IMMEDIATE`, so a transaction that reads before it
+/// writes waits for the write lock instead of failing with `SQLITE_BUSY`.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database a `sqlite:` URL names and applies migrations.
+    /// `sqlite::memory:` gives a private in-memory database on a single connection.
+    ///
+    /// # Errors
+    ///
+    /// `backend_error` if the file cannot be opened or migrated.
+    pub async fn open(url: &str) -> Result<SqliteStore, Error> {
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::storage(format!("invalid SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            // One connection for memory (each would be its own database); a few for a file,
+            // whose readers run beside the single writer.
+            .max_connections(if memory { 1 } else { 8 })
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::storage(format!("cannot open SQLite: {e}")))?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations that have not been applied yet (idempotent).
+    ///
+    /// # Errors
+    ///
+    /// `backend_error`, or if an applied migration was changed since.
+    pub async fn migrate(&self) -> Result<(), Error> {
+        let mut tx = dialect::begin_write(&self.pool)
+            .await
+            .map_err(|_| Error::storage("cannot lock the database for migrations"))?;
+        crate::migrate::apply(&mut tx, MIGRATIONS).await?;
+        tx.commit().await.map_err(|e| Error::storage(e.to_string()))
+    }
+
+    /// The connection pool, for hosts that share it.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+pub(crate) mod dialect {
+    use sqlx::error::ErrorKind as SqlxKind;
+
+    use crate::rows::Failure;
+
+    pub(crate) type Db = sqlx::Sqlite;
+
+    /// Claims leased-out-or-fresh events; SQLite has one writer, so no row locks are needed.
+    pub(crate) const CLAIM_EVENTS: &str = "UPDATE commerce_outbox SET lease_until = $2, attempts = attempts + 1 \
+         WHERE seq IN (SELECT seq FROM commerce_outbox WHERE NOT delivered AND lease_until <= $1 ORDER BY seq LIMIT $3) \
+         RETURNING seq, id, kind, aggregate_id, occurred_at, data";
+
+    pub(crate) async fn begin_write(
+        pool: &sqlx::Pool<Db>,
+    ) -> Result<sqlx::Transaction<'static, Db>, Failure> {
+        pool.begin_with("BEGIN IMMEDIATE").await.map_err(failure)
+    }
+
+    pub(crate) fn failure(error: sqlx::Error) -> Failure {
+        if let sqlx::Error::Database(db) = &error {
+            // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes.
+            let busy = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 5 || c & 0xff == 6);
+            if busy {
+                return Failure::Retry;
+            }
+        }
+        Failure::Error(commerce_core::Error::storage(error))
+    }
+
+    pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+        matches!(error, sqlx::Error::Database(db) if matches!(db.kind(), SqlxKind::UniqueViolation))
+    }
+}
+
+crate::store_impl::impl_store!(SqliteStore, dialect);
