@@ -278,7 +278,7 @@ macro_rules! impl_store {
                         .map_err($dialect::failure)?;
                     let Some(row) = row else {
                         let available = available(tx, sku, &request.location).await?;
-                return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
+                        return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
                             sku: sku.clone(),
                             requested: *quantity,
                             available: available.max(0),
@@ -291,7 +291,7 @@ macro_rules! impl_store {
                             sku,
                             &request.id,
                             now,
-                            serde_json::json!({"location": request.location, "available": left}),
+                    serde_json::json!({"location": request.location, "available": left}),
                         ));
                     }
                     movement(
