@@ -150,7 +150,7 @@ async fn shop() -> Result<(), Box<dyn std::error::Error>> {
     let events = store
         .claim_events(100, now.plus_millis(30_000), now)
         .await?;
-    let kinds: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    let kinds: Vec<String> = events.iter().map(|e| e.event.kind.to_string()).collect();
     println!("events: {}", kinds.join(", "));
     let (authorizations, _, refunds) = gateway.charges();
     assert_eq!((authorizations, refunds), (1, 1));

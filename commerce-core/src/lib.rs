@@ -47,6 +47,7 @@ pub mod gateway;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod outbox;
 pub mod payment;
 pub mod pricing;
 mod serde_decimal;

@@ -41,8 +41,8 @@ use crate::order::{FulfillmentStatus, Order, OrderStatus};
 use crate::payment::{CaptureMethod, GatewayEvent, GatewayOutcome, IntentStatus, PaymentIntent};
 use crate::pricing::{CustomerContext, Quote, quote};
 use crate::store::{
-    Applied, Changes, Destination, IdempotencyBegin, IdempotencyCompletion, ShopConfig, Store,
-    StoredCart, Versioned,
+    Applied, Changes, Destination, IDEMPOTENCY_RETENTION_MILLIS, IdempotencyBegin,
+    IdempotencyCompletion, ShopConfig, Store, StoredCart, Versioned,
 };
 use crate::time::Timestamp;
 
@@ -170,6 +170,7 @@ pub struct Commerce {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     reservation_ttl_millis: i64,
+    idempotency_retention_millis: i64,
     cart_limits: CartLimits,
 }
 
@@ -190,6 +191,7 @@ impl Commerce {
             clock,
             ids,
             reservation_ttl_millis: DEFAULT_RESERVATION_TTL_MILLIS,
+            idempotency_retention_millis: IDEMPOTENCY_RETENTION_MILLIS,
             cart_limits: CartLimits::default(),
         }
     }
@@ -198,6 +200,14 @@ impl Commerce {
     #[must_use]
     pub fn with_reservation_ttl_millis(mut self, millis: i64) -> Commerce {
         self.reservation_ttl_millis = millis;
+        self
+    }
+
+    /// Sets how long idempotency keys are kept after they were first used (default and minimum
+    /// 24 hours: a client may retry for at least that long).
+    #[must_use]
+    pub fn with_idempotency_retention_millis(mut self, millis: i64) -> Commerce {
+        self.idempotency_retention_millis = millis.max(IDEMPOTENCY_RETENTION_MILLIS);
         self
     }
 
@@ -1435,14 +1445,20 @@ impl Commerce {
         Err(Error::conflict("order", order_id))
     }
 
-    /// Releases every reservation past its expiry; returns how many. Reserving already treats
-    /// expired holds as released, so the sweep only keeps stock figures tidy.
+    /// Releases every reservation past its expiry and deletes idempotency keys older than the
+    /// retention; returns how many reservations it released. Reserving already treats expired
+    /// holds as released, so the sweep only keeps stock figures tidy.
     ///
     /// # Errors
     ///
     /// Storage errors only.
     pub async fn sweep(&self) -> Result<u64> {
-        self.store.expire_reservations(self.now()).await
+        let now = self.now();
+        let released = self.store.expire_reservations(now).await?;
+        self.store
+            .purge_idempotency(now.plus_millis(-self.idempotency_retention_millis))
+            .await?;
+        Ok(released)
     }
 }
 

@@ -89,7 +89,7 @@ pub(crate) mod dialect {
     /// Claims leased-out-or-fresh events; SQLite has one writer, so no row locks are needed.
     pub(crate) const CLAIM_EVENTS: &str = "UPDATE commerce_outbox SET lease_until = $2, attempts = attempts + 1 \
          WHERE seq IN (SELECT seq FROM commerce_outbox WHERE NOT delivered AND lease_until <= $1 ORDER BY seq LIMIT $3) \
-         RETURNING seq, id, kind, aggregate_id, occurred_at, data";
+         RETURNING seq, id, kind, aggregate_id, occurred_at, data, attempts";
 
     pub(crate) async fn begin_write(
         pool: &sqlx::Pool<Db>,

@@ -72,6 +72,8 @@ pub(crate) const SELECT_INTENT: &str = "SELECT body FROM commerce_payment_intent
 pub(crate) const INSERT_GATEWAY_EVENT: &str = "INSERT INTO commerce_gateway_events (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING";
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO commerce_outbox (id, kind, aggregate_id, occurred_at, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING";
 pub(crate) const ACK_EVENT: &str = "UPDATE commerce_outbox SET delivered = TRUE WHERE id = $1";
+pub(crate) const RETRY_EVENT: &str =
+    "UPDATE commerce_outbox SET lease_until = $2 WHERE id = $1 AND NOT delivered";
 pub(crate) const SELECT_IDEMPOTENCY: &str = "SELECT fingerprint, response, started_at FROM commerce_idempotency_keys WHERE scope = $1 AND key = $2";
 pub(crate) const INSERT_IDEMPOTENCY: &str = "INSERT INTO commerce_idempotency_keys (scope, key, fingerprint, response, started_at) VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (scope, key) DO NOTHING";
 pub(crate) const RESTART_IDEMPOTENCY: &str = "UPDATE commerce_idempotency_keys SET fingerprint = $3, started_at = $4 WHERE scope = $1 AND key = $2 AND response IS NULL";
@@ -100,9 +102,9 @@ macro_rules! impl_store {
             use commerce_core::order::Order;
             use commerce_core::payment::PaymentIntent;
             use commerce_core::store::{
-                Applied, CartStore, CatalogStore, Changes, ConfigStore, CustomerStore,
-                IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore,
-                OrderStore, OutboxStore, Page, ShopConfig, StoredCart,
+                Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
+                CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore,
+                InventoryStore, OrderStore, OutboxStore, Page, ShopConfig, StoredCart,
             };
             use commerce_core::{Error, ErrorKind, Result, Timestamp};
             use sqlx::Row;
@@ -1238,7 +1240,7 @@ macro_rules! impl_store {
                     limit: usize,
                     lease_until: Timestamp,
                     now: Timestamp,
-                ) -> Result<Vec<DomainEvent>> {
+                ) -> Result<Vec<ClaimedEvent>> {
                     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
                     self.write(move |tx| {
                         Box::pin(async move {
@@ -1249,7 +1251,7 @@ macro_rules! impl_store {
                                 .fetch_all(&mut **tx)
                                 .await
                                 .map_err($dialect::failure)?;
-                            let mut claimed: Vec<(i64, DomainEvent)> =
+                            let mut claimed: Vec<(i64, ClaimedEvent)> =
                                 Vec::with_capacity(rows.len());
                             for row in rows {
                                 let kind: String =
@@ -1257,19 +1259,24 @@ macro_rules! impl_store {
                                 let kind: EventKind = from_json(&format!("\"{kind}\""))?;
                                 let data: String =
                                     row.try_get("data").map_err($dialect::failure)?;
+                                let attempts: i64 =
+                                    row.try_get("attempts").map_err($dialect::failure)?;
                                 claimed.push((
                                     row.try_get("seq").map_err($dialect::failure)?,
-                                    DomainEvent {
-                                        id: row.try_get("id").map_err($dialect::failure)?,
-                                        kind,
-                                        aggregate_id: row
-                                            .try_get("aggregate_id")
-                                            .map_err($dialect::failure)?,
-                                        occurred_at: instant(
-                                            row.try_get("occurred_at")
+                                    ClaimedEvent {
+                                        event: DomainEvent {
+                                            id: row.try_get("id").map_err($dialect::failure)?,
+                                            kind,
+                                            aggregate_id: row
+                                                .try_get("aggregate_id")
                                                 .map_err($dialect::failure)?,
-                                        ),
-                                        data: from_json(&data)?,
+                                            occurred_at: instant(
+                                                row.try_get("occurred_at")
+                                                    .map_err($dialect::failure)?,
+                                            ),
+                                            data: from_json(&data)?,
+                                        },
+                                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                                     },
                                 ));
                             }
@@ -1278,6 +1285,18 @@ macro_rules! impl_store {
                         })
                     })
                     .await
+                }
+
+                async fn retry_events(&self, ids: &[String], not_before: Timestamp) -> Result<()> {
+                    for id in ids {
+                        sqlx::query(RETRY_EVENT)
+                            .bind(id)
+                            .bind(millis(not_before))
+                            .execute(&self.pool)
+                            .await
+                            .map_err(db)?;
+                    }
+                    Ok(())
                 }
 
                 async fn ack_events(&self, ids: &[String]) -> Result<()> {

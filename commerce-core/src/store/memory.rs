@@ -10,9 +10,9 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    Applied, CartStore, CatalogStore, Changes, ConfigStore, CustomerStore, IDEMPOTENCY_LOCK_MILLIS,
-    IdempotencyBegin, IdempotencyStore, InventoryStore, OrderStore, OutboxStore, Page, ShopConfig,
-    StoredCart,
+    Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore, CustomerStore,
+    IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore, OrderStore,
+    OutboxStore, Page, ShopConfig, StoredCart,
 };
 use crate::catalog::{Category, Product};
 use crate::customer::Customer;
@@ -72,6 +72,7 @@ struct OutboxEntry {
     event: DomainEvent,
     delivered: bool,
     lease_until: Timestamp,
+    attempts: u32,
 }
 
 #[derive(Debug)]
@@ -260,6 +261,7 @@ impl State {
                 event,
                 delivered: false,
                 lease_until: Timestamp::EPOCH,
+                attempts: 0,
             });
         }
     }
@@ -778,7 +780,7 @@ impl OutboxStore for MemoryStore {
         limit: usize,
         lease_until: Timestamp,
         now: Timestamp,
-    ) -> Result<Vec<DomainEvent>> {
+    ) -> Result<Vec<ClaimedEvent>> {
         let mut state = self.lock();
         let mut claimed = Vec::new();
         for entry in state.outbox.iter_mut() {
@@ -787,10 +789,25 @@ impl OutboxStore for MemoryStore {
             }
             if !entry.delivered && entry.lease_until <= now {
                 entry.lease_until = lease_until;
-                claimed.push(entry.event.clone());
+                entry.attempts += 1;
+                claimed.push(ClaimedEvent {
+                    event: entry.event.clone(),
+                    attempts: entry.attempts,
+                });
             }
         }
         Ok(claimed)
+    }
+
+    async fn retry_events(&self, ids: &[String], not_before: Timestamp) -> Result<()> {
+        let mut state = self.lock();
+        let ids: HashSet<&String> = ids.iter().collect();
+        for entry in state.outbox.iter_mut() {
+            if ids.contains(&entry.event.id) && !entry.delivered {
+                entry.lease_until = not_before;
+            }
+        }
+        Ok(())
     }
 
     async fn ack_events(&self, ids: &[String]) -> Result<()> {

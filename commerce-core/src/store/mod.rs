@@ -290,6 +290,16 @@ pub trait IdempotencyStore: Send + Sync {
     async fn purge_idempotency(&self, before: Timestamp) -> Result<u64>;
 }
 
+/// An event claimed from the outbox, with how many times it has been claimed (this one
+/// included), for backoff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedEvent {
+    /// The event.
+    pub event: DomainEvent,
+    /// How many times it has been claimed, this time included.
+    pub attempts: u32,
+}
+
 /// The transactional outbox: events written by [`OrderStore::apply`], delivered at least once.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
@@ -301,9 +311,11 @@ pub trait OutboxStore: Send + Sync {
         limit: usize,
         lease_until: Timestamp,
         now: Timestamp,
-    ) -> Result<Vec<DomainEvent>>;
+    ) -> Result<Vec<ClaimedEvent>>;
     /// Marks events delivered.
     async fn ack_events(&self, ids: &[String]) -> Result<()>;
+    /// Leaves undelivered events alone until `not_before` (a failed delivery's backoff).
+    async fn retry_events(&self, ids: &[String], not_before: Timestamp) -> Result<()>;
 }
 
 /// The shop's pricing settings: tax zones, promotions, shipping methods.
