@@ -379,11 +379,7 @@ impl Order {
     /// [`ErrorKind::InvalidTransition`] unless delivered; [`ErrorKind::LineNotFound`];
     /// [`ErrorKind::QuantityOutOfRange`] beyond the units not yet returned.
     pub fn return_units(&mut self, line_id: &str, quantity: u32, now: Timestamp) -> Result<Money> {
-        if !matches!(
-            self.fulfillment_status,
-            FulfillmentStatus::Delivered | FulfillmentStatus::Returned
-        ) || self.fulfillment_status == FulfillmentStatus::Returned
-        {
+        if self.fulfillment_status != FulfillmentStatus::Delivered {
             return Err(Error::transition(
                 "fulfillment",
                 self.fulfillment_status,

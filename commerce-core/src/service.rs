@@ -614,38 +614,48 @@ impl Commerce {
         completion: Option<IdempotencyCompletion>,
     ) -> Result<Checkout> {
         for _ in 0..CONFLICT_RETRIES {
-            // Resume: the cart already has an order.
-            if let Some(order) = self.store.order_for_cart(&request.cart_id).await? {
-                let intent_id = order
-                    .payment_intent_id
-                    .clone()
-                    .ok_or_else(|| Error::storage("an order without a payment intent"))?;
-                let intent = self.payment_intent(&intent_id).await?;
-                if intent.status == IntentStatus::RequiresConfirmation
-                    && order.status == OrderStatus::PendingPayment
-                {
-                    return self.confirm(order, intent, completion).await;
-                }
-                if let Some(done) = completion {
-                    self.store
-                        .apply(Changes {
-                            now: self.now(),
-                            idempotency: Some(done_with(done, &order, &intent)),
-                            ..Changes::default()
-                        })
-                        .await?;
-                }
-                return Ok(Checkout {
-                    order,
-                    payment_intent: intent,
-                });
-            }
-            match self.place(request).await {
+            // Placing first keeps the common path to one unit of work; only when it fails does
+            // the saga look for an order the cart already has, and resume it.
+            let placed = self.place(request).await;
+            let err = match placed {
                 Ok((order, intent)) => return self.confirm(order, intent, completion).await,
-                // Another checkout of this cart placed its order first: resume that one.
-                Err(err) if err.is_conflict() => continue,
-                Err(err) => return Err(err),
+                Err(err) => err,
+            };
+            let resumable = err.is_conflict()
+                || err.is_insufficient_stock()
+                || matches!(err.kind(), ErrorKind::InvalidInput { .. });
+            if !resumable {
+                return Err(err);
             }
+            let Some(order) = self.store.order_for_cart(&request.cart_id).await? else {
+                if err.is_conflict() {
+                    continue;
+                }
+                return Err(err);
+            };
+            let intent_id = order
+                .payment_intent_id
+                .clone()
+                .ok_or_else(|| Error::storage("an order without a payment intent"))?;
+            let intent = self.payment_intent(&intent_id).await?;
+            if intent.status == IntentStatus::RequiresConfirmation
+                && order.status == OrderStatus::PendingPayment
+            {
+                return self.confirm(order, intent, completion).await;
+            }
+            if let Some(done) = completion {
+                self.store
+                    .apply(Changes {
+                        now: self.now(),
+                        idempotency: Some(done_with(done, &order, &intent)),
+                        ..Changes::default()
+                    })
+                    .await?;
+            }
+            return Ok(Checkout {
+                order,
+                payment_intent: intent,
+            });
         }
         Err(Error::conflict("cart", request.cart_id.clone()))
     }

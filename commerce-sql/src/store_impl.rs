@@ -248,36 +248,42 @@ macro_rules! impl_store {
             ) -> std::result::Result<Vec<DomainEvent>, Failure> {
                 request.validate()?;
                 let demand = request.demand();
-                // Holds past their expiry on these SKUs are released first, in this unit.
-                let mut expired: Vec<String> = Vec::new();
-                for (sku, _) in &demand {
-                    let rows = sqlx::query(EXPIRED_HOLDING)
-                        .bind(millis(now))
-                        .bind(sku)
-                        .bind(&request.location)
-                        .fetch_all(&mut **tx)
-                        .await
-                        .map_err($dialect::failure)?;
-                    for row in rows {
-                        expired.push(row.try_get("id").map_err($dialect::failure)?);
-                    }
-                }
-                expired.sort();
-                expired.dedup();
-                for id in &expired {
-                    close(tx, id, "expired", now).await?;
-                }
                 let threshold = low_stock_threshold(tx).await?;
                 let mut events = Vec::new();
                 // SKUs are taken in ascending order: the fixed lock order.
                 for (sku, quantity) in &demand {
-                    let row = sqlx::query(RESERVE_UNITS)
+                    let mut row = sqlx::query(RESERVE_UNITS)
                         .bind(sku)
                         .bind(&request.location)
                         .bind(quantity)
                         .fetch_optional(&mut **tx)
                         .await
                         .map_err($dialect::failure)?;
+                    if row.is_none() {
+                        // Short: holds past their expiry on this SKU are released, in this unit,
+                        // and the guarded update is tried once more.
+                        let expired = sqlx::query(EXPIRED_HOLDING)
+                            .bind(millis(now))
+                            .bind(sku)
+                            .bind(&request.location)
+                            .fetch_all(&mut **tx)
+                            .await
+                            .map_err($dialect::failure)?;
+                        let mut released = false;
+                        for hold in expired {
+                            let id: String = hold.try_get("id").map_err($dialect::failure)?;
+                            released |= close(tx, &id, "expired", now).await?;
+                        }
+                        if released {
+                            row = sqlx::query(RESERVE_UNITS)
+                                .bind(sku)
+                                .bind(&request.location)
+                                .bind(quantity)
+                                .fetch_optional(&mut **tx)
+                                .await
+                                .map_err($dialect::failure)?;
+                        }
+                    }
                     let Some(row) = row else {
                         let available = available(tx, sku, &request.location).await?;
                         return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {

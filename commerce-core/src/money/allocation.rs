@@ -72,7 +72,9 @@ pub(crate) fn allocate(
         remainders.push(product % sum);
         assigned += part;
     }
-    let leftover = usize::try_from(magnitude - assigned).expect("fewer leftovers than parts");
+    // Each part dropped less than one unit, so fewer units are left over than there are parts.
+    debug_assert!(magnitude - assigned < weights.len() as i128);
+    let leftover = (magnitude - assigned) as usize;
     if leftover > 0 {
         let mut order: Vec<usize> = (0..weights.len()).collect();
         let by_priority =

@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 /// An active ISO 4217 currency: its code and the exponent of its minor unit.
 ///
 /// The table comes from the `iso_currency` crate. Only *active* currencies are accepted: funds
-/// (`USN`, `CLF`), precious metals and other special codes (`XAU`, `XDR`, `XXX`) and superseded
+/// (`USN`, `CLF`), precious metals and other special codes (`XAU`, `XDR`, `XTS`) and superseded
 /// currencies (`HRK`, `BGN`) are refused with an error that names the replacement where there is
 /// one. The exponent is 0 for JPY, KRW and CLP, 2 for USD and EUR, 3 for KWD, BHD and JOD.
 ///
