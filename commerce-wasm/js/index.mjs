@@ -1,0 +1,78 @@
+// The typed API over the WebAssembly module (ES module, browsers). Amounts are decimal strings.
+
+import init, * as wasm from './web/commerce_wasm.js';
+
+/** Loads the module (pass a URL or bytes where fetch is not available). */
+export async function load(source) {
+  await init(source);
+}
+
+/** An error from the engine: `code` is the core's stable code, `field` the input it is about. */
+class CommerceError extends Error {
+  constructor(source) {
+    super(source.message);
+    this.name = 'CommerceError';
+    this.code = source.code;
+    this.field = source.field ?? null;
+  }
+}
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    throw new CommerceError(error);
+  }
+}
+
+/** Prices a request synchronously; throws a CommerceError. */
+function quoteSync(request) {
+  return JSON.parse(call(() => wasm.quoteJson(JSON.stringify(request))));
+}
+
+/** Prices a request; the promise rejects with a CommerceError. */
+async function quote(request) {
+  return quoteSync(request);
+}
+
+/** A cart: lines merged by SKU and options, coupon codes, a shipping method; no prices. */
+class Cart {
+  constructor(currency) {
+    this.inner = call(() => new wasm.WasmCart(currency));
+  }
+  static fromJSON(json) {
+    const cart = Object.create(Cart.prototype);
+    cart.inner = call(() => wasm.WasmCart.fromJson(JSON.stringify(json)));
+    return cart;
+  }
+  toJSON() {
+    return JSON.parse(this.inner.toJson());
+  }
+  addItem(item, quantity, options = {}) {
+    return call(() => this.inner.addItem(JSON.stringify(item), JSON.stringify(options), quantity));
+  }
+  setQuantity(lineId, quantity) {
+    call(() => this.inner.setQuantity(lineId, quantity));
+  }
+  removeLine(lineId) {
+    call(() => this.inner.removeLine(lineId));
+  }
+  applyCoupon(code) {
+    call(() => this.inner.applyCoupon(code));
+  }
+  removeCoupon(code) {
+    return this.inner.removeCoupon(code);
+  }
+  setShippingMethod(method) {
+    this.inner.setShippingMethod(method ?? '');
+  }
+  pricingRequest(catalog, context) {
+    return JSON.parse(call(() => this.inner.pricingRequest(JSON.stringify(catalog), JSON.stringify(context))));
+  }
+  async quote(catalog, context) {
+    return JSON.parse(call(() => this.inner.quote(JSON.stringify(catalog), JSON.stringify(context))));
+  }
+}
+
+export { quote, quoteSync, Cart, CommerceError };
+export const version = () => wasm.version();
