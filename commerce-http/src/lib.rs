@@ -1,1 +1,47 @@
-//! The reference HTTP server over `commerce-core` (not yet implemented).
+//! # commerce-http
+//!
+//! The reference server over `commerce-core`: a REST JSON API, one binary
+//! (`commerce-server`). Handlers parse, call one service method and map the result; every
+//! error is RFC 9457 problem+json with the core's stable code.
+//!
+//! This is the first slice of the server: health and readiness, stateless quoting, the public
+//! catalog, guest carts behind unguessable 128-bit ids, checkout with a required
+//! `Idempotency-Key`, orders and payment intents by id.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod demo;
+mod ids;
+mod problem;
+mod routes;
+
+use std::sync::Arc;
+
+use commerce_core::gateway::TestGateway;
+use commerce_core::service::SystemClock;
+use commerce_core::{Commerce, Error};
+
+pub use ids::RandomIds;
+pub use problem::Problem;
+pub use routes::{AppState, router};
+
+/// The service over the store a database URL names, with the test gateway and random ids.
+///
+/// # Errors
+///
+/// As [`commerce_sql::connect`].
+pub async fn commerce(database_url: &str) -> Result<Commerce, Error> {
+    let store = commerce_sql::connect(database_url).await?;
+    Ok(Commerce::new(
+        store,
+        Arc::new(TestGateway::new()),
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    ))
+}
+
+/// The whole application: the router with its middleware (a 1 MiB body limit).
+pub fn app(commerce: Commerce) -> axum::Router {
+    router(AppState { commerce }).layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+}

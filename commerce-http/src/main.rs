@@ -1,0 +1,126 @@
+//! `commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS]`
+//!
+//! Without flags it serves a SQLite file `commerce.db` in the working directory on
+//! 127.0.0.1:8080. `COMMERCE_DATABASE_URL` sets the database when `--database-url` is absent.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "usage: commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS]\n\
+  --demo               load a demo catalog on first run (products, stock, taxes, shipping, coupons)\n\
+  --database-url URL   sqlite://path, sqlite::memory: or postgres://... (default sqlite://commerce.db,\n\
+                       or COMMERCE_DATABASE_URL)\n\
+  --bind ADDRESS       where to listen (default 127.0.0.1:8080)";
+
+struct Options {
+    demo: bool,
+    database_url: String,
+    bind: String,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut args = args.iter();
+    match args.next().map(String::as_str) {
+        Some("serve") => {}
+        Some("-h" | "--help") | None => return Err(USAGE.to_string()),
+        Some(other) => return Err(format!("unknown command `{other}`\n{USAGE}")),
+    }
+    let mut options = Options {
+        demo: false,
+        database_url: std::env::var("COMMERCE_DATABASE_URL")
+            .unwrap_or_else(|_| "sqlite://commerce.db".to_string()),
+        bind: "127.0.0.1:8080".to_string(),
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--demo" => options.demo = true,
+            "--database-url" => {
+                options.database_url = args.next().ok_or("--database-url needs a value")?.clone()
+            }
+            "--bind" => options.bind = args.next().ok_or("--bind needs a value")?.clone(),
+            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let commerce = match commerce_http::commerce(&options.database_url).await {
+        Ok(commerce) => commerce,
+        Err(err) => {
+            eprintln!("cannot open the database: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if options.demo {
+        match commerce_http::demo::load(&commerce).await {
+            Ok(true) => println!("loaded the demo catalog"),
+            Ok(false) => {
+                println!("the catalog already has products; the demo was not loaded again")
+            }
+            Err(err) => {
+                eprintln!("cannot load the demo catalog: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    // Expired holds and old idempotency keys are cleaned up in the background.
+    let sweeper = commerce.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if let Err(err) = sweeper.sweep().await {
+                eprintln!("sweep failed: {err}");
+            }
+        }
+    });
+    let listener = match tokio::net::TcpListener::bind(&options.bind).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("cannot listen on {}: {err}", options.bind);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("commerce-server listening on http://{}", options.bind);
+    let served = axum::serve(listener, commerce_http::app(commerce))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("server error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

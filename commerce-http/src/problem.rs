@@ -1,0 +1,88 @@
+//! Every error as RFC 9457 problem+json, with the core's stable code. Internals never leak.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use commerce_core::{Error, ErrorKind};
+use serde_json::json;
+
+/// An error answered as `application/problem+json`.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    field: Option<String>,
+}
+
+impl Problem {
+    /// A problem with an explicit status and code.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// `400 invalid_request`: the request could not be read.
+    pub fn invalid_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+    }
+}
+
+/// The HTTP status of each core error kind: the caller's mistakes are 4xx, never 500.
+fn status(error: &Error) -> StatusCode {
+    match error.kind() {
+        ErrorKind::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+        ErrorKind::NotFound { .. } | ErrorKind::LineNotFound { .. } => StatusCode::NOT_FOUND,
+        ErrorKind::InsufficientStock { .. }
+        | ErrorKind::Conflict { .. }
+        | ErrorKind::InvalidTransition { .. }
+        | ErrorKind::IdempotencyInFlight { .. }
+        | ErrorKind::ReservationExpired { .. } => StatusCode::CONFLICT,
+        ErrorKind::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
+        ErrorKind::Backend { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(error: Error) -> Problem {
+        let status = status(&error);
+        let detail = if status.is_server_error() {
+            // Storage and gateway failures are logged, not shown.
+            eprintln!("internal error: {error}");
+            "an internal error occurred; retry later".to_string()
+        } else {
+            error.to_string()
+        };
+        Problem {
+            status,
+            code: error.code(),
+            detail,
+            field: error.field().map(str::to_string),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": format!("/problems/{}", self.code),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "code": self.code,
+        });
+        if let Some(field) = self.field {
+            body["errors"] = json!([{"field": field, "code": self.code}]);
+        }
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

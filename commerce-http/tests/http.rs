@@ -1,0 +1,324 @@
+//! The server over real HTTP on a SQLite file: a full purchase, every shared pricing case
+//! through `POST /v1/quote`, idempotency replay and misuse, problem+json errors.
+
+use std::path::Path;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Starts the server on an ephemeral port over a new SQLite file with the demo catalog.
+async fn server() -> String {
+    let dir = std::env::temp_dir().join("commerce-http-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = dir.join(format!("http-{}-{n}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let commerce = commerce_http::commerce(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert!(commerce_http::demo::load(&commerce).await.unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, commerce_http::app(commerce))
+            .await
+            .unwrap()
+    });
+    format!("http://{address}")
+}
+
+async fn send(
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> (StatusCode, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.text().await.unwrap();
+    if !status.is_success() {
+        assert_eq!(
+            content_type.as_deref(),
+            Some("application/problem+json"),
+            "{status}: {text}"
+        );
+    }
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn post(url: String, body: Value) -> (StatusCode, Value) {
+    send(reqwest::Method::POST, url, Some(body), None).await
+}
+
+async fn get(url: String) -> (StatusCode, Value) {
+    send(reqwest::Method::GET, url, None, None).await
+}
+
+#[tokio::test]
+async fn a_whole_purchase() {
+    let base = server().await;
+    assert_eq!(get(format!("{base}/healthz")).await.0, StatusCode::OK);
+    assert_eq!(get(format!("{base}/readyz")).await.0, StatusCode::OK);
+    let (status, products) = get(format!("{base}/v1/products")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(products["items"].as_array().unwrap().len(), 3);
+
+    let (status, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = cart["id"].as_str().unwrap().to_string();
+    assert!(id.len() >= "cart_".len() + 32, "a 128-bit token: {id}");
+    let cart_url = format!("{base}/v1/carts/{id}");
+    assert_eq!(
+        post(
+            format!("{cart_url}/lines"),
+            json!({"sku": "TEE-M", "quantity": 3})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(
+            format!("{cart_url}/lines"),
+            json!({"sku": "MUG-BLUE", "quantity": 1})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(format!("{cart_url}/coupons"), json!({"code": "welcome10"}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let shipping = json!({"country": "US", "region": "CA", "method": "standard"});
+    assert_eq!(
+        send(
+            reqwest::Method::PUT,
+            format!("{cart_url}/shipping"),
+            Some(shipping),
+            None
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+
+    // 3 tees (one free) and a mug, 10 % off, 5.00 shipping, 8.25 % sales tax.
+    let (_, quote) = get(format!("{cart_url}/quote")).await;
+    assert_eq!(quote["totals"]["grand_total"], "65.40");
+
+    let pay = json!({"payment_method": "tok_visa"});
+    let (status, checkout) = send(
+        reqwest::Method::POST,
+        format!("{cart_url}/checkout"),
+        Some(pay.clone()),
+        Some("key-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{checkout}");
+    assert_eq!(checkout["order"]["status"], "confirmed");
+    assert_eq!(
+        checkout["payment_intent"]["amount_received"]["amount"],
+        "65.40"
+    );
+    let order = checkout["order"]["id"].as_str().unwrap();
+
+    // The same key replays the same order; another body with it is 422; no key is 400.
+    let (_, replay) = send(
+        reqwest::Method::POST,
+        format!("{cart_url}/checkout"),
+        Some(pay),
+        Some("\"key-1\""),
+    )
+    .await;
+    assert_eq!(replay["order"]["id"], order);
+    let other = json!({"payment_method": "tok_other"});
+    let (status, problem) = send(
+        reqwest::Method::POST,
+        format!("{cart_url}/checkout"),
+        Some(other.clone()),
+        Some("key-1"),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("idempotency_mismatch")
+        )
+    );
+    let (status, _) = send(
+        reqwest::Method::POST,
+        format!("{cart_url}/checkout"),
+        Some(other),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, stored) = get(format!("{base}/v1/orders/{order}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored["quote"]["totals"]["grand_total"], "65.40");
+    // The checked-out cart is frozen.
+    let (status, problem) = post(
+        format!("{cart_url}/lines"),
+        json!({"sku": "TEE-S", "quantity": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+    );
+}
+
+#[tokio::test]
+async fn client_mistakes_are_problems_never_500() {
+    let base = server().await;
+    let (status, problem) = get(format!("{base}/v1/carts/cart_nope")).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, problem) = post(
+        format!("{base}/v1/carts"),
+        json!({"currency": "USD", "customer_id": "someone"}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (status, _) = post(format!("{base}/v1/carts"), json!({"currency": "XAU"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+    let cart_url = format!("{base}/v1/carts/{}", cart["id"].as_str().unwrap());
+    let (status, problem) = post(
+        format!("{cart_url}/lines"),
+        json!({"sku": "TEE-M", "quantity": 0}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("quantity_out_of_range")
+        )
+    );
+    let (status, problem) = post(
+        format!("{cart_url}/lines"),
+        json!({"sku": "NOPE", "quantity": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_sku"))
+    );
+    let (status, _) = post(
+        format!("{cart_url}/lines"),
+        json!({"sku": "TEE-M", "quantity": 101}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the cart accepts it; stock is checked at checkout"
+    );
+    let (status, problem) = send(
+        reqwest::Method::POST,
+        format!("{cart_url}/checkout"),
+        Some(json!({"payment_method": "tok_visa"})),
+        Some("k"),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("insufficient_stock"))
+    );
+    let (status, problem) = get(format!("{base}/v1/nowhere")).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+/// Every shared pricing case through `POST /v1/quote`, matched with the same rule as the Rust
+/// runner; refused requests are problems carrying the case's code.
+#[tokio::test]
+async fn every_shared_pricing_case_through_the_api() {
+    let base = server().await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/pricing");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 60);
+    let mut failures = Vec::new();
+    for file in files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let (status, body) = post(format!("{base}/v1/quote"), case["request"].clone()).await;
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let mut out = Vec::new();
+        match case.get("expected_error") {
+            Some(expected) => {
+                if !status.is_client_error() {
+                    out.push(format!("expected a 4xx, got {status}"));
+                }
+                let actual = json!({"code": body["code"], "field": body["errors"][0]["field"]});
+                mismatches(expected, &actual, "error", &mut out);
+            }
+            None => {
+                if status != StatusCode::OK {
+                    out.push(format!("status {status}: {body}"));
+                } else {
+                    mismatches(&case["expected"], &body, "quote", &mut out);
+                }
+            }
+        }
+        failures.extend(out.into_iter().map(|m| format!("{name}: {m}")));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn mismatches(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (key, value) in e {
+                match a.get(key) {
+                    Some(actual) => mismatches(value, actual, &format!("{path}.{key}"), out),
+                    None => out.push(format!("{path}.{key}: missing")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (e, a)) in e.iter().zip(a).enumerate() {
+                mismatches(e, a, &format!("{path}[{i}]"), out);
+            }
+        }
+        (e, a) if e == a => {}
+        (e, a) => out.push(format!("{path}: expected {e}, got {a}")),
+    }
+}
