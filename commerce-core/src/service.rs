@@ -39,7 +39,7 @@ use crate::inventory::{
 use crate::money::{Currency, Money};
 use crate::order::{FulfillmentStatus, Order, OrderStatus};
 use crate::payment::{CaptureMethod, GatewayEvent, GatewayOutcome, IntentStatus, PaymentIntent};
-use crate::pricing::{CustomerContext, Quote, quote};
+use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
 use crate::store::{
     Applied, Changes, Destination, IDEMPOTENCY_RETENTION_MILLIS, IdempotencyBegin,
     IdempotencyCompletion, ShopConfig, Store, StoredCart, Versioned,
@@ -484,6 +484,33 @@ impl Commerce {
     }
 
     async fn price(&self, stored: &StoredCart) -> Result<Quote<'static>> {
+        let request = self.request_for(stored).await?;
+        Ok(quote(&request)?.into_owned())
+    }
+
+    /// The exact pricing request the shop prices a cart with, for a client to price it itself
+    /// (the browser module): the same request gives the same quote everywhere. Promotions that
+    /// need a coupon code the cart has not entered are left out, so that no unentered code is
+    /// revealed; they could not apply, so the totals are the same.
+    ///
+    /// # Errors
+    ///
+    /// As [`Commerce::quote_cart`].
+    pub async fn pricing_request(&self, cart_id: &str) -> Result<PricingRequest> {
+        let stored = self.cart(cart_id).await?;
+        let mut request = self.request_for(&stored).await?;
+        let entered = &request.coupon_codes;
+        request.promotions.retain(|p| {
+            p.coupon_codes.is_empty()
+                || p.coupon_codes.iter().any(|code| {
+                    let code = crate::pricing::normalize_coupon_code(code);
+                    entered.contains(&code)
+                })
+        });
+        Ok(request)
+    }
+
+    async fn request_for(&self, stored: &StoredCart) -> Result<PricingRequest> {
         let currency = stored.cart.currency();
         let mut items = Vec::with_capacity(stored.cart.lines().len());
         for line in stored.cart.lines() {
@@ -531,8 +558,7 @@ impl Commerce {
                 .map(|o| o.method.clone())
                 .collect(),
         };
-        let request = stored.cart.pricing_request(&items, context)?;
-        Ok(quote(&request)?.into_owned())
+        stored.cart.pricing_request(&items, context)
     }
 
     // ------------------------------------------------------------------ checkout

@@ -912,7 +912,19 @@ fn checkout_request(cart: &str, token: &str, key: Option<&str>) -> CheckoutReque
 pub async fn checkout_sells_stock_and_confirms(store: Arc<dyn Store>) {
     let (commerce, _, _) = shop(store.clone(), 5).await;
     let cart = cart_with(&commerce, 2).await;
+    // The request a client may price itself hides coupon promotions it has not unlocked...
+    let request = commerce.pricing_request(&cart).await.unwrap();
+    assert!(
+        request.promotions.is_empty(),
+        "no unentered code is revealed"
+    );
     commerce.apply_coupon(&cart, "five").await.unwrap();
+    // ...and prices exactly as the shop does once they are unlocked.
+    let request = commerce.pricing_request(&cart).await.unwrap();
+    assert_eq!(request.promotions.len(), 1);
+    let client = crate::pricing::quote(&request).unwrap();
+    let server = commerce.quote_cart(&cart).await.unwrap();
+    assert_eq!(client.totals, server.totals);
     let checkout = commerce
         .checkout(&checkout_request(&cart, "tok_visa", None))
         .await

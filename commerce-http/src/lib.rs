@@ -15,6 +15,7 @@ pub mod demo;
 mod ids;
 mod problem;
 mod routes;
+mod storefront;
 
 use std::sync::Arc;
 
@@ -41,7 +42,10 @@ pub async fn commerce(database_url: &str) -> Result<Commerce, Error> {
     ))
 }
 
-/// The whole application: the router with its middleware (a 1 MiB body limit).
+/// The whole application: the API, the storefront at `/shop`, and the middleware (a 1 MiB body
+/// limit).
 pub fn app(commerce: Commerce) -> axum::Router {
-    router(AppState { commerce }).layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+    storefront::routes()
+        .merge(router(AppState { commerce }))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
 }

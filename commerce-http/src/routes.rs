@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/carts/{cart}/coupons/{code}", delete(remove_coupon))
         .route("/v1/carts/{cart}/shipping", put(set_shipping))
         .route("/v1/carts/{cart}/quote", get(quote_cart))
+        .route("/v1/carts/{cart}/pricing-request", get(pricing_request))
         .route("/v1/carts/{cart}/checkout", post(checkout))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/payment-intents/{id}", get(get_intent))
@@ -234,6 +235,14 @@ async fn set_shipping(
         .set_shipping(&cart, Some(destination), body.method.as_deref())
         .await?;
     Ok(json(StatusCode::OK, &cart))
+}
+
+/// The request the shop prices the cart with, for the browser module to price it itself.
+async fn pricing_request(State(state): State<AppState>, Path(cart): Path<String>) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.pricing_request(&cart).await?,
+    ))
 }
 
 async fn quote_cart(State(state): State<AppState>, Path(cart): Path<String>) -> ApiResult {
