@@ -13,6 +13,7 @@
 
 pub mod demo;
 mod ids;
+mod middleware;
 mod problem;
 mod routes;
 mod storefront;
@@ -24,6 +25,7 @@ use commerce_core::service::SystemClock;
 use commerce_core::{Commerce, Error};
 
 pub use ids::RandomIds;
+pub use middleware::{ClientAddr, Settings};
 pub use problem::Problem;
 pub use routes::{AppState, router};
 
@@ -42,10 +44,17 @@ pub async fn commerce(database_url: &str) -> Result<Commerce, Error> {
     ))
 }
 
-/// The whole application: the API, the storefront at `/shop`, and the middleware (a 1 MiB body
-/// limit).
+/// The whole application with default [`Settings`]: the API, the storefront at `/shop`, and the
+/// middleware. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`, which the
+/// per-client rate limit needs.
 pub fn app(commerce: Commerce) -> axum::Router {
-    storefront::routes()
-        .merge(router(AppState { commerce }))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+    app_with(commerce, &Settings::default())
+}
+
+/// The whole application with the given settings.
+pub fn app_with(commerce: Commerce, settings: &Settings) -> axum::Router {
+    middleware::wrap(
+        storefront::routes().merge(router(AppState { commerce })),
+        settings,
+    )
 }

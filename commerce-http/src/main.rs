@@ -6,16 +6,23 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS]\n\
-  --demo               load a demo catalog on first run (products, stock, taxes, shipping, coupons)\n\
-  --database-url URL   sqlite://path, sqlite::memory: or postgres://... (default sqlite://commerce.db,\n\
-                       or COMMERCE_DATABASE_URL)\n\
-  --bind ADDRESS       where to listen (default 127.0.0.1:8080)";
+const USAGE: &str = "usage: commerce-server serve [options]\n\
+  --demo                 load a demo catalog on first run (products, stock, taxes, shipping, coupons)\n\
+  --database-url URL     sqlite://path, sqlite::memory: or postgres://... (default sqlite://commerce.db,\n\
+                         or COMMERCE_DATABASE_URL)\n\
+  --bind ADDRESS         where to listen (default 127.0.0.1:8080)\n\
+  --rate-limit N         requests per second per client (default 100)\n\
+  --rate-burst N         requests a client may make at once (default 200)\n\
+  --trust-forwarded      key clients by X-Forwarded-For (only behind a proxy you run)\n\
+  --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable)\n\
+  --request-timeout S    seconds before a request is answered 408 (default 30)\n\
+Logs go to stderr; RUST_LOG sets the level (default info).";
 
 struct Options {
     demo: bool,
     database_url: String,
     bind: String,
+    settings: commerce_http::Settings,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -30,6 +37,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
         database_url: std::env::var("COMMERCE_DATABASE_URL")
             .unwrap_or_else(|_| "sqlite://commerce.db".to_string()),
         bind: "127.0.0.1:8080".to_string(),
+        settings: commerce_http::Settings::default(),
+    };
+    let number = |value: Option<&String>, flag: &str| -> Result<u32, String> {
+        value
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{flag} needs a positive number"))
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -38,6 +52,17 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 options.database_url = args.next().ok_or("--database-url needs a value")?.clone()
             }
             "--bind" => options.bind = args.next().ok_or("--bind needs a value")?.clone(),
+            "--rate-limit" => options.settings.rate_per_second = number(args.next(), arg)?,
+            "--rate-burst" => options.settings.rate_burst = number(args.next(), arg)?,
+            "--trust-forwarded" => options.settings.trust_forwarded = true,
+            "--cors-origin" => options
+                .settings
+                .cors_origins
+                .push(args.next().ok_or("--cors-origin needs a value")?.clone()),
+            "--request-timeout" => {
+                options.settings.request_timeout =
+                    Duration::from_secs(u64::from(number(args.next(), arg)?))
+            }
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
     }
@@ -67,6 +92,13 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse(&args) {
         Ok(options) => options,
@@ -113,9 +145,13 @@ async fn main() -> ExitCode {
         }
     };
     println!("commerce-server listening on http://{}", options.bind);
-    let served = axum::serve(listener, commerce_http::app(commerce))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let app = commerce_http::app_with(commerce, &options.settings);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<commerce_http::ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

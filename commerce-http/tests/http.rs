@@ -8,6 +8,10 @@ use serde_json::{Value, json};
 
 /// Starts the server on an ephemeral port over a new SQLite file with the demo catalog.
 async fn server() -> String {
+    server_with(commerce_http::Settings::default()).await
+}
+
+async fn server_with(settings: commerce_http::Settings) -> String {
     let dir = std::env::temp_dir().join("commerce-http-tests");
     std::fs::create_dir_all(&dir).unwrap();
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -22,11 +26,9 @@ async fn server() -> String {
     assert!(commerce_http::demo::load(&commerce).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, commerce_http::app(commerce))
-            .await
-            .unwrap()
-    });
+    let app = commerce_http::app_with(commerce, &settings)
+        .into_make_service_with_connect_info::<commerce_http::ClientAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{address}")
 }
 
@@ -321,4 +323,80 @@ fn mismatches(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String
         (e, a) if e == a => {}
         (e, a) => out.push(format!("{path}: expected {e}, got {a}")),
     }
+}
+
+#[tokio::test]
+async fn clients_are_rate_limited_with_retry_after() {
+    let base = server_with(commerce_http::Settings {
+        rate_per_second: 1,
+        rate_burst: 3,
+        ..commerce_http::Settings::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let mut limited = None;
+    for _ in 0..10 {
+        let response = client
+            .get(format!("{base}/v1/products"))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+    }
+    let response = limited.expect("a burst of 10 against a limit of 3 is refused");
+    assert!(
+        response.headers().get("retry-after").is_some(),
+        "Retry-After is set"
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // A spoofed X-Forwarded-For does not reset the quota when forwarded headers are not trusted.
+    let spoofed = client
+        .get(format!("{base}/v1/products"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id_and_cors_is_opt_in() {
+    let base = server_with(commerce_http::Settings {
+        cors_origins: vec!["https://shop.example".into()],
+        ..commerce_http::Settings::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let response = client.get(format!("{base}/healthz")).send().await.unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with("req_") && id.len() > 20, "{id}");
+    let allowed = client
+        .request(reqwest::Method::OPTIONS, format!("{base}/v1/products"))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let other = client
+        .get(format!("{base}/v1/products"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
 }

@@ -1,0 +1,144 @@
+//! What wraps every request: ids, logs, a body limit, a timeout, CORS, per-client rate limits.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
+use axum::response::IntoResponse;
+use commerce_core::IdGenerator;
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::RandomIds;
+use crate::problem::Problem;
+
+/// How the server protects itself and its clients.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Requests per second each client may make, on average.
+    pub rate_per_second: u32,
+    /// How many requests a client may make at once before the rate applies.
+    pub rate_burst: u32,
+    /// Whether to key clients by `X-Forwarded-For` / `Forwarded` (only behind a proxy you run
+    /// that sets them); otherwise by the peer address.
+    pub trust_forwarded: bool,
+    /// Origins allowed to call the API from a browser (CORS); empty allows none.
+    pub cors_origins: Vec<String>,
+    /// How long a request may take before it is answered `408`.
+    pub request_timeout: Duration,
+    /// The largest request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            rate_per_second: 100,
+            rate_burst: 200,
+            trust_forwarded: false,
+            cors_origins: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+            body_limit: 1 << 20,
+        }
+    }
+}
+
+/// Keys clients by peer address, or by forwarded headers when configured to trust them.
+#[derive(Debug, Clone, Copy)]
+struct ClientIp {
+    trust_forwarded: bool,
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, request: &Request<T>) -> Result<IpAddr, tower_governor::GovernorError> {
+        if self.trust_forwarded {
+            SmartIpKeyExtractor.extract(request)
+        } else {
+            PeerIpKeyExtractor.extract(request)
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct MakeId;
+
+impl MakeRequestId for MakeId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&RandomIds.next_id("req"))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+fn too_many(error: tower_governor::GovernorError) -> Response<Body> {
+    match error {
+        tower_governor::GovernorError::TooManyRequests { wait_time, .. } => {
+            let mut response = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; retry in {wait_time} s"),
+            )
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&wait_time.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        _ => Problem::invalid_request("the client address could not be determined").into_response(),
+    }
+}
+
+/// Wraps a router in the middleware.
+pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
+    let period = Duration::from_nanos(1_000_000_000 / u64::from(settings.rate_per_second.max(1)));
+    let governor = GovernorConfigBuilder::default()
+        .key_extractor(ClientIp {
+            trust_forwarded: settings.trust_forwarded,
+        })
+        .period(period)
+        .burst_size(settings.rate_burst.max(1))
+        .finish()
+        .map(Arc::new);
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            settings
+                .cors_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok()),
+        ))
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers([HeaderName::from_static("x-request-id")]);
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let mut router = router
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            settings.body_limit,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(cors);
+    if let Some(governor) = governor {
+        router = router.layer(GovernorLayer::new(governor).error_handler(too_many));
+    }
+    router
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(x_request_id, MakeId))
+}
+
+/// The socket-address type the server must be served with, for per-client keys.
+pub type ClientAddr = SocketAddr;
