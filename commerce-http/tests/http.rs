@@ -400,3 +400,52 @@ async fn every_response_has_a_request_id_and_cors_is_opt_in() {
         .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// 200 buyers at once for the last 100 units, through the API on a SQLite file: exactly 100
+/// orders and 100 clear out-of-stock refusals; never a 500, never a lock timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_buyers_for_one_hundred_units() {
+    let base = server_with(commerce_http::Settings {
+        rate_per_second: 100_000,
+        rate_burst: 100_000,
+        ..commerce_http::Settings::default()
+    })
+    .await;
+    // The demo has 100 TEE-L; prepare 200 carts with one each.
+    let mut carts = Vec::new();
+    for _ in 0..200 {
+        let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+        let id = cart["id"].as_str().unwrap().to_string();
+        let (status, _) = post(
+            format!("{base}/v1/carts/{id}/lines"),
+            json!({"sku": "TEE-L", "quantity": 1}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        carts.push(id);
+    }
+    let attempts = carts.iter().map(|id| {
+        let url = format!("{base}/v1/carts/{id}/checkout");
+        let key = format!("buy-{id}");
+        async move {
+            send(
+                reqwest::Method::POST,
+                url,
+                Some(json!({"payment_method": "tok_visa"})),
+                Some(&key),
+            )
+            .await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    let mut orders = 0;
+    let mut refused = 0;
+    for (status, body) in &results {
+        match *status {
+            StatusCode::CREATED => orders += 1,
+            StatusCode::CONFLICT if body["code"] == "insufficient_stock" => refused += 1,
+            other => panic!("neither an order nor a clean refusal: {other} {body}"),
+        }
+    }
+    assert_eq!((orders, refused), (100, 100));
+}
