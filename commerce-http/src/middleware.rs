@@ -2,11 +2,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::IntoResponse;
 use commerce_core::IdGenerator;
 use tower_governor::GovernorLayer;
@@ -100,8 +103,74 @@ fn too_many(error: tower_governor::GovernorError) -> Response<Body> {
     }
 }
 
+/// Request counters for `/metrics`, in the Prometheus text format.
+#[derive(Debug, Default)]
+struct Metrics {
+    by_class: [AtomicU64; 5],
+    duration_micros: AtomicU64,
+}
+
+impl Metrics {
+    fn render(&self) -> String {
+        let mut text = String::from(
+            "# HELP commerce_http_responses_total HTTP responses by status class.\n\
+             # TYPE commerce_http_responses_total counter\n",
+        );
+        for (i, count) in self.by_class.iter().enumerate() {
+            text.push_str(&format!(
+                "commerce_http_responses_total{{class=\"{}xx\"}} {}\n",
+                i + 1,
+                count.load(Ordering::Relaxed)
+            ));
+        }
+        let count: u64 = self
+            .by_class
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum();
+        let seconds = self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        text.push_str(&format!(
+            "# HELP commerce_http_request_duration_seconds Time to answer a request.\n\
+             # TYPE commerce_http_request_duration_seconds summary\n\
+             commerce_http_request_duration_seconds_sum {seconds}\n\
+             commerce_http_request_duration_seconds_count {count}\n"
+        ));
+        text
+    }
+}
+
+async fn measure(
+    State(metrics): State<Arc<Metrics>>,
+    request: axum::extract::Request,
+    next: Next,
+) -> axum::response::Response {
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let class = usize::from(response.status().as_u16() / 100).clamp(1, 5) - 1;
+    metrics.by_class[class].fetch_add(1, Ordering::Relaxed);
+    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    metrics.duration_micros.fetch_add(micros, Ordering::Relaxed);
+    response
+}
+
 /// Wraps a router in the middleware.
 pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
+    let metrics = Arc::new(Metrics::default());
+    let exported = metrics.clone();
+    let router = router
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = exported.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        metrics.render(),
+                    )
+                }
+            }),
+        )
+        .layer(axum::middleware::from_fn_with_state(metrics, measure));
     let period = Duration::from_nanos(1_000_000_000 / u64::from(settings.rate_per_second.max(1)));
     let governor = GovernorConfigBuilder::default()
         .key_extractor(ClientIp {

@@ -399,6 +399,24 @@ async fn every_response_has_a_request_id_and_cors_is_opt_in() {
         .await
         .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("# TYPE commerce_http_responses_total counter"),
+        "{metrics}"
+    );
+    let ok: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("commerce_http_responses_total{class=\"2xx\"} "))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(ok >= 2, "{metrics}");
 }
 
 /// 200 buyers at once for the last 100 units, through the API on a SQLite file: exactly 100
