@@ -17,6 +17,7 @@ mod middleware;
 mod problem;
 mod routes;
 mod storefront;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -53,8 +54,9 @@ pub fn app(commerce: Commerce) -> axum::Router {
 
 /// The whole application with the given settings.
 pub fn app_with(commerce: Commerce, settings: &Settings) -> axum::Router {
-    middleware::wrap(
-        storefront::routes().merge(router(AppState { commerce })),
-        settings,
-    )
+    let state = AppState {
+        commerce,
+        webhook_secret: settings.webhook_secret.clone(),
+    };
+    middleware::wrap(storefront::routes().merge(router(state)), settings)
 }

@@ -16,6 +16,7 @@ const USAGE: &str = "usage: commerce-server serve [options]\n\
   --trust-forwarded      key clients by X-Forwarded-For (only behind a proxy you run)\n\
   --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable)\n\
   --request-timeout S    seconds before a request is answered 408 (default 30)\n\
+  --webhook-secret S     the secret gateway webhooks are signed with (or COMMERCE_WEBHOOK_SECRET)\n\
 Logs go to stderr; RUST_LOG sets the level (default info).";
 
 struct Options {
@@ -37,7 +38,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         database_url: std::env::var("COMMERCE_DATABASE_URL")
             .unwrap_or_else(|_| "sqlite://commerce.db".to_string()),
         bind: "127.0.0.1:8080".to_string(),
-        settings: commerce_http::Settings::default(),
+        settings: commerce_http::Settings {
+            webhook_secret: std::env::var("COMMERCE_WEBHOOK_SECRET").ok(),
+            ..commerce_http::Settings::default()
+        },
     };
     let number = |value: Option<&String>, flag: &str| -> Result<u32, String> {
         value
@@ -55,6 +59,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--rate-limit" => options.settings.rate_per_second = number(args.next(), arg)?,
             "--rate-burst" => options.settings.rate_burst = number(args.next(), arg)?,
             "--trust-forwarded" => options.settings.trust_forwarded = true,
+            "--webhook-secret" => {
+                options.settings.webhook_secret =
+                    Some(args.next().ok_or("--webhook-secret needs a value")?.clone())
+            }
             "--cors-origin" => options
                 .settings
                 .cors_origins

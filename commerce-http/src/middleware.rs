@@ -41,6 +41,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The largest request body, in bytes.
     pub body_limit: usize,
+    /// The secret the payment gateway signs webhooks with; `None` turns the endpoint off.
+    pub webhook_secret: Option<String>,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(30),
             body_limit: 1 << 20,
+            webhook_secret: None,
         }
     }
 }

@@ -23,6 +23,8 @@ use crate::problem::Problem;
 pub struct AppState {
     /// The service.
     pub commerce: Commerce,
+    /// The secret gateway webhooks are signed with; `None` turns the endpoint off.
+    pub webhook_secret: Option<String>,
 }
 
 /// The router of the API.
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/carts/{cart}/checkout", post(checkout))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/payment-intents/{id}", get(get_intent))
+        .route("/v1/webhooks/gateway", post(crate::webhook::receive))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .with_state(state)
 }

@@ -467,3 +467,105 @@ async fn two_hundred_buyers_for_one_hundred_units() {
     }
     assert_eq!((orders, refused), (100, 100));
 }
+
+/// A checkout that needs an action completes when the gateway's signed event arrives; tampered,
+/// stale or wrongly signed deliveries are refused; a duplicate changes nothing.
+#[tokio::test]
+async fn signed_gateway_webhooks() {
+    use commerce_http::webhook::sign;
+
+    let secret = "whsec_test";
+    let base = server_with(commerce_http::Settings {
+        webhook_secret: Some(secret.into()),
+        ..commerce_http::Settings::default()
+    })
+    .await;
+    let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+    let id = cart["id"].as_str().unwrap().to_string();
+    post(
+        format!("{base}/v1/carts/{id}/lines"),
+        json!({"sku": "MUG-RED", "quantity": 1}),
+    )
+    .await;
+    let (status, pending) = send(
+        reqwest::Method::POST,
+        format!("{base}/v1/carts/{id}/checkout"),
+        Some(json!({"payment_method": "tok_requires_action"})),
+        Some("k"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(pending["payment_intent"]["status"], "requires_action");
+    let intent = pending["payment_intent"]["id"].as_str().unwrap();
+    let body = json!({"id": "evt_1", "intent_id": intent, "kind": {"type": "payment_succeeded"}})
+        .to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let deliver = |body: String, signature: String| {
+        let url = format!("{base}/v1/webhooks/gateway");
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("commerce-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                serde_json::from_str::<Value>(&response.text().await.unwrap()).unwrap(),
+            )
+        }
+    };
+    // Refused: wrong secret, tampered body, a timestamp 301 s old, no signature at all.
+    let (status, problem) = deliver(body.clone(), sign(b"other", body.as_bytes(), now)).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_signature"))
+    );
+    let tampered = body.replace("payment_succeeded", "payment_failed");
+    assert_eq!(
+        deliver(tampered, sign(secret.as_bytes(), body.as_bytes(), now))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        deliver(
+            body.clone(),
+            sign(secret.as_bytes(), body.as_bytes(), now - 301)
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        deliver(body.clone(), String::new()).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // Accepted, with a rotated secret listed beside the current one.
+    let current = sign(secret.as_bytes(), body.as_bytes(), now);
+    let old = sign(b"whsec_old", body.as_bytes(), now);
+    let rotated = format!("{old},{}", current.split(',').nth(1).unwrap());
+    let (status, done) = deliver(body.clone(), rotated).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["order"]["status"], "confirmed");
+    assert_eq!(done["payment_intent"]["status"], "succeeded");
+    // The same event again, and a late failure event: nothing moves backwards.
+    let (status, again) =
+        deliver(body.clone(), sign(secret.as_bytes(), body.as_bytes(), now)).await;
+    assert_eq!(
+        (status, &again["order"]["status"]),
+        (StatusCode::OK, &json!("confirmed"))
+    );
+    let late = json!({"id": "evt_2", "intent_id": intent, "kind": {"type": "payment_failed", "reason": "late"}}).to_string();
+    let (status, after) =
+        deliver(late.clone(), sign(secret.as_bytes(), late.as_bytes(), now)).await;
+    assert_eq!(
+        (status, &after["payment_intent"]["status"]),
+        (StatusCode::OK, &json!("succeeded"))
+    );
+}
