@@ -41,7 +41,55 @@ impl Visitor<'_> for StrictDecimal {
 
 /// `#[serde(with = "serde_decimal")]` for a `Decimal`.
 pub(crate) fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
+    let mut buffer = [0u8; 48];
+    serializer.serialize_str(format(value, &mut buffer))
+}
+
+/// Writes a decimal as `Display` does (every digit of its scale, a `-` for negatives), from its
+/// mantissa, into a stack buffer: quotes hold hundreds of amounts, and the general formatter is
+/// the largest cost of writing one.
+pub(crate) fn format<'b>(value: &Decimal, buffer: &'b mut [u8; 48]) -> &'b str {
+    let scale = value.scale() as usize;
+    let mantissa = value.mantissa();
+    let mut rest = mantissa.unsigned_abs();
+    let mut position = buffer.len();
+    let mut written = 0;
+    loop {
+        if written == scale && scale > 0 {
+            position -= 1;
+            buffer[position] = b'.';
+        }
+        position -= 1;
+        buffer[position] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        written += 1;
+        if rest == 0 && written > scale {
+            break;
+        }
+    }
+    if mantissa < 0 {
+        position -= 1;
+        buffer[position] = b'-';
+    }
+    // Only ASCII digits, '.' and '-' were written.
+    std::str::from_utf8(&buffer[position..]).unwrap_or("0")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #[test]
+        fn format_matches_display(mantissa in any::<i64>(), wide in any::<i128>(), scale in 0u32..=28) {
+            for m in [i128::from(mantissa), wide >> 32] {
+                let value = Decimal::from_i128_with_scale(m, scale);
+                let mut buffer = [0u8; 48];
+                prop_assert_eq!(super::format(&value, &mut buffer), value.to_string());
+            }
+        }
+    }
 }
 
 /// `#[serde(with = "serde_decimal")]` for a `Decimal`.
