@@ -12,49 +12,34 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use commerce_core::catalog::{Product, ProductStatus, Variant, VariantPrice};
 use commerce_core::gateway::TestGateway;
 use commerce_core::inventory::{DEFAULT_LOCATION, ReservationRequest};
 use commerce_core::service::SystemClock;
 use commerce_core::store::{Changes, Store};
-use commerce_core::{CheckoutRequest, Commerce, Currency, IdGenerator, Money};
+use commerce_core::{CheckoutRequest, Commerce, Currency, SequentialIds};
 
 const SKUS: usize = 200;
 
 /// Reservation ids, unique across every case of the run.
 static RESERVATION: AtomicU64 = AtomicU64::new(0);
 
-struct Ids(String, AtomicU64);
-
-impl IdGenerator for Ids {
-    fn next_id(&self, prefix: &str) -> String {
-        format!(
-            "{prefix}_{}_{}",
-            self.0,
-            self.1.fetch_add(1, Ordering::Relaxed)
-        )
-    }
-}
-
-fn product(sku: &str) -> Product {
-    Product {
-        id: format!("p-{sku}"),
-        name: sku.into(),
-        description: String::new(),
-        status: ProductStatus::Active,
-        category_ids: vec![],
-        tax_category: None,
-        variants: vec![Variant {
-            sku: sku.into(),
-            options: BTreeMap::new(),
-            weight: None,
-            prices: vec![VariantPrice {
-                price_list: "default".into(),
-                amount: Money::parse("9.99", Currency::USD).expect("a price"),
-                tiers: vec![],
-            }],
-        }],
-    }
+/// The bare single-statement `UPDATE` loop on a pool: the ceiling the other rates are compared to.
+macro_rules! ceiling {
+    ($pool:expr) => {{
+        let pool = $pool;
+        move |tasks: usize, duration: Duration| -> futures::future::BoxFuture<'static, f64> {
+            let pool = pool.clone();
+            Box::pin(rate(tasks, duration, move |_| {
+                let pool = pool.clone();
+                async move {
+                    sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1")
+                        .execute(&pool)
+                        .await
+                        .expect("update");
+                }
+            }))
+        }
+    }};
 }
 
 /// Runs `op` from `tasks` concurrent tasks for `duration`; returns operations per second.
@@ -88,12 +73,16 @@ async fn shop(store: Arc<dyn Store>, name: &str) -> Commerce {
         store,
         Arc::new(TestGateway::new()),
         Arc::new(SystemClock),
-        Arc::new(Ids(name.to_string(), AtomicU64::new(0))),
+        Arc::new(SequentialIds::prefixed(name)),
     );
     for i in 0..SKUS {
         let sku = format!("SKU-{i:03}");
         commerce
-            .put_product(product(&sku))
+            .put_product(commerce_core::testkit::product(
+                &format!("p-{sku}"),
+                &sku,
+                "9.99",
+            ))
             .await
             .expect("a product");
         commerce
@@ -245,19 +234,7 @@ fn main() {
             .execute(&pool)
             .await
             .expect("row");
-        let ceiling =
-            move |tasks: usize, duration: Duration| -> futures::future::BoxFuture<'static, f64> {
-                let pool = pool.clone();
-                Box::pin(rate(tasks, duration, move |_| {
-                    let pool = pool.clone();
-                    async move {
-                        sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1")
-                            .execute(&pool)
-                            .await
-                            .expect("update");
-                    }
-                }))
-            };
+        let ceiling = ceiling!(pool);
         measure("SQLite file (WAL)", store, ceiling, duration).await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -296,19 +273,7 @@ fn main() {
             .execute(&pool)
             .await
             .expect("row");
-        let ceiling =
-            move |tasks: usize, duration: Duration| -> futures::future::BoxFuture<'static, f64> {
-                let pool = pool.clone();
-                Box::pin(rate(tasks, duration, move |_| {
-                    let pool = pool.clone();
-                    async move {
-                        sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1")
-                            .execute(&pool)
-                            .await
-                            .expect("update");
-                    }
-                }))
-            };
+        let ceiling = ceiling!(pool);
         measure("PostgreSQL", store, ceiling, duration).await;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "DROP SCHEMA IF EXISTS {schema} CASCADE"

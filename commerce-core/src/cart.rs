@@ -118,25 +118,37 @@ pub struct CartLine {
 }
 
 /// Everything besides the cart that pricing needs: time, customer, tax, promotions, shipping.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// In JSON, the request's fields other than currency, lines and coupon codes; only `now` is
+/// required, and unknown fields are refused.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PricingContext {
     /// The instant of pricing.
     pub now: Timestamp,
     /// Whether catalog prices include tax.
+    #[serde(default)]
     pub prices_include_tax: bool,
     /// Where tax is rounded.
+    #[serde(default)]
     pub tax_level: TaxLevel,
     /// The rounding mode.
+    #[serde(default)]
     pub rounding_mode: RoundingMode,
     /// Who is buying.
+    #[serde(default)]
     pub customer: CustomerContext,
     /// Price lists that may apply.
+    #[serde(default)]
     pub price_lists: Vec<PriceList>,
     /// The tax rates at the destination.
+    #[serde(default)]
     pub tax_rates: Vec<TaxRate>,
     /// The promotions to consider.
+    #[serde(default)]
     pub promotions: Vec<Promotion>,
     /// The shipping methods offered; the cart's chosen method must be one of them.
+    #[serde(default)]
     pub shipping_methods: Vec<ShippingMethod>,
 }
 

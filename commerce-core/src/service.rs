@@ -100,16 +100,28 @@ pub trait IdGenerator: Send + Sync {
 }
 
 /// Ids `prefix_000001`, `prefix_000002`, ... : readable and deterministic, for tests, examples
-/// and single-process embedded use.
+/// and single-process embedded use. [`SequentialIds::prefixed`] adds an instance name, so that
+/// several instances sharing one store never collide: `prefix_a_000001`.
 #[derive(Debug, Default)]
 pub struct SequentialIds {
+    instance: String,
     next: AtomicU64,
+}
+
+impl SequentialIds {
+    /// Sequential ids that carry `instance` after the prefix.
+    pub fn prefixed(instance: &str) -> SequentialIds {
+        SequentialIds {
+            instance: format!("{instance}_"),
+            next: AtomicU64::new(0),
+        }
+    }
 }
 
 impl IdGenerator for SequentialIds {
     fn next_id(&self, prefix: &str) -> String {
         let n = self.next.fetch_add(1, Ordering::SeqCst) + 1;
-        format!("{prefix}_{n:06}")
+        format!("{prefix}_{}{n:06}", self.instance)
     }
 }
 

@@ -156,14 +156,18 @@ macro_rules! impl_store {
                     .await
                     .map_err($dialect::failure)?;
                 rows.iter()
-                    .map(|row| {
-                        Ok(ReservationLine {
-                            sku: row.try_get("sku").map_err($dialect::failure)?,
-                            location: row.try_get("location").map_err($dialect::failure)?,
-                            quantity: row.try_get("quantity").map_err($dialect::failure)?,
-                        })
-                    })
+                    .map(|row| reservation_line(row).map_err($dialect::failure))
                     .collect()
+            }
+
+            fn reservation_line(
+                row: &<$dialect::Db as sqlx::Database>::Row,
+            ) -> std::result::Result<ReservationLine, sqlx::Error> {
+                Ok(ReservationLine {
+                    sku: row.try_get("sku")?,
+                    location: row.try_get("location")?,
+                    quantity: row.try_get("quantity")?,
+                })
             }
 
             /// Closes an active reservation with `status` and gives its units back. A no-op if
@@ -739,13 +743,7 @@ macro_rules! impl_store {
                         .map_err(db)?;
                     let lines = lines
                         .iter()
-                        .map(|l| {
-                            Ok(ReservationLine {
-                                sku: l.try_get("sku").map_err(db)?,
-                                location: l.try_get("location").map_err(db)?,
-                                quantity: l.try_get("quantity").map_err(db)?,
-                            })
-                        })
+                        .map(|l| reservation_line(l).map_err(db))
                         .collect::<Result<Vec<_>>>()?;
                     Ok(Some(Reservation {
                         id: row.try_get("id").map_err(db)?,

@@ -172,11 +172,11 @@ impl WasmCart {
     pub fn pricing_request(&self, catalog: &str, context: &str) -> Result<String, JsValue> {
         let catalog: Vec<CatalogItem> =
             serde_json::from_str(catalog).map_err(|e| js_error(&invalid_request(e)))?;
-        let context: ContextJson =
+        let context: PricingContext =
             serde_json::from_str(context).map_err(|e| js_error(&invalid_request(e)))?;
         let request = self
             .cart
-            .pricing_request(&catalog, context.into())
+            .pricing_request(&catalog, context)
             .map_err(|e| js_error(&e))?;
         serde_json::to_string(&request).map_err(|e| js_error(&invalid_request(e)))
     }
@@ -200,43 +200,4 @@ fn invalid_request(error: serde_json::Error) -> Error {
     Error::new(commerce_core::ErrorKind::InvalidRequest {
         message: error.to_string(),
     })
-}
-
-/// The pricing context as JSON: the request's fields other than currency, lines and coupons.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ContextJson {
-    now: commerce_core::Timestamp,
-    #[serde(default)]
-    prices_include_tax: bool,
-    #[serde(default)]
-    tax_level: commerce_core::pricing::TaxLevel,
-    #[serde(default)]
-    rounding_mode: commerce_core::RoundingMode,
-    #[serde(default)]
-    customer: commerce_core::pricing::CustomerContext,
-    #[serde(default)]
-    price_lists: Vec<commerce_core::pricing::PriceList>,
-    #[serde(default)]
-    tax_rates: Vec<commerce_core::pricing::TaxRate>,
-    #[serde(default)]
-    promotions: Vec<commerce_core::pricing::Promotion>,
-    #[serde(default)]
-    shipping_methods: Vec<commerce_core::pricing::ShippingMethod>,
-}
-
-impl From<ContextJson> for PricingContext {
-    fn from(c: ContextJson) -> Self {
-        PricingContext {
-            now: c.now,
-            prices_include_tax: c.prices_include_tax,
-            tax_level: c.tax_level,
-            rounding_mode: c.rounding_mode,
-            customer: c.customer,
-            price_lists: c.price_lists,
-            tax_rates: c.tax_rates,
-            promotions: c.promotions,
-            shipping_methods: c.shipping_methods,
-        }
-    }
 }

@@ -2,75 +2,30 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use commerce_core::catalog::{Product, ProductStatus, Variant, VariantPrice};
+use commerce_core::catalog::Product;
 use commerce_core::gateway::TestGateway;
 use commerce_core::inventory::{
     DEFAULT_LOCATION, MovementKind, ReservationRequest, ReservationStatus,
 };
 use commerce_core::order::OrderStatus;
 use commerce_core::store::{Changes, Store};
-use commerce_core::{
-    CheckoutRequest, Commerce, Currency, IdGenerator, ManualClock, Money, Timestamp,
-};
+use commerce_core::{CheckoutRequest, Commerce, Currency, ManualClock, SequentialIds, Timestamp};
 use futures::future::join_all;
 
 pub const START: Timestamp = Timestamp::from_unix_millis(1_800_000_000_000);
-
-/// Ids unique across store instances (processes) sharing one database.
-pub struct PrefixedIds {
-    prefix: String,
-    next: AtomicU64,
-}
-
-impl PrefixedIds {
-    pub fn new(prefix: &str) -> PrefixedIds {
-        PrefixedIds {
-            prefix: prefix.to_string(),
-            next: AtomicU64::new(0),
-        }
-    }
-}
-
-impl IdGenerator for PrefixedIds {
-    fn next_id(&self, prefix: &str) -> String {
-        format!(
-            "{prefix}_{}_{}",
-            self.prefix,
-            self.next.fetch_add(1, Ordering::SeqCst) + 1
-        )
-    }
-}
 
 pub fn commerce(store: Arc<dyn Store>, instance: &str) -> Commerce {
     Commerce::new(
         store,
         Arc::new(TestGateway::new()),
         Arc::new(ManualClock::new(START)),
-        Arc::new(PrefixedIds::new(instance)),
+        Arc::new(SequentialIds::prefixed(instance)),
     )
 }
 
 pub fn product(sku: &str) -> Product {
-    Product {
-        id: format!("p-{sku}"),
-        name: sku.into(),
-        description: String::new(),
-        status: ProductStatus::Active,
-        category_ids: vec![],
-        tax_category: None,
-        variants: vec![Variant {
-            sku: sku.into(),
-            options: BTreeMap::new(),
-            weight: None,
-            prices: vec![VariantPrice {
-                price_list: "default".into(),
-                amount: Money::parse("4.99", Currency::USD).unwrap(),
-                tiers: vec![],
-            }],
-        }],
-    }
+    commerce_core::testkit::product(&format!("p-{sku}"), sku, "4.99")
 }
 
 /// Stock is conserved: what is on hand plus what was sold is what was put in, and what is
