@@ -60,6 +60,7 @@ mod time;
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 pub use error::{Error, ErrorKind, Result};
 pub use money::{Currency, Money, RoundingMode};
+pub use serde_decimal::DECIMAL_NEWTYPE_NAME;
 pub use service::{
     Checkout, CheckoutRequest, Clock, Commerce, IdGenerator, ManualClock, SequentialIds,
 };

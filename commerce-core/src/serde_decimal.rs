@@ -39,10 +39,16 @@ impl Visitor<'_> for StrictDecimal {
     }
 }
 
+/// The name decimals are serialized under: a newtype struct around their string form. JSON
+/// serializers see through newtypes, so the JSON is `"19.99"`; a serializer that builds another
+/// language's values (the Python module) recognises the name and makes a native decimal, so
+/// that no amount has to be guessed from a string's shape.
+pub const DECIMAL_NEWTYPE_NAME: &str = "$commerce::Decimal";
+
 /// `#[serde(with = "serde_decimal")]` for a `Decimal`.
 pub(crate) fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     let mut buffer = [0u8; 48];
-    serializer.serialize_str(format(value, &mut buffer))
+    serializer.serialize_newtype_struct(DECIMAL_NEWTYPE_NAME, format(value, &mut buffer))
 }
 
 /// Writes a decimal as `Display` does (every digit of its scale, a `-` for negatives), from its

@@ -13,7 +13,17 @@ use crate::error::{Error, ErrorKind, Result};
 /// Parses a plain decimal string strictly: an optional `-`, digits, and an optional `.` followed
 /// by digits. No exponent, no `+`, no spaces, no thousands separators: what a client sends must
 /// be what it means.
-pub(crate) fn parse_decimal(input: &str) -> Result<Decimal> {
+///
+/// ```
+/// use commerce_core::money::parse_decimal;
+/// assert_eq!(parse_decimal("19.990").unwrap().to_string(), "19.990");
+/// assert_eq!(parse_decimal("1e3").unwrap_err().code(), "invalid_amount");
+/// ```
+///
+/// # Errors
+///
+/// `invalid_amount` for anything else; `overflow` beyond 28 significant digits.
+pub fn parse_decimal(input: &str) -> Result<Decimal> {
     let invalid = || {
         Error::new(ErrorKind::InvalidAmount {
             input: input.chars().take(64).collect(),
@@ -402,7 +412,7 @@ impl fmt::Display for Money {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MoneyRepr<'a> {
     #[serde(borrow)]
@@ -410,10 +420,17 @@ struct MoneyRepr<'a> {
     currency: Currency,
 }
 
+#[derive(Serialize)]
+struct MoneyOut {
+    #[serde(with = "crate::serde_decimal")]
+    amount: Decimal,
+    currency: Currency,
+}
+
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        MoneyRepr {
-            amount: self.amount.to_string().into(),
+        MoneyOut {
+            amount: self.amount,
             currency: self.currency,
         }
         .serialize(serializer)

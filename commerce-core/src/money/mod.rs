@@ -13,7 +13,8 @@ pub use currency::Currency;
 pub use rounding::RoundingMode;
 
 pub(crate) use allocation::allocate;
-pub(crate) use amount::{parse_decimal, to_minor};
+pub use amount::parse_decimal;
+pub(crate) use amount::to_minor;
 
 #[cfg(test)]
 mod tests;
