@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
-mod ids;
 mod middleware;
 mod problem;
 mod routes;
@@ -25,7 +24,7 @@ use commerce_core::gateway::TestGateway;
 use commerce_core::service::SystemClock;
 use commerce_core::{Commerce, Error};
 
-pub use ids::RandomIds;
+pub use commerce_sql::RandomIds;
 pub use middleware::{ClientAddr, Settings};
 pub use problem::Problem;
 pub use routes::{AppState, router};

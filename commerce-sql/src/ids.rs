@@ -1,5 +1,5 @@
-//! Ids for a server: random, 128 bits, so that a guest's cart id is an unguessable token and
-//! several processes on one database never collide.
+//! Ids for servers and embedded services: random, 128 bits, so that a guest's cart id is an
+//! unguessable token and several processes on one database never collide.
 
 use commerce_core::IdGenerator;
 

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod ids;
 mod migrate;
 mod postgres;
 mod rows;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 use commerce_core::Error;
 use commerce_core::store::Store;
 
+pub use ids::RandomIds;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

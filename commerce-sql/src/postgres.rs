@@ -4,6 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use commerce_core::Error;
+use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::migrate::Migration;
@@ -56,6 +57,12 @@ impl PgStore {
         options: PgConnectOptions,
         max_connections: u32,
     ) -> Result<PgStore, Error> {
+        // One direct connection first: a wrong address or a refused login fails at once, where
+        // the pool would keep retrying until its acquire timeout.
+        let probe = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
@@ -83,6 +90,7 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::storage(e.to_string()))?;
+        create_missing_schema(&mut tx).await?;
         crate::migrate::apply(&mut tx, MIGRATIONS).await?;
         tx.commit().await.map_err(|e| Error::storage(e.to_string()))
     }
@@ -91,6 +99,39 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
+
+/// A store pointed at its own schema (`?options=-c%20search_path%3Dshop` in the URL) creates it
+/// on first connect, so that the library can live beside a host's tables without setup.
+async fn create_missing_schema(tx: &mut sqlx::PgConnection) -> Result<(), Error> {
+    let storage = |e: sqlx::Error| Error::storage(e.to_string());
+    let current: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+    if current.is_some() {
+        return Ok(());
+    }
+    let search_path: String = sqlx::query_scalar("SELECT current_setting('search_path')")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+    let Some(schema) = search_path
+        .split(',')
+        .map(|s| s.trim().trim_matches('"'))
+        .find(|s| !s.is_empty() && *s != "$user")
+    else {
+        return Ok(());
+    };
+    // The name is quoted, with its own quotes doubled: an identifier, never SQL.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+        schema.replace('"', "\"\"")
+    )))
+    .execute(&mut *tx)
+    .await
+    .map_err(storage)?;
+    Ok(())
 }
 
 pub(crate) mod dialect {

@@ -50,3 +50,49 @@ mod postgres_races {
         });
     }
 }
+
+mod postgres_connect {
+    use super::support;
+
+    /// A URL that points the store at a schema of its own gets that schema created, and the
+    /// store's tables live there, beside whatever the host keeps in `public`.
+    #[test]
+    fn a_url_search_path_gets_its_schema_created() {
+        support::block_on(async {
+            let schema = format!("own_{}", std::process::id());
+            let base = support::postgres_url();
+            let separator = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+            let store = commerce_sql::connect(&url).await.unwrap();
+            assert!(store.products(None, 10).await.unwrap().items.is_empty());
+            let pool = sqlx::PgPool::connect(&base).await.unwrap();
+            let tables: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
+            )
+            .bind(&schema)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert!(tables > 5, "the store's tables are in {schema}");
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&pool)
+                .await
+                .unwrap();
+        });
+    }
+
+    /// A server that is not there fails at once with a clear error, not after a pool timeout.
+    #[test]
+    fn an_unreachable_server_fails_fast() {
+        support::block_on(async {
+            let started = std::time::Instant::now();
+            let error = commerce_sql::connect("postgres://nobody@127.0.0.1:1/none")
+                .await
+                .err()
+                .expect("no server listens on port 1");
+            assert_eq!(error.code(), "backend_error");
+            assert!(error.to_string().contains("cannot connect"), "{error}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        });
+    }
+}
