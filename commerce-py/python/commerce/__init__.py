@@ -1,0 +1,76 @@
+"""One commerce engine, from Python: exact money, cart pricing, stock and checkout.
+
+The same Rust engine prices carts for the server, the browser and this package, so a cart gives
+the same totals to the last cent everywhere. Amounts are ``decimal.Decimal`` (or ``str``), never
+``float``.
+
+>>> import commerce
+>>> quote = commerce.quote({
+...     "currency": "USD",
+...     "now": "2026-11-22T09:00:00Z",
+...     "lines": [{"id": "1", "sku": "MUG", "quantity": 2, "unit_price": "12.50",
+...                "tax_category": "standard"}],
+...     "tax_rates": [{"id": "vat", "rate": "0.20", "categories": ["standard"]}],
+... })
+>>> quote["totals"]["tax_total"], quote["totals"]["grand_total"]
+(Decimal('5.00'), Decimal('30.00'))
+"""
+
+from __future__ import annotations
+
+from . import types
+from ._native import Cart, Commerce, Money, currency_exponent, quote, quote_json, version
+from .errors import (
+    AmountExceeded,
+    AmountOverflow,
+    BackendError,
+    CommerceError,
+    Conflict,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    PaymentDeclined,
+    ReservationExpired,
+    ValidationError,
+)
+
+__version__ = version()
+
+__all__ = [
+    "AmountExceeded",
+    "AmountOverflow",
+    "BackendError",
+    "Cart",
+    "Commerce",
+    "CommerceError",
+    "Conflict",
+    "CurrencyMismatch",
+    "IdempotencyConflict",
+    "InsufficientStock",
+    "InvalidTransition",
+    "Money",
+    "NotFound",
+    "PaymentDeclined",
+    "ReservationExpired",
+    "ValidationError",
+    "currency_exponent",
+    "open",
+    "quote",
+    "quote_json",
+    "types",
+    "version",
+]
+
+
+def open(url: str, *, reservation_ttl_seconds: int | None = None) -> Commerce:  # noqa: A001
+    """Opens a shop on the database a URL names: ``sqlite:///path/shop.db`` (created if
+    missing), ``sqlite::memory:`` or ``postgresql://user@host/db``.
+
+    >>> import commerce
+    >>> shop = commerce.open("sqlite::memory:")
+    >>> shop.products()["items"]
+    []
+    """
+    return Commerce(url, reservation_ttl_seconds=reservation_ttl_seconds)

@@ -1,0 +1,403 @@
+"""Typed shapes of pricing requests and quotes, for type checkers.
+
+They mirror the Rust types of ``commerce-core`` (``pricing/request.rs``, ``pricing/quote.rs``)
+field for field, as the JavaScript package's ``commerce.d.ts`` does; the test suite checks every
+shared pricing case against them. At run time they are plain dicts: build a request as a dict
+literal annotated with :class:`PricingRequest`, and read a quote as a :class:`Quote`.
+
+In requests, amounts and rates are :data:`DecimalInput` (``Decimal``, ``str`` or ``int``, never
+``float``); in quotes, they are always ``decimal.Decimal``.
+"""
+
+
+from decimal import Decimal
+from typing import Literal, NotRequired, TypedDict, Union
+
+__all__ = [
+    "Allocation",
+    "Benefit",
+    "BuyGetItems",
+    "CatalogItem",
+    "CombinesWith",
+    "Conditions",
+    "CouponOutcome",
+    "CustomerContext",
+    "DecimalInput",
+    "LineDiscount",
+    "LineInput",
+    "LineSelector",
+    "MoneyDict",
+    "NotAppliedReason",
+    "PriceList",
+    "PriceListEntry",
+    "PriceSource",
+    "PriceTier",
+    "PricingContext",
+    "PricingRequest",
+    "Promotion",
+    "PromotionOutcome",
+    "QuantityTier",
+    "Quote",
+    "QuoteLine",
+    "QuoteShipping",
+    "RoundingMode",
+    "ShippingMethod",
+    "ShippingRate",
+    "Target",
+    "TaxLevel",
+    "TaxLine",
+    "TaxRate",
+    "TaxSummary",
+    "Totals",
+    "WeightTier",
+]
+
+DecimalInput = Union[Decimal, str, int]
+"""An exact decimal in a request: ``Decimal("19.99")``, ``"19.99"`` or ``20``; never float."""
+
+PerCurrency = dict[str, DecimalInput]
+"""Amounts keyed by ISO 4217 code: ``{"USD": "5.00", "JPY": "700"}``."""
+
+RoundingMode = Literal["half_even", "half_up", "half_down", "up", "down", "ceiling", "floor"]
+TaxLevel = Literal["line", "unit"]
+
+
+class MoneyDict(TypedDict):
+    amount: DecimalInput
+    currency: str
+
+
+class CustomerContext(TypedDict, total=False):
+    group: str | None
+    previous_orders: int
+
+
+class PriceTier(TypedDict):
+    min_quantity: int
+    unit_price: DecimalInput
+
+
+class LineInput(TypedDict):
+    id: str
+    sku: str
+    product_id: NotRequired[str | None]
+    category_ids: NotRequired[list[str]]
+    quantity: int
+    unit_price: DecimalInput
+    tiers: NotRequired[list[PriceTier]]
+    tax_category: NotRequired[str | None]
+    weight: NotRequired[DecimalInput | None]
+
+
+class PriceListEntry(TypedDict):
+    sku: str
+    min_quantity: NotRequired[int]
+    unit_price: DecimalInput
+
+
+class PriceList(TypedDict):
+    id: str
+    currency: str
+    customer_group: NotRequired[str | None]
+    starts_at: NotRequired[str | None]
+    ends_at: NotRequired[str | None]
+    prices: list[PriceListEntry]
+
+
+class TaxRate(TypedDict):
+    id: str
+    name: NotRequired[str | None]
+    rate: DecimalInput
+    categories: list[str]
+
+
+class WeightTier(TypedDict):
+    min_weight: DecimalInput
+    amount: DecimalInput
+
+
+class QuantityTier(TypedDict):
+    min_quantity: int
+    amount: DecimalInput
+
+
+class _FlatAmount(TypedDict):
+    amount: DecimalInput
+
+
+class _FlatRate(TypedDict):
+    flat: _FlatAmount
+
+
+class _WeightTiersRate(TypedDict):
+    weight_tiers: list[WeightTier]
+
+
+class _QuantityTiersRate(TypedDict):
+    quantity_tiers: list[QuantityTier]
+
+
+ShippingRate = Union[_FlatRate, _WeightTiersRate, _QuantityTiersRate]
+
+
+class ShippingMethod(TypedDict):
+    id: str
+    rate: ShippingRate
+    free_above: NotRequired[DecimalInput | None]
+    tax_category: NotRequired[str | None]
+
+
+class LineSelector(TypedDict, total=False):
+    skus: list[str]
+    product_ids: list[str]
+    category_ids: list[str]
+
+
+class _LinesTarget(TypedDict):
+    lines: LineSelector
+
+
+Target = Union[Literal["order", "shipping"], _LinesTarget]
+
+
+class BuyGetItems(TypedDict):
+    quantity: int
+    items: NotRequired[LineSelector]
+
+
+class _PercentageOff(TypedDict):
+    percent: DecimalInput
+    target: Target
+
+
+class _FixedAmountOff(TypedDict):
+    amounts: PerCurrency
+    target: Target
+
+
+class _BuyXGetY(TypedDict):
+    buy: BuyGetItems
+    get: BuyGetItems
+    percent: DecimalInput
+    max_applications: NotRequired[int | None]
+
+
+class _PercentageOffBenefit(TypedDict):
+    percentage_off: _PercentageOff
+
+
+class _FixedAmountOffBenefit(TypedDict):
+    fixed_amount_off: _FixedAmountOff
+
+
+class _BuyXGetYBenefit(TypedDict):
+    buy_x_get_y: _BuyXGetY
+
+
+Benefit = Union[
+    _PercentageOffBenefit, _FixedAmountOffBenefit, _BuyXGetYBenefit, Literal["free_shipping"]
+]
+
+
+class Conditions(TypedDict, total=False):
+    min_subtotal: PerCurrency
+    min_quantity: int | None
+    customer_groups: list[str]
+    first_order: bool
+
+
+class CombinesWith(TypedDict, total=False):
+    order: bool
+    lines: bool
+    shipping: bool
+
+
+class Promotion(TypedDict):
+    id: str
+    name: NotRequired[str | None]
+    priority: NotRequired[int]
+    benefit: Benefit
+    conditions: NotRequired[Conditions]
+    coupon_codes: NotRequired[list[str]]
+    starts_at: NotRequired[str | None]
+    ends_at: NotRequired[str | None]
+    remaining_uses: NotRequired[int | None]
+    exclusive: NotRequired[bool]
+    stop_further: NotRequired[bool]
+    combines_with: NotRequired[CombinesWith]
+    max_discount: NotRequired[PerCurrency]
+
+
+class PricingRequest(TypedDict):
+    """Everything the engine needs to price a cart. Unknown keys are refused."""
+
+    currency: str
+    now: str
+    prices_include_tax: NotRequired[bool]
+    tax_level: NotRequired[TaxLevel]
+    rounding_mode: NotRequired[RoundingMode]
+    customer: NotRequired[CustomerContext]
+    lines: list[LineInput]
+    price_lists: NotRequired[list[PriceList]]
+    tax_rates: NotRequired[list[TaxRate]]
+    promotions: NotRequired[list[Promotion]]
+    coupon_codes: NotRequired[list[str]]
+    shipping: NotRequired[ShippingMethod | None]
+
+
+class CatalogItem(TypedDict):
+    """What the catalog says about a SKU, for :meth:`commerce.Cart.add_item`."""
+
+    sku: str
+    product_id: str | None
+    category_ids: list[str]
+    unit_price: MoneyDict
+    tiers: list[PriceTier]
+    tax_category: str | None
+    weight: NotRequired[DecimalInput | None]
+
+
+class PricingContext(TypedDict):
+    """The rest of a pricing request, for pricing a :class:`commerce.Cart`."""
+
+    now: str
+    prices_include_tax: NotRequired[bool]
+    tax_level: NotRequired[TaxLevel]
+    rounding_mode: NotRequired[RoundingMode]
+    customer: NotRequired[CustomerContext]
+    price_lists: NotRequired[list[PriceList]]
+    tax_rates: NotRequired[list[TaxRate]]
+    promotions: NotRequired[list[Promotion]]
+    shipping_methods: NotRequired[list[ShippingMethod]]
+
+
+# ---------------------------------------------------------------------------------- quotes
+
+
+class _BaseSource(TypedDict):
+    type: Literal["base"]
+
+
+class _TierSource(TypedDict):
+    type: Literal["tier"]
+    min_quantity: int
+
+
+class _PriceListSource(TypedDict):
+    type: Literal["price_list"]
+    price_list: str
+    min_quantity: int
+
+
+PriceSource = Union[_BaseSource, _TierSource, _PriceListSource]
+
+
+class LineDiscount(TypedDict):
+    promotion: str
+    amount: Decimal
+
+
+class TaxLine(TypedDict):
+    tax_rate: str
+    rate: Decimal
+    amount: Decimal
+
+
+class QuoteLine(TypedDict):
+    id: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    price_source: PriceSource
+    subtotal: Decimal
+    discounts: list[LineDiscount]
+    discount_total: Decimal
+    net_total: Decimal
+    tax_lines: list[TaxLine]
+    tax_total: Decimal
+    total: Decimal
+
+
+class QuoteShipping(TypedDict):
+    method: str
+    rate_amount: Decimal
+    free_above_threshold: bool
+    subtotal: Decimal
+    discounts: list[LineDiscount]
+    discount_total: Decimal
+    net_total: Decimal
+    tax_lines: list[TaxLine]
+    tax_total: Decimal
+    total: Decimal
+
+
+class NotAppliedReason(TypedDict):
+    """Why a promotion did not apply. ``code`` is one of ``currency_not_supported``,
+    ``not_started``, ``expired``, ``usage_exhausted``, ``coupon_not_entered``,
+    ``customer_group_not_eligible``, ``first_order_only``, ``min_subtotal_not_met``
+    (with ``threshold``), ``min_quantity_not_met`` (``threshold``), ``no_eligible_lines``,
+    ``shipping_not_selected``, ``buy_quantity_not_met`` (``required``), ``nothing_to_discount``,
+    ``superseded_by`` and ``not_combinable_with`` (``promotion``)."""
+
+    code: str
+    threshold: NotRequired[Decimal | int]
+    required: NotRequired[int]
+    promotion: NotRequired[str]
+
+
+class Allocation(TypedDict):
+    line: str
+    amount: Decimal
+
+
+class _Applied(TypedDict):
+    status: Literal["applied"]
+    id: str
+    amount: Decimal
+    allocations: list[Allocation]
+    shipping_amount: Decimal
+
+
+class _NotApplied(TypedDict):
+    status: Literal["not_applied"]
+    id: str
+    reason: NotAppliedReason
+
+
+PromotionOutcome = Union[_Applied, _NotApplied]
+
+
+class CouponOutcome(TypedDict):
+    code: str
+    status: Literal["applied", "not_applied", "unknown"]
+    promotions: list[str]
+
+
+class TaxSummary(TypedDict):
+    tax_rate: str
+    name: str | None
+    rate: Decimal
+    taxable_amount: Decimal
+    amount: Decimal
+
+
+class Totals(TypedDict):
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_total: Decimal
+    net_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+
+
+class Quote(TypedDict):
+    """A priced cart: line totals plus shipping equal the grand total, exactly."""
+
+    currency: str
+    prices_include_tax: bool
+    lines: list[QuoteLine]
+    shipping: QuoteShipping | None
+    promotions: list[PromotionOutcome]
+    coupon_codes: list[CouponOutcome]
+    taxes: list[TaxSummary]
+    totals: Totals

@@ -1,0 +1,537 @@
+//! `Commerce`: the synchronous service over a store opened from a URL.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use commerce_core::catalog::{Category, Product};
+use commerce_core::customer::Customer;
+use commerce_core::gateway::TestGateway;
+use commerce_core::order::FulfillmentStatus;
+use commerce_core::payment::{CaptureMethod, GatewayEvent};
+use commerce_core::service::{IdempotencyKey, SystemClock};
+use commerce_core::store::{Destination, ShopConfig};
+use commerce_core::{CheckoutRequest, Commerce, Error, Money};
+use pyo3::prelude::*;
+use serde::Serialize;
+
+use crate::convert::{decimal_text, from_py, to_py};
+use crate::errors::IntoPy;
+use crate::money::{PyMoney, currency};
+
+/// Every store shares one runtime: its worker threads drive the database pools while Python
+/// threads wait in `block_on` with the GIL released.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("commerce-io")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the I/O runtime: {e}"))
+    })
+}
+
+/// The idempotency scope of keys given from Python: one caller, the host process.
+const SCOPE: &str = "python";
+
+/// The shop's service on a database: catalog, stock, carts, checkout with the test gateway,
+/// orders, payments and refunds. Every method blocks until done, with the GIL released, so
+/// threads run concurrently; one instance is safe to share between threads.
+///
+/// Records come back as dicts, with amounts as `decimal.Decimal`; records going in (products,
+/// settings) are dicts of the same shape.
+///
+/// >>> from commerce import Commerce
+/// >>> shop = Commerce("sqlite::memory:")
+/// >>> cart = shop.create_cart("USD")
+/// >>> cart["cart"]["lines"]
+/// []
+#[pyclass(frozen, module = "commerce._native", name = "Commerce")]
+pub struct PyCommerce {
+    service: Commerce,
+}
+
+impl PyCommerce {
+    /// Runs a service call to completion with the GIL released, and converts its result.
+    fn call<'py, T, F>(
+        &self,
+        py: Python<'py>,
+        work: impl FnOnce(Commerce) -> F,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Serialize + Send,
+        F: Future<Output = Result<T, Error>> + Send,
+    {
+        let service = self.service.clone();
+        let future = work(service);
+        let result = py.detach(|| runtime().block_on(future));
+        to_py(py, &result.or_raise(py)?)
+    }
+}
+
+fn key(idempotency_key: Option<String>) -> Option<IdempotencyKey> {
+    idempotency_key.map(|key| IdempotencyKey {
+        scope: SCOPE.to_string(),
+        key,
+    })
+}
+
+fn money_arg(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    currency_code: Option<&str>,
+) -> PyResult<Money> {
+    if let Ok(money) = value.cast::<PyMoney>() {
+        return Ok(money.get().inner);
+    }
+    let text = decimal_text(value, "amount")?;
+    let code = currency_code.ok_or_else(|| {
+        pyo3::exceptions::PyTypeError::new_err(
+            "give the amount as Money (or pass currency=...) so that its currency is explicit",
+        )
+    })?;
+    Money::parse(&text, currency(py, code)?).or_raise(py)
+}
+
+#[pymethods]
+impl PyCommerce {
+    /// Opens the store a URL names (`sqlite:///path/shop.db`, created if missing;
+    /// `sqlite::memory:`; `postgresql://user@host/db`) and applies its migrations.
+    #[new]
+    #[pyo3(signature = (url, *, reservation_ttl_seconds = None))]
+    fn new(
+        py: Python<'_>,
+        url: &str,
+        reservation_ttl_seconds: Option<u32>,
+    ) -> PyResult<PyCommerce> {
+        let url = url.to_owned();
+        let store = py
+            .detach(|| runtime().block_on(commerce_sql::connect(&url)))
+            .or_raise(py)?;
+        let mut service = Commerce::new(
+            store,
+            Arc::new(TestGateway::new()),
+            Arc::new(SystemClock),
+            Arc::new(commerce_sql::RandomIds),
+        );
+        if let Some(seconds) = reservation_ttl_seconds {
+            service = service.with_reservation_ttl_millis(i64::from(seconds) * 1000);
+        }
+        Ok(PyCommerce { service })
+    }
+
+    // ------------------------------------------------------------------ catalog and stock
+
+    /// Validates and saves a product (a dict: `id`, `name`, `variants` with prices, ...).
+    fn put_product<'py>(
+        &self,
+        py: Python<'py>,
+        product: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let product: Product = from_py(product)?;
+        self.call(py, move |s| async move { s.put_product(product).await })
+    }
+
+    /// A product by id; raises `NotFound`.
+    fn product<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.store()
+                .product(&id)
+                .await?
+                .ok_or_else(|| Error::not_found("product", id))
+        })
+    }
+
+    /// A page of products in id order: `{"items": [...], "next_cursor": str | None}`.
+    #[pyo3(signature = (*, after = None, limit = 50))]
+    fn products<'py>(
+        &self,
+        py: Python<'py>,
+        after: Option<String>,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.store()
+                .products(after.as_deref(), limit.clamp(1, 500))
+                .await
+        })
+    }
+
+    /// Archives a product: it stays on past orders but can no longer be bought.
+    fn archive_product<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.archive_product(&id).await })
+    }
+
+    /// Saves a category.
+    fn put_category<'py>(
+        &self,
+        py: Python<'py>,
+        category: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let category: Category = from_py(category)?;
+        self.call(py, move |s| async move { s.put_category(category).await })
+    }
+
+    /// Changes a SKU's stock on hand by `delta` units (and, if given, whether it may be
+    /// backordered); raises `InsufficientStock` below zero or below what is reserved.
+    #[pyo3(signature = (sku, delta, *, allow_backorder = None))]
+    fn adjust_stock<'py>(
+        &self,
+        py: Python<'py>,
+        sku: String,
+        delta: i64,
+        allow_backorder: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.adjust_stock(&sku, delta, allow_backorder).await
+        })
+    }
+
+    /// A SKU's stock levels, one per location (`on_hand`, `reserved`, ...).
+    fn stock<'py>(&self, py: Python<'py>, sku: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.store().stock(&sku).await })
+    }
+
+    /// The shop settings: tax zones, promotions, shipping methods, rounding.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.store().config().await })
+    }
+
+    /// Replaces the shop settings (compare-and-set on their `version`; raises `Conflict` if
+    /// they changed since they were read).
+    fn put_config<'py>(
+        &self,
+        py: Python<'py>,
+        config: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let config: ShopConfig = from_py(config)?;
+        self.call(py, move |s| async move { s.put_config(config).await })
+    }
+
+    /// Validates and saves a customer.
+    fn put_customer<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let customer: Customer = from_py(customer)?;
+        self.call(py, move |s| async move { s.put_customer(customer).await })
+    }
+
+    // ------------------------------------------------------------------ carts
+
+    /// Creates an empty cart, for a guest or a customer.
+    #[pyo3(signature = (currency_code, customer_id = None))]
+    fn create_cart<'py>(
+        &self,
+        py: Python<'py>,
+        currency_code: &str,
+        customer_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let currency = currency(py, currency_code)?;
+        self.call(py, move |s| async move {
+            s.create_cart(currency, customer_id).await
+        })
+    }
+
+    /// A cart; raises `NotFound`.
+    fn cart<'py>(&self, py: Python<'py>, cart_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.cart(&cart_id).await })
+    }
+
+    /// Adds units of a SKU at the catalog's price; returns the cart.
+    #[pyo3(signature = (cart_id, sku, quantity, options = None))]
+    fn add_to_cart<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        sku: String,
+        quantity: u32,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options: BTreeMap<String, String> = match options {
+            Some(options) => from_py(options)?,
+            None => BTreeMap::new(),
+        };
+        self.call(py, move |s| async move {
+            s.add_to_cart(&cart_id, &sku, quantity, options).await
+        })
+    }
+
+    /// Sets a cart line's quantity; returns the cart.
+    fn set_cart_quantity<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        line_id: String,
+        quantity: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.set_cart_quantity(&cart_id, &line_id, quantity).await
+        })
+    }
+
+    /// Removes a cart line; returns the cart.
+    fn remove_cart_line<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        line_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.remove_cart_line(&cart_id, &line_id).await
+        })
+    }
+
+    /// Enters a coupon code; returns the cart.
+    fn apply_coupon<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        code: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(
+            py,
+            move |s| async move { s.apply_coupon(&cart_id, &code).await },
+        )
+    }
+
+    /// Removes a coupon code; returns the cart.
+    fn remove_coupon<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        code: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.remove_coupon(&cart_id, &code).await
+        })
+    }
+
+    /// Sets where the cart ships (`{"country": "US", "region": "CA", ...}`) and how.
+    #[pyo3(signature = (cart_id, destination = None, method = None))]
+    fn set_shipping<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        destination: Option<&Bound<'py, PyAny>>,
+        method: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let destination: Option<Destination> = destination.map(from_py).transpose()?;
+        self.call(py, move |s| async move {
+            s.set_shipping(&cart_id, destination, method.as_deref())
+                .await
+        })
+    }
+
+    /// Prices a cart now, with the catalog's prices and the shop's settings.
+    fn quote_cart<'py>(&self, py: Python<'py>, cart_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.quote_cart(&cart_id).await })
+    }
+
+    /// The exact pricing request the shop prices a cart with (for `commerce.quote`).
+    fn pricing_request<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(
+            py,
+            move |s| async move { s.pricing_request(&cart_id).await },
+        )
+    }
+
+    // ------------------------------------------------------------------ checkout and orders
+
+    /// Checks a cart out with the test gateway (any payment method token authorizes, except
+    /// `"tok_decline"`, `"tok_decline_<reason>"`, `"tok_gateway_down"` and the like): reserves
+    /// the stock, places the order and takes the payment.
+    /// Returns `{"order": ..., "payment_intent": ...}`. The same `idempotency_key` does the work
+    /// once: a retry returns the first result.
+    #[pyo3(signature = (cart_id, payment_method, *, capture_method = "automatic", idempotency_key = None))]
+    fn checkout<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+        payment_method: String,
+        capture_method: &str,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let capture_method = match capture_method {
+            "automatic" => CaptureMethod::Automatic,
+            "manual" => CaptureMethod::Manual,
+            other => {
+                return Err(Error::invalid(format!(
+                    "capture_method is `automatic` or `manual`, not `{other}`"
+                ))
+                .at("capture_method"))
+                .or_raise(py);
+            }
+        };
+        let request = CheckoutRequest {
+            cart_id,
+            payment_method,
+            capture_method,
+            idempotency_key,
+            idempotency_scope: SCOPE.to_string(),
+        };
+        self.call(py, move |s| async move { s.checkout(&request).await })
+    }
+
+    /// An order; raises `NotFound`.
+    fn order<'py>(&self, py: Python<'py>, order_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.order(&order_id).await })
+    }
+
+    /// A customer's orders, newest first: `{"items": [...], "next_cursor": ...}`.
+    #[pyo3(signature = (customer_id, *, after = None, limit = 50))]
+    fn orders_for_customer<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: String,
+        after: Option<String>,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.store()
+                .orders_for_customer(&customer_id, after.as_deref(), limit.clamp(1, 500))
+                .await
+        })
+    }
+
+    /// A payment intent; raises `NotFound`.
+    fn payment_intent<'py>(
+        &self,
+        py: Python<'py>,
+        intent_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(
+            py,
+            move |s| async move { s.payment_intent(&intent_id).await },
+        )
+    }
+
+    /// Applies a payment gateway event (a dict as the gateway sends it).
+    fn handle_gateway_event<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let event: GatewayEvent = from_py(event)?;
+        self.call(
+            py,
+            move |s| async move { s.handle_gateway_event(&event).await },
+        )
+    }
+
+    /// Captures `amount` (`Money`; everything capturable if omitted) of a manual-capture
+    /// order's authorization.
+    #[pyo3(signature = (order_id, amount = None, *, final_capture = true, idempotency_key = None))]
+    fn capture<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        amount: Option<&Bound<'py, PyAny>>,
+        final_capture: bool,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let amount = amount.map(|a| money_arg(py, a, None)).transpose()?;
+        let key = key(idempotency_key);
+        self.call(py, move |s| async move {
+            s.capture(&order_id, amount, final_capture, key.as_ref())
+                .await
+        })
+    }
+
+    /// Refunds `amount` (`Money`) of an order's captured payment; raises `AmountExceeded`
+    /// beyond what is left.
+    #[pyo3(signature = (order_id, amount, *, idempotency_key = None))]
+    fn refund<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        amount: &Bound<'py, PyAny>,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let amount = money_arg(py, amount, None)?;
+        let key = key(idempotency_key);
+        self.call(py, move |s| async move {
+            s.refund(&order_id, amount, key.as_ref()).await
+        })
+    }
+
+    /// Records returned units of a delivered line, restocks them and refunds their share.
+    #[pyo3(signature = (order_id, line_id, quantity, *, idempotency_key = None))]
+    fn return_units<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        line_id: String,
+        quantity: u32,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = key(idempotency_key);
+        self.call(py, move |s| async move {
+            s.return_units(&order_id, &line_id, quantity, key.as_ref())
+                .await
+        })
+    }
+
+    /// Cancels an order that has not shipped: releases stock, voids or refunds the payment.
+    #[pyo3(signature = (order_id, *, idempotency_key = None))]
+    fn cancel_order<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = key(idempotency_key);
+        self.call(py, move |s| async move {
+            s.cancel_order(&order_id, key.as_ref()).await
+        })
+    }
+
+    /// Marks `quantity` units of an order line fulfilled (packed).
+    fn fulfil<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        line_id: String,
+        quantity: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            s.fulfil(&order_id, &line_id, quantity).await
+        })
+    }
+
+    /// Marks a fulfilled order `"shipped"`, or a shipped order `"delivered"`.
+    fn advance_fulfillment<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        to: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let to = match to {
+            "shipped" => FulfillmentStatus::Shipped,
+            "delivered" => FulfillmentStatus::Delivered,
+            other => {
+                return Err(Error::invalid(format!(
+                    "fulfillment advances to `shipped` or `delivered`, not `{other}`"
+                ))
+                .at("to"))
+                .or_raise(py);
+            }
+        };
+        self.call(py, move |s| async move {
+            s.advance_fulfillment(&order_id, to).await
+        })
+    }
+
+    /// Releases expired stock holds and forgets expired idempotency keys; returns how many
+    /// holds were released. Call it periodically.
+    fn sweep<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move { s.sweep().await })
+    }
+}

@@ -1,0 +1,106 @@
+"""Errors: one exception hierarchy, each carrying the core's stable code and field."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+
+import pytest
+
+import commerce
+from commerce import errors
+
+REQUEST = {
+    "currency": "USD",
+    "now": "2026-11-22T09:00:00Z",
+    "lines": [{"id": "1", "sku": "A", "quantity": 1, "unit_price": "1.00"}],
+}
+
+
+def test_every_class_is_a_commerce_error() -> None:
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), commerce.CommerceError)
+    assert issubclass(commerce.ValidationError, ValueError)
+    assert issubclass(commerce.NotFound, LookupError)
+    assert issubclass(commerce.CurrencyMismatch, commerce.ValidationError)
+
+
+def test_every_core_code_has_a_class() -> None:
+    classes = errors._BY_CODE
+    for code in ["unknown_currency", "too_many_decimals", "insufficient_stock",
+                 "invalid_transition", "payment_declined", "idempotency_mismatch",
+                 "idempotency_in_flight", "not_found", "conflict", "backend_error"]:
+        assert classes[code] is not commerce.CommerceError, code
+
+
+@pytest.mark.parametrize(
+    ("change", "exception", "code", "field"),
+    [
+        ({"currency": "XYZ"}, commerce.ValidationError, "invalid_request", None),
+        ({"lines": [{"id": "1", "sku": "A", "quantity": 1, "unit_price": "1.001"}]},
+         commerce.ValidationError, "too_many_decimals", "lines[0].unit_price"),
+        ({"lines": [{"id": "1", "sku": "A", "quantity": 0, "unit_price": "1.00"}]},
+         commerce.ValidationError, "quantity_out_of_range", "lines[0].quantity"),
+        ({"surprise": True}, commerce.ValidationError, "invalid_request", None),
+        ({"now": "yesterday"}, commerce.ValidationError, "invalid_request", None),
+    ],
+)
+def test_quote_errors(change: dict, exception: type, code: str, field: str | None) -> None:
+    with pytest.raises(exception) as raised:
+        commerce.quote({**REQUEST, **change})
+    assert raised.value.code == code
+    assert raised.value.field == field
+    assert str(raised.value)
+
+
+def test_python_type_errors_name_the_field() -> None:
+    bad = {**REQUEST, "lines": [{"id": "1", "sku": "A", "quantity": 1, "unit_price": 1.5}]}
+    with pytest.raises(TypeError, match=r"lines\[0\]\.unit_price is the float 1\.5"):
+        commerce.quote(bad)
+    with pytest.raises(TypeError, match="not a str"):
+        commerce.quote({**REQUEST, 1: "x"})
+    with pytest.raises(TypeError, match="object"):
+        commerce.quote({**REQUEST, "now": object()})
+    with pytest.raises(ValueError, match="out of range"):
+        commerce.quote({**REQUEST, "lines": [{**REQUEST["lines"][0], "quantity": 2**70}]})
+    nested: list = []
+    for _ in range(100):
+        nested = [nested]
+    with pytest.raises(ValueError, match="deeper"):
+        commerce.quote({**REQUEST, "coupon_codes": nested})
+
+
+def test_decimals_and_money_are_accepted_in_requests() -> None:
+    line = {"id": "1", "sku": "A", "quantity": 2, "unit_price": Decimal("1.50")}
+    quote = commerce.quote({**REQUEST, "lines": [line]})
+    assert quote["totals"]["grand_total"] == Decimal("3.00")
+    tuple_request = {**REQUEST, "lines": (line,)}
+    assert commerce.quote(tuple_request) == quote
+
+
+def test_errors_pickle_with_their_code() -> None:
+    with pytest.raises(commerce.ValidationError) as raised:
+        commerce.Money("1.001", "USD")
+    copy = pickle.loads(pickle.dumps(raised.value))
+    assert type(copy) is commerce.ValidationError
+    assert (copy.code, copy.field, str(copy)) == (raised.value.code, raised.value.field,
+                                                  str(raised.value))
+
+
+def test_store_errors(tmp_path) -> None:
+    shop = commerce.open(f"sqlite://{tmp_path / 'shop.db'}")
+    with pytest.raises(commerce.NotFound) as raised:
+        shop.cart("cart_missing")
+    assert raised.value.code == "not_found"
+    with pytest.raises(commerce.NotFound):
+        shop.order("ord_missing")
+    with pytest.raises(commerce.ValidationError) as capture:
+        shop.checkout("cart_missing", "tok_visa", capture_method="later")
+    assert capture.value.field == "capture_method"
+    with pytest.raises(TypeError, match="Money"):
+        shop.refund("ord_missing", Decimal("1.00"))  # type: ignore[arg-type]
+    with pytest.raises(commerce.ValidationError) as url:
+        commerce.open("mysql://localhost/shop")
+    assert url.value.code == "invalid_input"
+    with pytest.raises(commerce.BackendError):
+        commerce.open("postgresql://nobody@127.0.0.1:1/none")

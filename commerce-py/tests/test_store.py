@@ -1,0 +1,128 @@
+"""The store flow on a SQLite file and on PostgreSQL: catalog, stock, carts, checkout with the
+test gateway, orders, payment intents, captures, refunds, returns and cancellation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import commerce
+from commerce import Money
+
+
+def bought(shop: commerce.Commerce, quantity: int = 2, *, key: str | None = None,
+           capture_method: str = "automatic", payment_method: str = "tok_visa") -> dict:
+    cart = shop.create_cart("USD")
+    shop.add_to_cart(cart["id"], "MUG", quantity)
+    shop.apply_coupon(cart["id"], "five")
+    shop.set_shipping(cart["id"], {"country": "US"}, "post")
+    return shop.checkout(cart["id"], payment_method, capture_method=capture_method,
+                         idempotency_key=key)
+
+
+def test_a_whole_purchase(shop: commerce.Commerce) -> None:
+    cart = shop.create_cart("USD")
+    cart = shop.add_to_cart(cart["id"], "MUG", 2)
+    line_id = cart["cart"]["lines"][0]["id"]
+    cart = shop.set_cart_quantity(cart["id"], line_id, 3)
+    shop.apply_coupon(cart["id"], "FIVE")
+    shop.set_shipping(cart["id"], {"country": "US"}, "post")
+    quote = shop.quote_cart(cart["id"])
+    # 30.00 - 5.00 = 25.00, VAT 20% = 5.00, shipping 5.00
+    assert quote["totals"]["grand_total"] == Decimal("35.00")
+    assert commerce.quote(shop.pricing_request(cart["id"])) == quote
+
+    done = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1")
+    order, intent = done["order"], done["payment_intent"]
+    assert order["status"] == "confirmed" and order["payment_status"] == "paid"
+    assert order["quote"]["totals"] == quote["totals"]
+    assert intent["amount"] == {"amount": Decimal("35.00"), "currency": "USD"}
+    assert intent["status"] == "succeeded"
+    assert shop.order(order["id"]) == order
+    assert shop.payment_intent(intent["id"]) == intent
+    level = shop.stock("MUG")[0]
+    assert (level["on_hand"], level["reserved"]) == (7, 0)
+
+    # The same key replays the first result and buys nothing more.
+    again = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1")
+    assert again["order"]["id"] == order["id"]
+    assert shop.stock("MUG")[0]["on_hand"] == 7
+
+    refunded = shop.refund(order["id"], Money("10.00", "USD"), idempotency_key="r-1")
+    assert refunded["payment_intent"]["amount_refunded"]["amount"] == Decimal("10.00")
+    assert shop.refund(order["id"], Money("10.00", "USD"), idempotency_key="r-1") == refunded
+    with pytest.raises(commerce.AmountExceeded):
+        shop.refund(order["id"], Money("25.01", "USD"))
+    with pytest.raises(commerce.IdempotencyConflict) as misuse:
+        shop.refund(order["id"], Money("1.00", "USD"), idempotency_key="r-1")
+    assert misuse.value.code == "idempotency_mismatch"
+
+    fulfilled = shop.fulfil(order["id"], order["lines"][0]["id"], 3)
+    assert fulfilled["fulfillment_status"] == "fulfilled"
+    shop.advance_fulfillment(order["id"], "shipped")
+    delivered = shop.advance_fulfillment(order["id"], "delivered")
+    assert delivered["status"] == "completed"
+    returned = shop.return_units(order["id"], order["lines"][0]["id"], 1)
+    # One of three units: a third of the line's 30.00 - 5.00 + 5.00 VAT = 10.00.
+    assert returned["payment_intent"]["amount_refunded"]["amount"] == Decimal("20.00")
+    assert shop.stock("MUG")[0]["on_hand"] == 8
+
+
+def test_manual_capture_and_cancel(shop: commerce.Commerce) -> None:
+    done = bought(shop, 1, capture_method="manual")
+    order = done["order"]
+    assert done["payment_intent"]["status"] == "requires_capture"
+    captured = shop.capture(order["id"], Money("5.00", "USD"), final_capture=False)
+    assert captured["payment_intent"]["amount_received"]["amount"] == Decimal("5.00")
+    cancelled = shop.cancel_order(order["id"])
+    assert cancelled["order"]["status"] == "cancelled"
+    assert cancelled["payment_intent"]["amount_refunded"]["amount"] == Decimal("5.00")
+    assert shop.stock("MUG")[0]["on_hand"] == 10
+    with pytest.raises(commerce.InvalidTransition):
+        shop.cancel_order(order["id"])
+
+
+def test_declined_payment_releases_the_stock(shop: commerce.Commerce) -> None:
+    with pytest.raises(commerce.PaymentDeclined) as declined:
+        bought(shop, 3, payment_method="tok_decline")
+    assert declined.value.code == "payment_declined"
+    level = shop.stock("MUG")[0]
+    assert (level["on_hand"], level["reserved"]) == (10, 0)
+
+
+def test_stock_is_never_oversold(shop: commerce.Commerce) -> None:
+    bought(shop, 8)
+    with pytest.raises(commerce.InsufficientStock):
+        bought(shop, 3)
+    assert shop.stock("MUG")[0]["on_hand"] == 2
+    with pytest.raises(commerce.InsufficientStock):
+        shop.adjust_stock("MUG", -3)
+
+
+def test_catalog(shop: commerce.Commerce) -> None:
+    page = shop.products(limit=10)
+    assert [p["id"] for p in page["items"]] == ["mug"]
+    assert page["next_cursor"] is None
+    assert shop.product("mug")["variants"][0]["sku"] == "MUG"
+    archived = shop.archive_product("mug")
+    assert archived["status"] == "archived"
+    cart = shop.create_cart("USD")
+    with pytest.raises(commerce.ValidationError) as raised:
+        shop.add_to_cart(cart["id"], "MUG", 1)
+    assert raised.value.code == "unknown_sku"
+    with pytest.raises(commerce.NotFound):
+        shop.product("nope")
+    stale = shop.config()
+    stale["version"] -= 1
+    with pytest.raises(commerce.Conflict):
+        shop.put_config(stale)
+
+
+def test_a_customer_cart_and_orders(shop: commerce.Commerce) -> None:
+    shop.put_customer({"id": "c1", "email": "ada@example.com", "name": "Ada"})
+    cart = shop.create_cart("USD", "c1")
+    shop.add_to_cart(cart["id"], "MUG", 1)
+    order = shop.checkout(cart["id"], "tok_visa")["order"]
+    assert order["customer_id"] == "c1"
+    assert [o["id"] for o in shop.orders_for_customer("c1")["items"]] == [order["id"]]
