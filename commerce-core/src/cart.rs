@@ -19,22 +19,28 @@ use crate::pricing::{
 use crate::time::Timestamp;
 
 /// What the catalog says about a SKU, as pricing needs it.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogItem {
     /// The SKU.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub sku: Id,
     /// The product it belongs to.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub product_id: Option<Id>,
     /// The product's categories (with ancestors, if promotions target them).
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub category_ids: Vec<Id>,
     /// The unit price in the cart's currency.
     pub unit_price: Money,
     /// Volume tiers.
     pub tiers: Vec<PriceTier>,
     /// The tax category; `None` for exempt items.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub tax_category: Option<Id>,
     /// The weight of one unit.
     #[serde(default, with = "crate::serde_decimal::option")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<crate::schema::Decimal>))]
     pub weight: Option<Decimal>,
 }
 
@@ -84,6 +90,7 @@ impl CatalogLookup for Vec<CatalogItem> {
 }
 
 /// Bounds on a cart, against mistakes and against denial of inventory.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLimits {
     /// The most lines a cart may hold (default 500).
@@ -105,11 +112,14 @@ impl Default for CartLimits {
 }
 
 /// One cart line: a SKU with options and a quantity.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
     /// The line's id, unique within the cart (`line-1`, `line-2`, ...).
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: Id,
     /// The SKU.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub sku: Id,
     /// Options that make this line distinct from another of the same SKU (an engraving text).
     pub options: BTreeMap<String, String>,
@@ -121,6 +131,7 @@ pub struct CartLine {
 ///
 /// In JSON, the request's fields other than currency, lines and coupon codes; only `now` is
 /// required, and unknown fields are refused.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PricingContext {
@@ -175,11 +186,13 @@ pub struct PricingContext {
 /// assert!(cart.is_empty());
 /// # Ok::<(), commerce_core::Error>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema), schema(as = CartJson))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
     currency: Currency,
     lines: Vec<CartLine>,
     coupon_codes: Vec<String>,
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     shipping_method: Option<Id>,
     limits: CartLimits,
     next_line: u64,

@@ -50,6 +50,8 @@ pub mod order;
 pub mod outbox;
 pub mod payment;
 pub mod pricing;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod serde_decimal;
 pub mod service;
 pub mod store;

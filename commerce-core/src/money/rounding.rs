@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// In JSON a mode is its snake-case name: `"half_even"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundingMode {
     /// Ties go to the even neighbour. The default: unbiased over many roundings.

@@ -21,6 +21,7 @@ use crate::money::Currency;
 /// - `totals.grand_total` = `totals.net_total` + `totals.tax_total`;
 /// - no line or shipping total is negative, and no discount exceeds what it discounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Quote<'r> {
     /// The currency of every amount.
     pub currency: Currency,
@@ -29,6 +30,7 @@ pub struct Quote<'r> {
     /// One entry per request line, in request order.
     pub lines: Vec<QuoteLine<'r>>,
     /// The shipping charge, if a method was chosen.
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub shipping: Option<QuoteShipping<'r>>,
     /// One entry per promotion in the request, in evaluation order.
     pub promotions: Vec<PromotionOutcome<'r>>,
@@ -42,6 +44,7 @@ pub struct Quote<'r> {
 
 /// A priced line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct QuoteLine<'r> {
     /// The line's id.
     pub id: Cow<'r, str>,
@@ -51,32 +54,39 @@ pub struct QuoteLine<'r> {
     pub quantity: u32,
     /// The unit price used (after price resolution).
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub unit_price: Decimal,
     /// Where the unit price came from.
     pub price_source: PriceSource<'r>,
     /// `unit_price × quantity`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub subtotal: Decimal,
     /// The discounts on this line, one per promotion, in evaluation order.
     pub discounts: SmallVec<[LineDiscount<'r>; 1]>,
     /// The sum of `discounts`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub discount_total: Decimal,
     /// The amount excluding tax, after discounts.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub net_total: Decimal,
     /// The tax lines, one per rate that covers the line's category.
     pub tax_lines: SmallVec<[TaxLine<'r>; 1]>,
     /// The sum of `tax_lines`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub tax_total: Decimal,
     /// What the customer pays for the line: `net_total + tax_total`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub total: Decimal,
 }
 
 /// Where a line's unit price came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PriceSource<'r> {
     /// The line's catalog unit price.
@@ -97,60 +107,73 @@ pub enum PriceSource<'r> {
 
 /// A promotion's share of a line or of shipping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct LineDiscount<'r> {
     /// The promotion's id.
     pub promotion: Cow<'r, str>,
     /// The amount.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub amount: Decimal,
 }
 
 /// Tax of one rate on one line or on shipping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct TaxLine<'r> {
     /// The rate's id.
     pub tax_rate: Cow<'r, str>,
     /// The rate as a fraction.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub rate: Decimal,
     /// The tax.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub amount: Decimal,
 }
 
 /// The priced shipping charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct QuoteShipping<'r> {
     /// The method's id.
     pub method: Cow<'r, str>,
     /// The method's rate for this cart.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub rate_amount: Decimal,
     /// True when the merchandise total reached the method's `free_above` threshold.
     pub free_above_threshold: bool,
     /// The charge before promotions: `rate_amount`, or 0 above the threshold.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub subtotal: Decimal,
     /// Shipping discounts, one per promotion.
     pub discounts: SmallVec<[LineDiscount<'r>; 1]>,
     /// The sum of `discounts`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub discount_total: Decimal,
     /// The charge excluding tax, after discounts.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub net_total: Decimal,
     /// Tax lines on shipping.
     pub tax_lines: SmallVec<[TaxLine<'r>; 1]>,
     /// The sum of `tax_lines`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub tax_total: Decimal,
     /// What the customer pays for shipping: `net_total + tax_total`.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub total: Decimal,
 }
 
 /// What happened to one promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum PromotionOutcome<'r> {
     /// It applied.
@@ -159,11 +182,13 @@ pub enum PromotionOutcome<'r> {
         id: Cow<'r, str>,
         /// The total it discounted.
         #[serde(with = "crate::serde_decimal")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
         amount: Decimal,
         /// How the amount was spread over lines (lines with a zero share are omitted).
         allocations: Vec<Allocation<'r>>,
         /// The part of the amount taken off shipping.
         #[serde(with = "crate::serde_decimal")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
         shipping_amount: Decimal,
     },
     /// It did not apply, and why.
@@ -186,16 +211,19 @@ impl PromotionOutcome<'_> {
 
 /// A promotion's share of one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Allocation<'r> {
     /// The line's id.
     pub line: Cow<'r, str>,
     /// The amount.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub amount: Decimal,
 }
 
 /// Why a promotion did not apply: a stable, machine-readable `code` and its details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum NotAppliedReason<'r> {
     /// It has no amount (or no threshold) for the request's currency.
@@ -216,6 +244,7 @@ pub enum NotAppliedReason<'r> {
     MinSubtotalNotMet {
         /// The threshold.
         #[serde(with = "crate::serde_decimal")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
         threshold: Decimal,
     },
     /// Its target holds fewer units than its threshold.
@@ -271,6 +300,7 @@ impl NotAppliedReason<'_> {
 
 /// What became of one entered coupon code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct CouponOutcome<'r> {
     /// The code, normalised (trimmed, upper case).
     pub code: String,
@@ -282,6 +312,7 @@ pub struct CouponOutcome<'r> {
 
 /// What became of one entered coupon code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CouponStatus {
     /// A promotion it unlocks applied.
@@ -294,42 +325,54 @@ pub enum CouponStatus {
 
 /// Tax of one rate over the whole order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct TaxSummary<'r> {
     /// The rate's id.
     pub tax_rate: Cow<'r, str>,
     /// The rate's name, if given.
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub name: Option<Cow<'r, str>>,
     /// The rate as a fraction.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub rate: Decimal,
     /// The net amount the rate was charged on.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub taxable_amount: Decimal,
     /// The tax.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub amount: Decimal,
 }
 
 /// The order totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Totals {
     /// Σ line subtotals (before discounts; gross or net as the prices are).
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub subtotal: Decimal,
     /// Σ discounts on lines and shipping.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub discount_total: Decimal,
     /// The shipping charge including its tax (`shipping.total`).
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub shipping_total: Decimal,
     /// Σ net amounts of lines and shipping.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub net_total: Decimal,
     /// Σ tax.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub tax_total: Decimal,
     /// What the customer pays.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub grand_total: Decimal,
 }
 

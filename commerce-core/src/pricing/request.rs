@@ -23,6 +23,7 @@ pub type PerCurrency = BTreeMap<Currency, Decimal>;
 /// Amounts are decimal strings in the request's `currency`, with at most its number of decimals.
 /// Unknown fields are rejected. See `docs/pricing.md` for the meaning of every field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PricingRequest {
     /// The currency of every amount in the request and the quote.
@@ -64,6 +65,7 @@ pub struct PricingRequest {
 
 /// Where tax is rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxLevel {
     /// Tax is computed on each line's amount and rounded once per line and rate.
@@ -75,10 +77,12 @@ pub enum TaxLevel {
 
 /// Who is buying.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerContext {
     /// The customer's group (`"wholesale"`, `"vip"`), if any.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub group: Option<Id>,
     /// How many orders the customer placed before this one (0 for a first order).
     #[serde(default)]
@@ -87,56 +91,69 @@ pub struct CustomerContext {
 
 /// One cart line: a SKU, a quantity and the catalog's price for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     /// The line's id, unique within the request.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: Id,
     /// The stock-keeping unit.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub sku: Id,
     /// The product the SKU belongs to.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub product_id: Option<Id>,
     /// The categories the product is in (including ancestors, if promotions target them).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub category_ids: Vec<Id>,
     /// How many units, at least 1.
     pub quantity: u32,
     /// The catalog's unit price (gross or net as `prices_include_tax` says).
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub unit_price: Decimal,
     /// Volume prices from the catalog: the unit price from a minimum quantity on.
     #[serde(default)]
     pub tiers: Vec<PriceTier>,
     /// The tax category; `None` means exempt (no tax lines at all).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub tax_category: Option<Id>,
     /// The weight of one unit, in the shop's unit (e.g. kg), for weight-based shipping.
     #[serde(default, with = "crate::serde_decimal::option")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<crate::schema::Decimal>))]
     pub weight: Option<Decimal>,
 }
 
 /// A unit price that applies from `min_quantity` units on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PriceTier {
     /// The smallest line quantity at which this price applies.
     pub min_quantity: u32,
     /// The unit price.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub unit_price: Decimal,
 }
 
 /// A price list: prices for some SKUs, for one currency, optionally restricted to a customer
 /// group and a validity window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PriceList {
     /// The list's id, unique within the request.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: Id,
     /// The currency of the list; lists in other currencies are ignored.
     pub currency: Currency,
     /// The customer group the list is for; `None` means everyone.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub customer_group: Option<Id>,
     /// The first instant at which the list applies (inclusive).
     #[serde(default)]
@@ -150,15 +167,18 @@ pub struct PriceList {
 
 /// One price in a [`PriceList`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PriceListEntry {
     /// The SKU this price is for.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub sku: Id,
     /// The smallest line quantity at which it applies (default 1).
     #[serde(default = "one")]
     pub min_quantity: u32,
     /// The unit price.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub unit_price: Decimal,
 }
 
@@ -170,44 +190,54 @@ fn one() -> u32 {
 ///
 /// A line whose category is covered by several rates (GST and PST) gets one tax line per rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaxRate {
     /// The rate's id, unique within the request.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: Id,
     /// A display name, such as `"VAT 20%"`.
     #[serde(default)]
     pub name: Option<String>,
     /// The rate as a fraction: `"0.20"` for 20 %. Between 0 and 10, at most 9 decimals.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub rate: Decimal,
     /// The tax categories the rate applies to.
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub categories: Vec<Id>,
 }
 
 /// How shipping is priced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShippingMethod {
     /// The method's id.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: Id,
     /// The rate.
     pub rate: ShippingRate,
     /// Shipping is free when the merchandise total after discounts reaches this amount.
     #[serde(default, with = "crate::serde_decimal::option")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<crate::schema::Decimal>))]
     pub free_above: Option<Decimal>,
     /// The tax category of shipping; `None` means shipping is not taxed.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub tax_category: Option<Id>,
 }
 
 /// A shipping rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShippingRate {
     /// One amount whatever the cart.
     Flat {
         /// The amount.
         #[serde(with = "crate::serde_decimal")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
         amount: Decimal,
     },
     /// An amount by total weight: the tier with the largest `min_weight` not above the cart's.
@@ -218,32 +248,39 @@ pub enum ShippingRate {
 
 /// A shipping amount from a total weight on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WeightTier {
     /// The smallest total weight for this amount; the first tier must start at 0.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub min_weight: Decimal,
     /// The amount.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub amount: Decimal,
 }
 
 /// A shipping amount from a total quantity on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuantityTier {
     /// The smallest total quantity for this amount; the first tier must start at 0.
     pub min_quantity: u32,
     /// The amount.
     #[serde(with = "crate::serde_decimal")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
     pub amount: Decimal,
 }
 
 /// A promotion: what it gives, on what conditions, and how it stacks with others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Promotion {
     /// The promotion's id, unique within the request.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub id: Id,
     /// A display name.
     #[serde(default)]
@@ -279,6 +316,7 @@ pub struct Promotion {
     pub combines_with: CombinesWith,
     /// The most this promotion may discount, per currency; empty means no cap.
     #[serde(default, with = "crate::serde_decimal::per_currency")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::PerCurrency))]
     pub max_discount: PerCurrency,
 }
 
@@ -330,12 +368,14 @@ impl TaxRate {
 
 /// What a promotion gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Benefit {
     /// A percentage off the target.
     PercentageOff {
         /// The percentage, greater than 0 and at most 100.
         #[serde(with = "crate::serde_decimal")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
         percent: Decimal,
         /// What it discounts.
         target: Target,
@@ -344,6 +384,7 @@ pub enum Benefit {
     FixedAmountOff {
         /// The amount per currency.
         #[serde(with = "crate::serde_decimal::per_currency")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::PerCurrency))]
         amounts: PerCurrency,
         /// What it discounts.
         target: Target,
@@ -357,6 +398,7 @@ pub enum Benefit {
         get: BuyGetItems,
         /// The percentage off the discounted units, greater than 0 and at most 100.
         #[serde(with = "crate::serde_decimal")]
+        #[cfg_attr(feature = "schema", schema(value_type = crate::schema::Decimal))]
         percent: Decimal,
         /// How many times it may apply in one cart; `None` means as often as the cart allows.
         #[serde(default)]
@@ -368,6 +410,7 @@ pub enum Benefit {
 
 /// What a percentage or fixed-amount promotion discounts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Target {
     /// All lines, as one order-level discount allocated across them.
@@ -381,21 +424,26 @@ pub enum Target {
 /// Matches lines by SKU, product or category: a line matches if any listed value matches.
 /// An empty selector matches every line.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LineSelector {
     /// SKUs.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub skus: Vec<Id>,
     /// Product ids.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub product_ids: Vec<Id>,
     /// Category ids.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub category_ids: Vec<Id>,
 }
 
 /// One side of a buy-X-get-Y promotion: how many units, of which lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BuyGetItems {
     /// How many units.
@@ -407,16 +455,19 @@ pub struct BuyGetItems {
 
 /// Conditions that must all hold for a promotion to apply.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// The merchandise subtotal before discounts must reach this amount, per currency.
     #[serde(default, with = "crate::serde_decimal::per_currency")]
+    #[cfg_attr(feature = "schema", schema(value_type = crate::schema::PerCurrency))]
     pub min_subtotal: PerCurrency,
     /// The target's lines must hold at least this many units together.
     #[serde(default)]
     pub min_quantity: Option<u32>,
     /// The customer must be in one of these groups; empty means anyone.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<String>))]
     pub customer_groups: Vec<Id>,
     /// The customer must have no previous orders.
     #[serde(default)]
@@ -425,6 +476,7 @@ pub struct Conditions {
 
 /// Which kinds of promotion may be combined with this one. All default to true.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CombinesWith {
     /// Order-level promotions.
