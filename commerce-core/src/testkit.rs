@@ -82,7 +82,7 @@ where
 #[macro_export]
 macro_rules! store_conformance_tests {
     (block_on = $block_on:expr, new_store = $new_store:expr $(,)?) => {
-        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds);
+        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked);
     };
     (@each $block_on:expr, $new_store:expr, $($check:ident),*) => {
         $(
@@ -1193,4 +1193,43 @@ pub async fn cancelling_releases_stock_and_refunds(store: Arc<dyn Store>) {
             .unwrap_err()
             .is_invalid_transition()
     );
+}
+
+/// API keys: stored once per id, found by id, revoked for good (the first time is kept).
+pub async fn api_keys_are_kept_and_revoked(store: Arc<dyn Store>) {
+    use crate::store::ApiKey;
+    let key = |id: &str| ApiKey {
+        id: id.to_string(),
+        name: format!("key {id}"),
+        secret_hash: format!("hash-{id}"),
+        created_at: START,
+        revoked_at: None,
+    };
+    store.put_api_key(&key("b")).await.unwrap();
+    store.put_api_key(&key("a")).await.unwrap();
+    let err = store.put_api_key(&key("a")).await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::DuplicateId { .. }), "{err}");
+    assert_eq!(store.api_key("a").await.unwrap(), Some(key("a")));
+    assert_eq!(store.api_key("zzz").await.unwrap(), None);
+    let ids: Vec<String> = store
+        .api_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    let first = START.plus_millis(1_000);
+    store.revoke_api_key("a", first).await.unwrap();
+    store
+        .revoke_api_key("a", first.plus_millis(1_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.api_key("a").await.unwrap().unwrap().revoked_at,
+        Some(first)
+    );
+    assert_eq!(store.api_key("b").await.unwrap().unwrap().revoked_at, None);
+    let err = store.revoke_api_key("zzz", first).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
 }

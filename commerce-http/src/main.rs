@@ -1,4 +1,6 @@
 //! `commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS]`
+//! `commerce-server admin create-key [--name NAME] [--database-url URL]`
+//! `commerce-server admin revoke-key ID [--database-url URL]`
 //!
 //! Without flags it serves a SQLite file `commerce.db` in the working directory on
 //! 127.0.0.1:8080. `COMMERCE_DATABASE_URL` sets the database when `--database-url` is absent.
@@ -7,6 +9,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: commerce-server serve [options]\n\
+       commerce-server admin create-key [--name NAME] [--database-url URL]\n\
+       commerce-server admin revoke-key ID [--database-url URL]\n\
+serve options:\n\
   --demo                 load a demo catalog on first run (products, stock, taxes, shipping, coupons)\n\
   --database-url URL     sqlite://path, sqlite::memory: or postgres://... (default sqlite://commerce.db,\n\
                          or COMMERCE_DATABASE_URL)\n\
@@ -19,7 +24,14 @@ const USAGE: &str = "usage: commerce-server serve [options]\n\
   --webhook-secret S     the secret gateway webhooks are signed with (or COMMERCE_WEBHOOK_SECRET)\n\
 Logs go to stderr; RUST_LOG sets the level (default info).";
 
+enum Command {
+    Serve,
+    CreateKey { name: String },
+    RevokeKey { id: String },
+}
+
 struct Options {
+    command: Command,
     demo: bool,
     database_url: String,
     bind: String,
@@ -27,13 +39,26 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut args = args.iter();
-    match args.next().map(String::as_str) {
-        Some("serve") => {}
+    let mut args = args.iter().peekable();
+    let command = match args.next().map(String::as_str) {
+        Some("serve") => Command::Serve,
+        Some("admin") => match args.next().map(String::as_str) {
+            Some("create-key") => Command::CreateKey {
+                name: "admin".to_string(),
+            },
+            Some("revoke-key") => Command::RevokeKey {
+                id: args
+                    .next()
+                    .ok_or("revoke-key needs the key's id (the part after ck_)")?
+                    .clone(),
+            },
+            _ => return Err(format!("admin needs create-key or revoke-key\n{USAGE}")),
+        },
         Some("-h" | "--help") | None => return Err(USAGE.to_string()),
         Some(other) => return Err(format!("unknown command `{other}`\n{USAGE}")),
-    }
+    };
     let mut options = Options {
+        command,
         demo: false,
         database_url: std::env::var("COMMERCE_DATABASE_URL")
             .unwrap_or_else(|_| "sqlite://commerce.db".to_string()),
@@ -52,6 +77,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--demo" => options.demo = true,
+            "--name" => match &mut options.command {
+                Command::CreateKey { name } => {
+                    *name = args.next().ok_or("--name needs a value")?.clone()
+                }
+                _ => return Err(format!("--name is an option of admin create-key\n{USAGE}")),
+            },
             "--database-url" => {
                 options.database_url = args.next().ok_or("--database-url needs a value")?.clone()
             }
@@ -122,6 +153,34 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    match &options.command {
+        Command::Serve => {}
+        Command::CreateKey { name } => {
+            return match commerce_http::admin::create_key(&commerce, name).await {
+                Ok(key) => {
+                    println!("{key}");
+                    eprintln!("keep this admin key secret: it is shown only once");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("cannot create a key: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::RevokeKey { id } => {
+            return match commerce_http::admin::revoke_key(&commerce, id).await {
+                Ok(()) => {
+                    println!("revoked {id}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("cannot revoke the key: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    }
     if options.demo {
         match commerce_http::demo::load(&commerce).await {
             Ok(true) => println!("loaded the demo catalog"),

@@ -33,8 +33,27 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/v1/quote", post(quote_request))
-        .route("/v1/products", get(list_products))
-        .route("/v1/products/{id}", get(get_product))
+        .route(
+            "/v1/products",
+            get(list_products).post(crate::admin::create_product),
+        )
+        .route(
+            "/v1/products/{id}",
+            get(get_product).put(crate::admin::put_product),
+        )
+        .route(
+            "/v1/products/{id}/archive",
+            post(crate::admin::archive_product),
+        )
+        .route("/v1/inventory/{sku}", get(crate::admin::stock))
+        .route(
+            "/v1/inventory/{sku}/adjustments",
+            post(crate::admin::adjust_stock),
+        )
+        .route(
+            "/v1/settings",
+            get(crate::admin::settings).put(crate::admin::put_settings),
+        )
         .route("/v1/carts", post(create_cart))
         .route("/v1/carts/{cart}", get(get_cart))
         .route("/v1/carts/{cart}/lines", post(add_line))
@@ -49,13 +68,19 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/carts/{cart}/pricing-request", get(pricing_request))
         .route("/v1/carts/{cart}/checkout", post(checkout))
         .route("/v1/orders/{id}", get(get_order))
+        .route("/v1/orders/{id}/fulfil", post(crate::admin::fulfil))
+        .route("/v1/orders/{id}/ship", post(crate::admin::ship))
+        .route("/v1/orders/{id}/deliver", post(crate::admin::deliver))
+        .route("/v1/orders/{id}/capture", post(crate::admin::capture))
+        .route("/v1/orders/{id}/refund", post(crate::admin::refund))
+        .route("/v1/orders/{id}/cancel", post(crate::admin::cancel))
         .route("/v1/payment-intents/{id}", get(get_intent))
         .route("/v1/webhooks/gateway", post(crate::webhook::receive))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .with_state(state)
 }
 
-type ApiResult<T = Response> = Result<T, Problem>;
+pub(crate) type ApiResult<T = Response> = Result<T, Problem>;
 
 /// A JSON body read strictly: malformed JSON, wrong types and unknown fields are
 /// `400 invalid_request` problems, never axum's plain-text rejections.
@@ -74,7 +99,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
+pub(crate) fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
     (status, Json(value)).into_response()
 }
 
@@ -265,7 +290,7 @@ struct Pay {
 
 /// The `Idempotency-Key` header: required on a checkout, 1 to 255 visible ASCII characters,
 /// quoted (as the IETF draft writes it) or not.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
     let value = headers
         .get("idempotency-key")
         .ok_or_else(|| Problem::invalid_request("the Idempotency-Key header is required"))?

@@ -12,6 +12,11 @@ async fn server() -> String {
 }
 
 async fn server_with(settings: commerce_http::Settings) -> String {
+    start(settings).await.0
+}
+
+/// Starts a server and returns its address and its service (to issue admin keys).
+async fn start(settings: commerce_http::Settings) -> (String, commerce_core::Commerce) {
     let dir = std::env::temp_dir().join("commerce-http-tests");
     std::fs::create_dir_all(&dir).unwrap();
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -26,10 +31,10 @@ async fn server_with(settings: commerce_http::Settings) -> String {
     assert!(commerce_http::demo::load(&commerce).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = commerce_http::app_with(commerce, &settings)
+    let app = commerce_http::app_with(commerce.clone(), &settings)
         .into_make_service_with_connect_info::<commerce_http::ClientAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{address}")
+    (format!("http://{address}"), commerce)
 }
 
 async fn send(
@@ -38,8 +43,22 @@ async fn send(
     body: Option<Value>,
     key: Option<&str>,
 ) -> (StatusCode, Value) {
+    send_as(method, url, body, key, None).await
+}
+
+/// As [`send`], with an `Authorization: Bearer` credential.
+async fn send_as(
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+    key: Option<&str>,
+    bearer: Option<&str>,
+) -> (StatusCode, Value) {
     let client = reqwest::Client::new();
     let mut request = client.request(method, url);
+    if let Some(bearer) = bearer {
+        request = request.header("authorization", format!("Bearer {bearer}"));
+    }
     if let Some(body) = body {
         request = request
             .header("content-type", "application/json")
@@ -567,5 +586,253 @@ async fn signed_gateway_webhooks() {
     assert_eq!(
         (status, &after["payment_intent"]["status"]),
         (StatusCode::OK, &json!("succeeded"))
+    );
+}
+
+#[tokio::test]
+async fn admin_routes_need_a_valid_unrevoked_key() {
+    let (s, commerce) = start(commerce_http::Settings::default()).await;
+    let key = commerce_http::admin::create_key(&commerce, "tests")
+        .await
+        .unwrap();
+    let settings = |bearer: Option<String>| {
+        let url = format!("{s}/v1/settings");
+        async move { send_as(reqwest::Method::GET, url, None, None, bearer.as_deref()).await }
+    };
+    let (status, body) = settings(None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "unauthorized");
+    let id = key.split('_').nth(1).unwrap().to_string();
+    for wrong in [
+        "ck_nope".to_string(),
+        format!("ck_{id}_{}", "0".repeat(64)),
+        format!("ck_{id}"),
+        key.replace("ck_", "pk_"),
+    ] {
+        assert_eq!(settings(Some(wrong)).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = settings(Some(key.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["promotions"].is_array());
+    let response = reqwest::get(format!("{s}/v1/settings")).await.unwrap();
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    commerce_http::admin::revoke_key(&commerce, &id)
+        .await
+        .unwrap();
+    assert_eq!(settings(Some(key)).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_admin_runs_the_shop() {
+    let (s, commerce) = start(commerce_http::Settings::default()).await;
+    let key = commerce_http::admin::create_key(&commerce, "tests")
+        .await
+        .unwrap();
+    let admin = |method: reqwest::Method, path: &str, body: Option<Value>, idem: Option<&str>| {
+        let url = format!("{s}{path}");
+        let key = key.clone();
+        let idem = idem.map(str::to_string);
+        async move { send_as(method, url, body, idem.as_deref(), Some(&key)).await }
+    };
+    use reqwest::Method;
+    let lamp = json!({
+        "id": "lamp", "name": "Lamp", "description": "", "status": "active",
+        "category_ids": ["home"], "tax_category": "standard",
+        "variants": [{"sku": "LAMP", "options": {}, "weight": null, "prices": [
+            {"price_list": "default", "amount": {"amount": "40.00", "currency": "USD"}, "tiers": []}
+        ]}]
+    });
+    let (status, _) = send(
+        Method::POST,
+        format!("{s}/v1/products"),
+        Some(lamp.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "customers cannot write the catalog"
+    );
+    let (status, body) = admin(Method::POST, "/v1/products", Some(lamp.clone()), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = admin(Method::POST, "/v1/products", Some(lamp.clone()), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("duplicate_id"))
+    );
+    let (status, body) = admin(Method::PUT, "/v1/products/other", Some(lamp.clone()), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = admin(
+        Method::POST,
+        "/v1/inventory/LAMP/adjustments",
+        Some(json!({"delta": 3})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["on_hand"].as_i64()),
+        (StatusCode::OK, Some(3)),
+        "{body}"
+    );
+    let (status, body) = admin(
+        Method::POST,
+        "/v1/inventory/LAMP/adjustments",
+        Some(json!({"delta": -4})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("insufficient_stock"))
+    );
+    let (_, levels) = get(format!("{s}/v1/inventory/LAMP")).await;
+    assert_eq!(levels[0]["on_hand"], 3);
+
+    // Settings are compare-and-set on their version.
+    let (_, mut settings) = admin(Method::GET, "/v1/settings", None, None).await;
+    settings["low_stock_threshold"] = json!(2);
+    let (status, saved) = admin(Method::PUT, "/v1/settings", Some(settings.clone()), None).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, body) = admin(Method::PUT, "/v1/settings", Some(settings), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+
+    // A customer buys two lamps, authorizing now; the shop captures at shipping.
+    let (_, cart) = post(format!("{s}/v1/carts"), json!({"currency": "USD"})).await;
+    let cart = cart["id"].as_str().unwrap().to_string();
+    post(
+        format!("{s}/v1/carts/{cart}/lines"),
+        json!({"sku": "LAMP", "quantity": 2}),
+    )
+    .await;
+    let (status, bought) = send(
+        Method::POST,
+        format!("{s}/v1/carts/{cart}/checkout"),
+        Some(json!({"payment_method": "tok_visa", "capture_method": "manual"})),
+        Some("buy-lamps"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    let order = bought["order"]["id"].as_str().unwrap().to_string();
+    let line = bought["order"]["lines"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let total = bought["payment_intent"]["amount"]["amount"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let capture = format!("/v1/orders/{order}/capture");
+    let (status, body) = admin(Method::POST, &capture, Some(json!({})), None).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "money moves only with an Idempotency-Key: {body}"
+    );
+    let (status, captured) = admin(Method::POST, &capture, Some(json!({})), Some("cap-1")).await;
+    assert_eq!(status, StatusCode::OK, "{captured}");
+    assert_eq!(
+        captured["payment_intent"]["amount_received"]["amount"],
+        total.as_str()
+    );
+    let (status, again) = admin(Method::POST, &capture, Some(json!({})), Some("cap-1")).await;
+    assert_eq!(
+        (status, &again),
+        (StatusCode::OK, &captured),
+        "a retry replays"
+    );
+
+    let (status, body) = admin(
+        Method::POST,
+        &format!("/v1/orders/{order}/fulfil"),
+        Some(json!({"line_id": line, "quantity": 2})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["fulfillment_status"].as_str()),
+        (StatusCode::OK, Some("fulfilled"))
+    );
+    admin(
+        Method::POST,
+        &format!("/v1/orders/{order}/ship"),
+        None,
+        None,
+    )
+    .await;
+    let (status, body) = admin(
+        Method::POST,
+        &format!("/v1/orders/{order}/deliver"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("completed"))
+    );
+
+    let refund = format!("/v1/orders/{order}/refund");
+    let ten = json!({"amount": {"amount": "10.00", "currency": "USD"}});
+    let (status, refunded) = admin(Method::POST, &refund, Some(ten.clone()), Some("r-1")).await;
+    assert_eq!(status, StatusCode::OK, "{refunded}");
+    assert_eq!(
+        refunded["payment_intent"]["amount_refunded"]["amount"],
+        "10.00"
+    );
+    let (status, body) = admin(
+        Method::POST,
+        &refund,
+        Some(json!({"amount": {"amount": "11.00", "currency": "USD"}})),
+        Some("r-1"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("idempotency_mismatch")
+        )
+    );
+    let (status, body) = admin(
+        Method::POST,
+        &refund,
+        Some(json!({"amount": {"amount": "1000.00", "currency": "USD"}})),
+        Some("r-2"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_exceeded"))
+    );
+    let (status, body) = admin(
+        Method::POST,
+        &format!("/v1/orders/{order}/cancel"),
+        None,
+        Some("c-1"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_transition"))
+    );
+
+    let (status, body) = admin(Method::POST, "/v1/products/lamp/archive", None, None).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("archived"))
+    );
+    let (status, body) = post(
+        format!("{s}/v1/carts/{cart}/lines"),
+        json!({"sku": "LAMP", "quantity": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_sku"))
     );
 }

@@ -10,11 +10,18 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::migrate::Migration;
 
 /// The PostgreSQL migrations, in order.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "init",
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "init",
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "api keys",
+        sql: include_str!("../migrations/postgres/0002_api_keys.sql"),
+    },
+];
 
 /// A store on PostgreSQL.
 ///

@@ -11,11 +11,18 @@ use sqlx::sqlite::{
 use crate::migrate::Migration;
 
 /// The SQLite migrations, in order.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "init",
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "init",
+        sql: include_str!("../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "api keys",
+        sql: include_str!("../migrations/sqlite/0002_api_keys.sql"),
+    },
+];
 
 /// A store on SQLite.
 ///

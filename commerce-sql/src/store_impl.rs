@@ -83,6 +83,13 @@ pub(crate) const ABANDON_IDEMPOTENCY: &str =
     "DELETE FROM commerce_idempotency_keys WHERE scope = $1 AND key = $2 AND response IS NULL";
 pub(crate) const PURGE_IDEMPOTENCY: &str =
     "DELETE FROM commerce_idempotency_keys WHERE started_at < $1";
+pub(crate) const INSERT_API_KEY: &str = "INSERT INTO commerce_api_keys (id, name, secret_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING";
+pub(crate) const SELECT_API_KEY: &str =
+    "SELECT id, name, secret_hash, created_at, revoked_at FROM commerce_api_keys WHERE id = $1";
+pub(crate) const SELECT_API_KEYS: &str =
+    "SELECT id, name, secret_hash, created_at, revoked_at FROM commerce_api_keys ORDER BY id";
+pub(crate) const REVOKE_API_KEY: &str =
+    "UPDATE commerce_api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
 pub(crate) const SELECT_CONFIG: &str = "SELECT version, body FROM commerce_config WHERE id = 1";
 pub(crate) const INSERT_CONFIG: &str = "INSERT INTO commerce_config (id, version, body) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING";
 pub(crate) const UPDATE_CONFIG: &str =
@@ -102,9 +109,10 @@ macro_rules! impl_store {
             use commerce_core::order::Order;
             use commerce_core::payment::PaymentIntent;
             use commerce_core::store::{
-                Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
-                CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore,
-                InventoryStore, OrderStore, OutboxStore, Page, ShopConfig, StoredCart,
+                AccessStore, ApiKey, Applied, CartStore, CatalogStore, Changes, ClaimedEvent,
+                ConfigStore, CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin,
+                IdempotencyStore, InventoryStore, OrderStore, OutboxStore, Page, ShopConfig,
+                StoredCart,
             };
             use commerce_core::{Error, ErrorKind, Result, Timestamp};
             use sqlx::Row;
@@ -302,8 +310,8 @@ macro_rules! impl_store {
                             EventKind::StockLow,
                             sku,
                             &request.id,
-                            now,
-                    serde_json::json!({"location": request.location, "available": left}),
+                    now,
+                            serde_json::json!({"location": request.location, "available": left}),
                         ));
                     }
                     movement(
@@ -1319,6 +1327,72 @@ macro_rules! impl_store {
                         })
                     })
                     .await
+                }
+            }
+
+            fn api_key_row(row: &<$dialect::Db as sqlx::Database>::Row) -> Result<ApiKey> {
+                Ok(ApiKey {
+                    id: row.try_get("id").map_err(db)?,
+                    name: row.try_get("name").map_err(db)?,
+                    secret_hash: row.try_get("secret_hash").map_err(db)?,
+                    created_at: instant(row.try_get("created_at").map_err(db)?),
+                    revoked_at: row
+                        .try_get::<Option<i64>, _>("revoked_at")
+                        .map_err(db)?
+                        .map(instant),
+                })
+            }
+
+            #[async_trait]
+            impl AccessStore for $store {
+                async fn put_api_key(&self, key: &ApiKey) -> Result<()> {
+                    let inserted = sqlx::query(INSERT_API_KEY)
+                        .bind(&key.id)
+                        .bind(&key.name)
+                        .bind(&key.secret_hash)
+                        .bind(millis(key.created_at))
+                        .bind(key.revoked_at.map(millis))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if inserted.rows_affected() == 0 {
+                        return Err(Error::new(ErrorKind::DuplicateId { id: key.id.clone() }));
+                    }
+                    Ok(())
+                }
+
+                async fn api_key(&self, id: &str) -> Result<Option<ApiKey>> {
+                    sqlx::query(SELECT_API_KEY)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .as_ref()
+                        .map(api_key_row)
+                        .transpose()
+                }
+
+                async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+                    sqlx::query(SELECT_API_KEYS)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .iter()
+                        .map(api_key_row)
+                        .collect()
+                }
+
+                async fn revoke_api_key(&self, id: &str, now: Timestamp) -> Result<()> {
+                    let updated = sqlx::query(REVOKE_API_KEY)
+                        .bind(id)
+                        .bind(millis(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if updated.rows_affected() == 0 {
+                        return Err(Error::not_found("api_key", id));
+                    }
+                    Ok(())
                 }
             }
 

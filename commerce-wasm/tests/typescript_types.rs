@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use commerce_core::cart::{Cart, CatalogItem, PricingContext};
 use commerce_core::pricing::{PricingRequest, Quote};
 use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
-use utoipa::ToSchema;
 
 fn collect<T: ToSchema>(out: &mut BTreeMap<String, Value>) {
     let mut nested: Vec<(String, RefOr<Schema>)> = Vec::new();

@@ -10,9 +10,9 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore, CustomerStore,
-    IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore, OrderStore,
-    OutboxStore, Page, ShopConfig, StoredCart,
+    AccessStore, ApiKey, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
+    CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore,
+    OrderStore, OutboxStore, Page, ShopConfig, StoredCart,
 };
 use crate::catalog::{Category, Product};
 use crate::customer::Customer;
@@ -48,6 +48,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct State {
+    api_keys: BTreeMap<String, ApiKey>,
     products: BTreeMap<String, Product>,
     sku_owner: HashMap<String, String>,
     categories: BTreeMap<String, Category>,
@@ -818,6 +819,36 @@ impl OutboxStore for MemoryStore {
                 entry.delivered = true;
             }
         }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccessStore for MemoryStore {
+    async fn put_api_key(&self, key: &ApiKey) -> Result<()> {
+        let mut state = self.lock();
+        if state.api_keys.contains_key(&key.id) {
+            return Err(Error::new(ErrorKind::DuplicateId { id: key.id.clone() }));
+        }
+        state.api_keys.insert(key.id.clone(), key.clone());
+        Ok(())
+    }
+
+    async fn api_key(&self, id: &str) -> Result<Option<ApiKey>> {
+        Ok(self.lock().api_keys.get(id).cloned())
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        Ok(self.lock().api_keys.values().cloned().collect())
+    }
+
+    async fn revoke_api_key(&self, id: &str, now: Timestamp) -> Result<()> {
+        let mut state = self.lock();
+        let key = state
+            .api_keys
+            .get_mut(id)
+            .ok_or_else(|| Error::not_found("api_key", id))?;
+        key.revoked_at.get_or_insert(now);
         Ok(())
     }
 }

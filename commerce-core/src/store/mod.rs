@@ -290,6 +290,42 @@ pub trait IdempotencyStore: Send + Sync {
     async fn purge_idempotency(&self, before: Timestamp) -> Result<u64>;
 }
 
+/// An API key as stored: its public id and a hash of its secret, never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// The public part of the key, by which it is found.
+    pub id: String,
+    /// What the key is for, as its creator named it.
+    pub name: String,
+    /// A hash of the secret part; the layer that issues keys chooses the hash and compares it.
+    pub secret_hash: String,
+    /// When the key was issued.
+    pub created_at: Timestamp,
+    /// When the key was revoked, if it was; a revoked key opens nothing.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Credentials: admin API keys.
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// Saves a new key.
+    ///
+    /// # Errors
+    ///
+    /// `duplicate_id` if a key with the id exists.
+    async fn put_api_key(&self, key: &ApiKey) -> Result<()>;
+    /// A key by id.
+    async fn api_key(&self, id: &str) -> Result<Option<ApiKey>>;
+    /// Every key, revoked ones included, by id.
+    async fn api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Revokes a key (a second revocation keeps the first time).
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for an unknown id.
+    async fn revoke_api_key(&self, id: &str, now: Timestamp) -> Result<()>;
+}
+
 /// An event claimed from the outbox, with how many times it has been claimed (this one
 /// included), for backoff.
 #[derive(Debug, Clone, PartialEq)]
@@ -386,7 +422,8 @@ pub trait ConfigStore: Send + Sync {
 
 /// Everything the service needs, in one trait object.
 pub trait Store:
-    CatalogStore
+    AccessStore
+    + CatalogStore
     + CustomerStore
     + CartStore
     + InventoryStore
@@ -398,7 +435,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: CatalogStore
+    T: AccessStore
+        + CatalogStore
         + CustomerStore
         + CartStore
         + InventoryStore
