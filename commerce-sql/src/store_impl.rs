@@ -310,8 +310,8 @@ macro_rules! impl_store {
                             EventKind::StockLow,
                             sku,
                             &request.id,
-                    now,
-                            serde_json::json!({"location": request.location, "available": left}),
+                            now,
+                    serde_json::json!({"location": request.location, "available": left}),
                         ));
                     }
                     movement(
