@@ -9,6 +9,7 @@ mod convert;
 mod errors;
 mod money;
 mod service;
+mod typed_quote;
 
 use commerce_core::pricing::PricingRequest;
 use pyo3::prelude::*;
@@ -83,11 +84,16 @@ fn version() -> &'static str {
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     module.add_function(wrap_pyfunction!(quote_json, module)?)?;
+    module.add_function(wrap_pyfunction!(typed_quote::price, module)?)?;
     module.add_function(wrap_pyfunction!(_bench_native_quote, module)?)?;
     module.add_function(wrap_pyfunction!(version, module)?)?;
     module.add_function(wrap_pyfunction!(money::currency_exponent, module)?)?;
     module.add_class::<money::PyMoney>()?;
     module.add_class::<cart::PyCart>()?;
+    module.add_class::<typed_quote::PyQuote>()?;
+    module.add_class::<typed_quote::PyQuoteLine>()?;
+    module.add_class::<typed_quote::PyQuoteShipping>()?;
+    module.add_class::<typed_quote::PyTotals>()?;
     module.add_class::<service::PyCommerce>()?;
     Ok(())
 }

@@ -102,3 +102,37 @@ def test_amounts_are_decimals() -> None:
     assert isinstance(quote["totals"]["grand_total"], Decimal)
     assert isinstance(quote["lines"][0]["unit_price"], Decimal)
     assert isinstance(quote["lines"][0]["quantity"], int)
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if "expected" in load_case(p)], ids=lambda p: p.stem)
+def test_price_reads_the_same_quote(path: Path) -> None:
+    """The Quote object holds exactly what quote() returns, field for field."""
+    request = load_case(path)["request"]
+    priced, expected = commerce.price(request), commerce.quote(request)
+    assert priced.to_dict() == expected
+    assert priced.totals.to_dict() == expected["totals"]
+    assert priced.totals.grand_total == expected["totals"]["grand_total"]
+    assert priced.currency == expected["currency"]
+    for line, want in zip(priced.lines, expected["lines"]):
+        assert line.to_dict() == want
+        assert (line.id, line.sku, line.quantity, line.total, line.unit_price) == (
+            want["id"], want["sku"], want["quantity"], want["total"], want["unit_price"])
+    if expected["shipping"] is None:
+        assert priced.shipping is None
+    else:
+        shipping = priced.shipping
+        assert shipping is not None
+        assert shipping.to_dict() == expected["shipping"]
+        assert shipping.total == expected["shipping"]["total"]
+    assert priced.promotions == expected["promotions"]
+    assert priced.taxes == expected["taxes"]
+
+
+def test_price_raises_like_quote() -> None:
+    with pytest.raises(commerce.ValidationError) as raised:
+        commerce.price({"currency": "USD", "now": "2026-11-22T09:00:00Z",
+                        "lines": [{"id": "1", "sku": "A", "quantity": 1, "unit_price": "1.001"}]})
+    assert raised.value.code == "too_many_decimals"
+    with pytest.raises(TypeError, match="never float"):
+        commerce.price({"currency": "USD", "now": "2026-11-22T09:00:00Z",
+                        "lines": [{"id": "1", "sku": "A", "quantity": 1, "unit_price": 1.5}]})

@@ -14,12 +14,28 @@ the same totals to the last cent everywhere. Amounts are ``decimal.Decimal`` (or
 ... })
 >>> quote["totals"]["tax_total"], quote["totals"]["grand_total"]
 (Decimal('5.00'), Decimal('30.00'))
+
+``quote()`` returns plain dicts; ``price()`` returns a :class:`Quote` object that reads the same
+values as attributes and makes Python values only for what is read.
 """
 
 from __future__ import annotations
 
 from . import types
-from ._native import Cart, Commerce, Money, currency_exponent, quote, quote_json, version
+from ._native import (
+    Cart,
+    Commerce,
+    Money,
+    Quote,
+    QuoteLine,
+    QuoteShipping,
+    Totals,
+    currency_exponent,
+    price,
+    quote,
+    quote_json,
+    version,
+)
 from .errors import (
     AmountExceeded,
     AmountOverflow,
@@ -53,10 +69,15 @@ __all__ = [
     "Money",
     "NotFound",
     "PaymentDeclined",
+    "Quote",
+    "QuoteLine",
+    "QuoteShipping",
     "ReservationExpired",
+    "Totals",
     "ValidationError",
     "currency_exponent",
     "open",
+    "price",
     "quote",
     "quote_json",
     "types",
