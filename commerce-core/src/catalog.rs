@@ -16,6 +16,7 @@ pub const DEFAULT_PRICE_LIST: &str = "default";
 
 /// Whether a product can be sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
     /// Being prepared; not for sale.
@@ -29,6 +30,7 @@ pub enum ProductStatus {
 
 /// A product: what a customer browses. It is sold as one or more [`Variant`]s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Product {
     /// The product's id.
     pub id: String,
@@ -52,6 +54,7 @@ pub struct Product {
 
 /// A sellable variant of a product: one SKU, with its options, weight and prices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Variant {
     /// The stock-keeping unit, unique across the catalog.
     pub sku: String,
@@ -60,6 +63,7 @@ pub struct Variant {
     pub options: BTreeMap<String, String>,
     /// The weight of one unit.
     #[serde(default, with = "crate::serde_decimal::option")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<crate::schema::Decimal>))]
     pub weight: Option<Decimal>,
     /// Its prices: per currency and price list.
     pub prices: Vec<VariantPrice>,
@@ -67,6 +71,7 @@ pub struct Variant {
 
 /// One price of a variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct VariantPrice {
     /// The price list (`"default"` for the price everyone sees).
     #[serde(default = "default_price_list")]
@@ -84,6 +89,7 @@ fn default_price_list() -> String {
 
 /// A category; categories form a tree through `parent_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Category {
     /// The category's id.
     pub id: String,

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 
 /// A customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Customer {
     /// The customer's id.
     pub id: String,
@@ -24,6 +25,7 @@ pub struct Customer {
 
 /// A postal address. The country and region choose tax rates and shipping methods.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Address {
     /// The address's id, unique within the customer.
     pub id: String,

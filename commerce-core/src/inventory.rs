@@ -24,6 +24,7 @@ pub const DEFAULT_LOCATION: &str = "default";
 pub const DEFAULT_RESERVATION_TTL_MILLIS: i64 = 15 * 60 * 1000;
 
 /// Stock of one SKU at one location.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLevel {
     /// The SKU.

@@ -25,6 +25,7 @@ macro_rules! state_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),* }
 
@@ -158,6 +159,7 @@ impl FulfillmentStatus {
 
 /// Operational state of one order line (the money is in the frozen quote).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     /// The quote line's id.
     pub id: String,
@@ -175,6 +177,7 @@ pub struct OrderLine {
 
 /// An order: the quote at checkout, frozen, and where the order, its money and its goods are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Order {
     /// The order's id.
     pub id: String,

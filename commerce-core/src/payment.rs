@@ -26,6 +26,7 @@ pub const AUTHORIZATION_TTL_MILLIS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// Where a payment intent is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IntentStatus {
     /// Waiting for a payment method (again, after a decline).
@@ -78,6 +79,7 @@ impl fmt::Display for IntentStatus {
 
 /// When the money is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaptureMethod {
     /// At confirmation.
@@ -89,6 +91,7 @@ pub enum CaptureMethod {
 
 /// What the gateway said about an authorization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum GatewayOutcome {
     /// Authorized (and, for automatic capture, captured).
@@ -115,6 +118,7 @@ pub enum GatewayOutcome {
 
 /// An asynchronous notification from the gateway about an intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct GatewayEvent {
     /// The gateway's event id; an event is applied at most once.
     pub id: String,
@@ -126,6 +130,7 @@ pub struct GatewayEvent {
 
 /// What a gateway event reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GatewayEventKind {
     /// The payment was authorized (after an action or processing).
@@ -139,6 +144,7 @@ pub enum GatewayEventKind {
 
 /// A payment intent: the record of one attempt to collect one amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct PaymentIntent {
     /// The intent's id.
     pub id: String,

@@ -159,6 +159,7 @@ enum Claim {
 }
 
 /// An order and its payment intent.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkout {
     /// The order.

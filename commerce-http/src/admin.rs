@@ -185,7 +185,7 @@ pub(crate) async fn stock(State(state): State<AppState>, Path(sku): Path<String>
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Adjustment {
     delta: i64,
@@ -234,7 +234,7 @@ pub(crate) async fn put_settings(
 
 // ---------------------------------------------------------------------- orders and money
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Fulfilment {
     line_id: String,
@@ -281,7 +281,7 @@ pub(crate) async fn deliver(
     Ok(json(StatusCode::OK, &order))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Capture {
     #[serde(default)]
@@ -310,7 +310,7 @@ pub(crate) async fn capture(
     Ok(json(StatusCode::OK, &done))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Refund {
     amount: Money,

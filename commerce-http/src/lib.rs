@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod demo;
 mod middleware;
+pub mod openapi;
 mod problem;
 mod routes;
 mod storefront;
@@ -58,5 +59,10 @@ pub fn app_with(commerce: Commerce, settings: &Settings) -> axum::Router {
         commerce,
         webhook_secret: settings.webhook_secret.clone(),
     };
-    middleware::wrap(storefront::routes().merge(router(state)), settings)
+    middleware::wrap(
+        storefront::routes()
+            .merge(openapi::routes())
+            .merge(router(state)),
+        settings,
+    )
 }

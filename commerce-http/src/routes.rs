@@ -126,7 +126,28 @@ struct PageQuery {
     limit: Option<usize>,
 }
 
-async fn list_products(State(state): State<AppState>, Query(page): Query<PageQuery>) -> ApiResult {
+/// A query string read strictly: unknown or malformed parameters are `400 invalid_request`
+/// problems, never axum's plain-text rejections.
+struct ApiQuery<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|e| Problem::invalid_request(e.body_text()))
+    }
+}
+
+async fn list_products(
+    State(state): State<AppState>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult {
     let limit = page.limit.unwrap_or(20).clamp(1, 100);
     let mut page = state
         .commerce
@@ -148,9 +169,9 @@ async fn get_product(State(state): State<AppState>, Path(id): Path<String>) -> A
     Ok(json(StatusCode::OK, &product))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewCart {
+pub(crate) struct NewCart {
     currency: Currency,
 }
 
@@ -163,9 +184,9 @@ async fn get_cart(State(state): State<AppState>, Path(cart): Path<String>) -> Ap
     Ok(json(StatusCode::OK, &state.commerce.cart(&cart).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewLine {
+pub(crate) struct NewLine {
     sku: String,
     quantity: u32,
     #[serde(default)]
@@ -184,9 +205,9 @@ async fn add_line(
     Ok(json(StatusCode::OK, &cart))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Quantity {
+pub(crate) struct Quantity {
     quantity: u32,
 }
 
@@ -212,9 +233,9 @@ async fn remove_line(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Coupon {
+pub(crate) struct Coupon {
     code: String,
 }
 
@@ -239,9 +260,9 @@ async fn remove_coupon(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Shipping {
+pub(crate) struct Shipping {
     country: String,
     #[serde(default)]
     region: String,
@@ -280,9 +301,9 @@ async fn quote_cart(State(state): State<AppState>, Path(cart): Path<String>) -> 
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Pay {
+pub(crate) struct Pay {
     payment_method: String,
     #[serde(default)]
     capture_method: CaptureMethod,

@@ -35,6 +35,7 @@ use crate::pricing::{Promotion, ShippingMethod, TaxLevel, TaxRate};
 use crate::time::Timestamp;
 
 /// A page of results and the cursor of the next page, if any.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     /// The items.
@@ -81,6 +82,7 @@ pub trait CustomerStore: Send + Sync {
 }
 
 /// A cart as stored: the aggregate, its owner and a version for compare-and-set.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredCart {
     /// The cart's id.
@@ -98,6 +100,7 @@ pub struct StoredCart {
 }
 
 /// Where an order ships: what tax zones and shipping methods are chosen by.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Destination {
     /// ISO 3166-1 alpha-2 country code.
@@ -355,6 +358,7 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// The shop's pricing settings: tax zones, promotions, shipping methods.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ShopConfig {
     /// Whether catalog prices include tax.
@@ -386,6 +390,7 @@ pub struct ShopConfig {
 
 /// The tax rates of a destination. A zone matches a country (and region, if it names one); the
 /// most specific matching zone wins; a zone with country `"*"` matches everywhere.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxZone {
     /// ISO country code, or `"*"`.
@@ -398,6 +403,7 @@ pub struct TaxZone {
 }
 
 /// A shipping method and the countries it serves (empty: everywhere).
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingOption {
     /// The method.
