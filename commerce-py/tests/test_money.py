@@ -47,7 +47,7 @@ def test_currency_exponents() -> None:
     assert Money("1500", "JPY").minor_units == 1500
     assert Money("1.234", "KWD").minor_units == 1234
     with pytest.raises(commerce.ValidationError) as raised:
-        commerce.currency_exponent("XXX")
+        commerce.currency_exponent("ZZZ")
     assert raised.value.code == "unknown_currency"
 
 
