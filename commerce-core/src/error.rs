@@ -231,6 +231,14 @@ impl Error {
         })
     }
 
+    /// [`ErrorKind::InvalidRequest`] for JSON that could not be read as the expected type: every
+    /// binding reports unreadable input the same way.
+    pub fn unreadable(error: &serde_json::Error) -> Self {
+        Error::new(ErrorKind::InvalidRequest {
+            message: error.to_string(),
+        })
+    }
+
     /// Shorthand for [`ErrorKind::Overflow`].
     pub fn overflow(what: impl Into<String>) -> Self {
         Error::new(ErrorKind::Overflow { what: what.into() })

@@ -256,28 +256,22 @@ pub(crate) async fn fulfil(
 }
 
 /// `POST /v1/orders/{id}/ship`.
-pub(crate) async fn ship(
-    _admin: Admin,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let order = state
-        .commerce
-        .advance_fulfillment(&id, FulfillmentStatus::Shipped)
-        .await?;
-    Ok(json(StatusCode::OK, &order))
+pub(crate) async fn ship(admin: Admin, state: State<AppState>, id: Path<String>) -> ApiResult {
+    advance(admin, state, id, FulfillmentStatus::Shipped).await
 }
 
 /// `POST /v1/orders/{id}/deliver`.
-pub(crate) async fn deliver(
+pub(crate) async fn deliver(admin: Admin, state: State<AppState>, id: Path<String>) -> ApiResult {
+    advance(admin, state, id, FulfillmentStatus::Delivered).await
+}
+
+async fn advance(
     _admin: Admin,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    to: FulfillmentStatus,
 ) -> ApiResult {
-    let order = state
-        .commerce
-        .advance_fulfillment(&id, FulfillmentStatus::Delivered)
-        .await?;
+    let order = state.commerce.advance_fulfillment(&id, to).await?;
     Ok(json(StatusCode::OK, &order))
 }
 

@@ -615,15 +615,19 @@ impl<'a, 'py> ser::SerializeStructVariant for DictBuilder<'a, 'py> {
     }
 }
 
-/// The core's `invalid_request` for JSON the core's types could not read.
-pub fn invalid_request(error: &serde_json::Error) -> Error {
-    Error::new(ErrorKind::InvalidRequest {
-        message: error.to_string(),
-    })
-}
-
 /// Reads a core type from a Python value (through the same JSON the other languages send).
 pub fn from_py<T: serde::de::DeserializeOwned>(value: &Bound<'_, PyAny>) -> PyResult<T> {
     let json = to_json(value)?;
-    serde_json::from_str(&json).map_err(|e| to_py_err(value.py(), &invalid_request(&e)))
+    serde_json::from_str(&json).map_err(|e| to_py_err(value.py(), &Error::unreadable(&e)))
+}
+
+/// A core enum from its snake-case name (`"manual"`, `"half_up"`), as JSON writes it; an
+/// unknown name is `invalid_request` naming `field` and the names there are.
+pub fn from_name<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    name: &str,
+    field: &str,
+) -> PyResult<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|e| to_py_err(py, &Error::unreadable(&e).at(field)))
 }

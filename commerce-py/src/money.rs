@@ -4,7 +4,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use commerce_core::money::RoundingMode;
-use commerce_core::{Currency, Error, Money};
+use commerce_core::{Currency, Money};
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -38,15 +38,7 @@ pub fn currency(py: Python<'_>, code: &str) -> PyResult<Currency> {
 }
 
 pub fn rounding_mode(py: Python<'_>, name: &str) -> PyResult<RoundingMode> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
-        crate::errors::to_py_err(
-            py,
-            &Error::invalid(format!(
-                "unknown rounding mode `{name}`: use half_even, half_up, half_down, up, down, ceiling or floor"
-            ))
-            .at("rounding"),
-        )
-    })
+    crate::convert::from_name(py, name, "rounding")
 }
 
 impl PyMoney {

@@ -15,7 +15,7 @@ use commerce_core::{CheckoutRequest, Commerce, Error, Money};
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::convert::{decimal_text, from_py, to_py};
+use crate::convert::{decimal_text, from_name, from_py, to_py};
 use crate::errors::IntoPy;
 use crate::money::{PyMoney, currency};
 
@@ -359,17 +359,7 @@ impl PyCommerce {
         capture_method: &str,
         idempotency_key: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let capture_method = match capture_method {
-            "automatic" => CaptureMethod::Automatic,
-            "manual" => CaptureMethod::Manual,
-            other => {
-                return Err(Error::invalid(format!(
-                    "capture_method is `automatic` or `manual`, not `{other}`"
-                ))
-                .at("capture_method"))
-                .or_raise(py);
-            }
-        };
+        let capture_method: CaptureMethod = from_name(py, capture_method, "capture_method")?;
         let request = CheckoutRequest {
             cart_id,
             payment_method,
@@ -506,24 +496,15 @@ impl PyCommerce {
         })
     }
 
-    /// Marks a fulfilled order `"shipped"`, or a shipped order `"delivered"`.
+    /// Marks a fulfilled order `"shipped"`, or a shipped order `"delivered"` (the order decides
+    /// which moves are allowed).
     fn advance_fulfillment<'py>(
         &self,
         py: Python<'py>,
         order_id: String,
         to: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let to = match to {
-            "shipped" => FulfillmentStatus::Shipped,
-            "delivered" => FulfillmentStatus::Delivered,
-            other => {
-                return Err(Error::invalid(format!(
-                    "fulfillment advances to `shipped` or `delivered`, not `{other}`"
-                ))
-                .at("to"))
-                .or_raise(py);
-            }
-        };
+        let to: FulfillmentStatus = from_name(py, to, "to")?;
         self.call(py, move |s| async move {
             s.advance_fulfillment(&order_id, to).await
         })

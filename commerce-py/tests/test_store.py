@@ -75,6 +75,11 @@ def test_manual_capture_and_cancel(shop: commerce.Commerce) -> None:
     assert done["payment_intent"]["status"] == "requires_capture"
     captured = shop.capture(order["id"], Money("5.00", "USD"), final_capture=False)
     assert captured["payment_intent"]["amount_received"]["amount"] == Decimal("5.00")
+    with pytest.raises(commerce.InvalidTransition):
+        shop.advance_fulfillment(order["id"], "delivered")  # nothing was shipped
+    with pytest.raises(commerce.ValidationError) as bad_name:
+        shop.advance_fulfillment(order["id"], "teleported")
+    assert bad_name.value.field == "to"
     cancelled = shop.cancel_order(order["id"])
     assert cancelled["order"]["status"] == "cancelled"
     assert cancelled["payment_intent"]["amount_refunded"]["amount"] == Decimal("5.00")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import types as builtin_types
 import typing
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NotRequired, Union, get_args, get_origin, get_type_hints
 
@@ -87,4 +86,5 @@ def test_the_checker_notices_drift() -> None:
     conforms({"code": "FIVE", "status": "maybe", "promotions": []}, types.CouponOutcome, "c", out)
     conforms({"subtotal": "1.00"}, types.Totals, "t", out)
     assert len(out) == 7, out
-    assert Decimal  # amounts in quotes are Decimal, checked above
+    conforms({"amount": "1.00", "promotion": "p"}, types.LineDiscount, "d", out)
+    assert out[-1] == "d.amount: expected Decimal, got '1.00'"

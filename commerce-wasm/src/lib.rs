@@ -83,7 +83,7 @@ impl WasmCart {
     pub fn from_json(json: &str) -> Result<WasmCart, JsValue> {
         serde_json::from_str(json)
             .map(|cart| WasmCart { cart })
-            .map_err(|e| js_error(&invalid_request(e)))
+            .map_err(|e| js_error(&Error::unreadable(&e)))
     }
 
     /// The cart as JSON.
@@ -106,8 +106,9 @@ impl WasmCart {
         quantity: u32,
     ) -> Result<String, JsValue> {
         let item: CatalogItem =
-            serde_json::from_str(item).map_err(|e| js_error(&invalid_request(e)))?;
-        let options = serde_json::from_str(options).map_err(|e| js_error(&invalid_request(e)))?;
+            serde_json::from_str(item).map_err(|e| js_error(&Error::unreadable(&e)))?;
+        let options =
+            serde_json::from_str(options).map_err(|e| js_error(&Error::unreadable(&e)))?;
         self.cart
             .add_item(&item, options, quantity)
             .map(|line| line.id.to_string())
@@ -171,14 +172,14 @@ impl WasmCart {
     #[wasm_bindgen(js_name = pricingRequest)]
     pub fn pricing_request(&self, catalog: &str, context: &str) -> Result<String, JsValue> {
         let catalog: Vec<CatalogItem> =
-            serde_json::from_str(catalog).map_err(|e| js_error(&invalid_request(e)))?;
+            serde_json::from_str(catalog).map_err(|e| js_error(&Error::unreadable(&e)))?;
         let context: PricingContext =
-            serde_json::from_str(context).map_err(|e| js_error(&invalid_request(e)))?;
+            serde_json::from_str(context).map_err(|e| js_error(&Error::unreadable(&e)))?;
         let request = self
             .cart
             .pricing_request(&catalog, context)
             .map_err(|e| js_error(&e))?;
-        serde_json::to_string(&request).map_err(|e| js_error(&invalid_request(e)))
+        serde_json::to_string(&request).map_err(|e| js_error(&Error::unreadable(&e)))
     }
 
     /// Prices the cart: [`WasmCart::pricing_request`] then the engine. Returns the quote JSON.
@@ -189,15 +190,9 @@ impl WasmCart {
     pub fn quote(&self, catalog: &str, context: &str) -> Result<String, JsValue> {
         let request: PricingRequest =
             serde_json::from_str(&self.pricing_request(catalog, context)?)
-                .map_err(|e| js_error(&invalid_request(e)))?;
+                .map_err(|e| js_error(&Error::unreadable(&e)))?;
         quote(&request)
             .map(|q| q.to_json())
             .map_err(|e| js_error(&e))
     }
-}
-
-fn invalid_request(error: serde_json::Error) -> Error {
-    Error::new(commerce_core::ErrorKind::InvalidRequest {
-        message: error.to_string(),
-    })
 }

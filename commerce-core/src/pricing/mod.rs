@@ -68,11 +68,7 @@ impl PricingRequest {
     /// assert_eq!(err.code(), "invalid_request");
     /// ```
     pub fn from_json(json: &str) -> Result<PricingRequest> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::new(crate::error::ErrorKind::InvalidRequest {
-                message: e.to_string(),
-            })
-        })
+        serde_json::from_str(json).map_err(|e| Error::unreadable(&e))
     }
 }
 
