@@ -28,6 +28,17 @@ pub enum ProductStatus {
     Archived,
 }
 
+impl ProductStatus {
+    /// The snake-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductStatus::Draft => "draft",
+            ProductStatus::Active => "active",
+            ProductStatus::Archived => "archived",
+        }
+    }
+}
+
 /// A product: what a customer browses. It is sold as one or more [`Variant`]s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -203,6 +214,26 @@ impl Product {
             }
         }
         Ok(())
+    }
+
+    /// The text a product is found by in a listing's text filter: its name, description and
+    /// SKUs, lower-cased (Unicode lower case, so every store matches alike).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use commerce_core::catalog::Product;
+    /// # let product: Product = serde_json::from_str(r#"{"id": "mug", "name": "Blue Mug",
+    /// #     "variants": [{"sku": "MUG-BLUE", "prices": []}]}"#).unwrap();
+    /// assert_eq!(product.search_text(), "blue mug\n\nmug-blue");
+    /// ```
+    pub fn search_text(&self) -> String {
+        let mut text = format!("{}\n{}", self.name, self.description);
+        for variant in &self.variants {
+            text.push('\n');
+            text.push_str(&variant.sku);
+        }
+        text.to_lowercase()
     }
 
     /// The variant with this SKU.

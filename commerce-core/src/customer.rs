@@ -1,4 +1,4 @@
-//! Customers, their groups and addresses.
+//! Customers, their groups and addresses, and the rules of their accounts.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,9 +48,75 @@ pub struct Address {
     pub country: String,
 }
 
+/// The fewest characters a password may have (NIST SP 800-63B: at least 8, no composition
+/// rules).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The most characters a password may have: long passphrases are welcome, unbounded input is
+/// not (a slow hash of a megabyte is a denial of service).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// How long a customer stays signed in: 30 days.
+pub const DEFAULT_SESSION_TTL_MILLIS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Checks a new password against the policy: 8 to 256 characters, not only spaces. Nothing
+/// else is required of it (no mandatory digits or symbols, as NIST SP 800-63B advises).
+///
+/// # Errors
+///
+/// `invalid_input` at `password`, saying what is wrong.
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::customer::check_password;
+///
+/// assert!(check_password("correct horse battery staple").is_ok());
+/// assert_eq!(check_password("short").unwrap_err().field(), Some("password"));
+/// ```
+pub fn check_password(password: &str) -> Result<()> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) || password.trim().is_empty() {
+        return Err(Error::invalid(format!(
+            "a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+        ))
+        .at("password"));
+    }
+    Ok(())
+}
+
+impl Address {
+    /// Checks the address: a recipient, a first line, a city, a two-letter upper-case country
+    /// code, and fields of reasonable length.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` naming the field.
+    pub fn validate(&self) -> Result<()> {
+        for (field, value, required) in [
+            ("name", &self.name, true),
+            ("line1", &self.line1, true),
+            ("line2", &self.line2, false),
+            ("city", &self.city, true),
+            ("region", &self.region, false),
+            ("postal_code", &self.postal_code, false),
+        ] {
+            if required && value.trim().is_empty() {
+                return Err(Error::invalid(format!("an address needs a {field}")).at(field));
+            }
+            if value.chars().count() > 200 {
+                return Err(Error::invalid("at most 200 characters").at(field));
+            }
+        }
+        let country = self.country.as_bytes();
+        if country.len() != 2 || !country.iter().all(u8::is_ascii_uppercase) {
+            return Err(Error::invalid("a two-letter ISO country code such as CA").at("country"));
+        }
+        Ok(())
+    }
+}
+
 impl Customer {
-    /// Checks the customer: an id, a plausible e-mail address, unique address ids, two-letter
-    /// upper-case country codes.
+    /// Checks the customer: an id, a plausible e-mail address, a name of reasonable length,
+    /// unique address ids, valid addresses.
     ///
     /// # Errors
     ///
@@ -66,18 +132,15 @@ impl Customer {
         if !plausible || email.len() > 254 {
             return Err(Error::invalid("an e-mail address such as ada@example.com").at("email"));
         }
+        if self.name.chars().count() > 200 {
+            return Err(Error::invalid("at most 200 characters").at("name"));
+        }
         for (i, address) in self.addresses.iter().enumerate() {
             let at = |e: Error| e.at(format_args!("[{i}]")).at("addresses");
             if self.addresses[..i].iter().any(|a| a.id == address.id) {
                 return Err(at(Error::invalid("address ids must be unique").at("id")));
             }
-            let country = address.country.as_bytes();
-            if country.len() != 2 || !country.iter().all(u8::is_ascii_uppercase) {
-                return Err(at(Error::invalid(
-                    "a two-letter ISO country code such as CA",
-                )
-                .at("country")));
-            }
+            address.validate().map_err(at)?;
         }
         Ok(())
     }

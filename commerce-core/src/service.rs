@@ -20,6 +20,11 @@
 //! version) **before** the gateway is called, so two concurrent captures can never both pass
 //! the bound check; if the gateway call then fails, the record is rolled back.
 
+mod accounts;
+mod settings;
+
+pub use accounts::{CustomerUpdate, MAX_ADDRESSES};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -28,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cart::{Cart, CartLimits, CatalogItem, PricingContext};
 use crate::catalog::{Category, Product, ProductStatus};
-use crate::customer::Customer;
+use crate::customer::{Customer, DEFAULT_SESSION_TTL_MILLIS};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::gateway::{AuthorizeRequest, PaymentGateway};
@@ -42,7 +47,7 @@ use crate::payment::{CaptureMethod, GatewayEvent, GatewayOutcome, IntentStatus, 
 use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
 use crate::store::{
     Applied, Changes, Destination, IDEMPOTENCY_RETENTION_MILLIS, IdempotencyBegin,
-    IdempotencyCompletion, ShopConfig, Store, StoredCart, Versioned,
+    IdempotencyCompletion, OrderFilter, Store, StoredCart, Versioned,
 };
 use crate::time::Timestamp;
 
@@ -184,6 +189,7 @@ pub struct Commerce {
     ids: Arc<dyn IdGenerator>,
     reservation_ttl_millis: i64,
     idempotency_retention_millis: i64,
+    session_ttl_millis: i64,
     cart_limits: CartLimits,
 }
 
@@ -205,6 +211,7 @@ impl Commerce {
             ids,
             reservation_ttl_millis: DEFAULT_RESERVATION_TTL_MILLIS,
             idempotency_retention_millis: IDEMPOTENCY_RETENTION_MILLIS,
+            session_ttl_millis: DEFAULT_SESSION_TTL_MILLIS,
             cart_limits: CartLimits::default(),
         }
     }
@@ -221,6 +228,13 @@ impl Commerce {
     #[must_use]
     pub fn with_idempotency_retention_millis(mut self, millis: i64) -> Commerce {
         self.idempotency_retention_millis = millis.max(IDEMPOTENCY_RETENTION_MILLIS);
+        self
+    }
+
+    /// Sets how long a customer stays signed in (default 30 days).
+    #[must_use]
+    pub fn with_session_ttl_millis(mut self, millis: i64) -> Commerce {
+        self.session_ttl_millis = millis;
         self
     }
 
@@ -298,17 +312,6 @@ impl Commerce {
         self.store
             .adjust_stock(sku, DEFAULT_LOCATION, delta, allow_backorder, self.now())
             .await
-    }
-
-    /// Replaces the shop settings (tax zones, promotions, shipping methods), compare-and-set
-    /// on their version.
-    ///
-    /// # Errors
-    ///
-    /// `conflict` if they changed since `config` was read.
-    pub async fn put_config(&self, config: ShopConfig) -> Result<ShopConfig> {
-        self.store.put_config(&config, config.version).await?;
-        self.store.config().await
     }
 
     /// Validates and saves a customer.
@@ -535,7 +538,11 @@ impl Commerce {
         let customer = match &stored.customer_id {
             Some(id) => {
                 let group = self.store.customer(id).await?.and_then(|c| c.group);
-                let previous = self.store.orders_for_customer(id, None, 1).await?;
+                let filter = OrderFilter {
+                    customer_id: Some(id.clone()),
+                    status: None,
+                };
+                let previous = self.store.orders(&filter, None, 1).await?;
                 CustomerContext {
                     group: group.as_deref().map(Arc::from),
                     previous_orders: u32::from(!previous.items.is_empty()),
@@ -550,10 +557,7 @@ impl Commerce {
         let zone = config
             .tax_zones
             .iter()
-            .filter(|z| {
-                z.country == "*"
-                    || (z.country == country && (z.region.is_empty() || z.region == region))
-            })
+            .filter(|z| z.matches(country, region))
             .max_by_key(|z| (z.country != "*", !z.region.is_empty()));
         let context = PricingContext {
             now: self.now(),
@@ -567,7 +571,7 @@ impl Commerce {
             shipping_methods: config
                 .shipping_methods
                 .iter()
-                .filter(|o| o.countries.is_empty() || o.countries.iter().any(|c| c == country))
+                .filter(|o| o.serves(country))
                 .map(|o| o.method.clone())
                 .collect(),
         };
@@ -1037,6 +1041,27 @@ impl Commerce {
             .ok_or_else(|| Error::not_found("order", id))
     }
 
+    /// The order placed from a cart, with its payment intent.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` if the cart has no order.
+    pub async fn checkout_of_cart(&self, cart_id: &str) -> Result<Checkout> {
+        let order = self
+            .store
+            .order_for_cart(cart_id)
+            .await?
+            .ok_or_else(|| Error::not_found("order", format!("of cart {cart_id}")))?;
+        let intent_id = order
+            .payment_intent_id
+            .clone()
+            .ok_or_else(|| Error::storage("an order without a payment intent"))?;
+        Ok(Checkout {
+            payment_intent: self.payment_intent(&intent_id).await?,
+            order,
+        })
+    }
+
     /// A payment intent.
     ///
     /// # Errors
@@ -1494,9 +1519,9 @@ impl Commerce {
         Err(Error::conflict("order", order_id))
     }
 
-    /// Releases every reservation past its expiry and deletes idempotency keys older than the
-    /// retention; returns how many reservations it released. Reserving already treats expired
-    /// holds as released, so the sweep only keeps stock figures tidy.
+    /// Releases every reservation past its expiry, deletes idempotency keys older than the
+    /// retention and sessions that ended; returns how many reservations it released. Reserving
+    /// already treats expired holds as released, so the sweep only keeps stock figures tidy.
     ///
     /// # Errors
     ///
@@ -1507,6 +1532,7 @@ impl Commerce {
         self.store
             .purge_idempotency(now.plus_millis(-self.idempotency_retention_millis))
             .await?;
+        self.store.purge_sessions(now).await?;
         Ok(released)
     }
 }

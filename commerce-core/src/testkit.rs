@@ -34,7 +34,8 @@ use crate::payment::{CaptureMethod, IntentStatus};
 use crate::pricing::{Benefit, Promotion, Target};
 use crate::service::{CheckoutRequest, Commerce, IdempotencyKey, ManualClock, SequentialIds};
 use crate::store::{
-    Changes, IdempotencyBegin, IdempotencyCompletion, ShopConfig, Store, StoredCart, Versioned,
+    Changes, IdempotencyBegin, IdempotencyCompletion, OrderFilter, ProductFilter, Session,
+    ShopConfig, Store, StoredCart, Versioned,
 };
 use crate::time::Timestamp;
 
@@ -66,6 +67,10 @@ where
     expired_checkout_fails_cleanly(new_store().await).await;
     concurrent_captures_and_refunds_stay_in_bounds(new_store().await).await;
     cancelling_releases_stock_and_refunds(new_store().await).await;
+    api_keys_are_kept_and_revoked(new_store().await).await;
+    accounts_and_sessions(new_store().await).await;
+    product_listings_filter_and_page(new_store().await).await;
+    order_listings_filter_and_page(new_store().await).await;
 }
 
 /// Defines one `#[test]` per conformance check for a store:
@@ -82,7 +87,7 @@ where
 #[macro_export]
 macro_rules! store_conformance_tests {
     (block_on = $block_on:expr, new_store = $new_store:expr $(,)?) => {
-        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked);
+        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked, accounts_and_sessions, product_listings_filter_and_page, order_listings_filter_and_page);
     };
     (@each $block_on:expr, $new_store:expr, $($check:ident),*) => {
         $(
@@ -800,10 +805,11 @@ pub async fn catalog_customers_and_carts(store: Arc<dyn Store>) {
         .put_product(&product("p2", "A", "1.00"))
         .await
         .unwrap();
-    let page = store.products(None, 1).await.unwrap();
+    let all = ProductFilter::default();
+    let page = store.products(&all, None, 1).await.unwrap();
     assert_eq!(page.items.len(), 1);
     let next = store
-        .products(page.next_cursor.as_deref(), 1)
+        .products(&all, page.next_cursor.as_deref(), 1)
         .await
         .unwrap();
     assert_eq!(next.items[0].id, "p2");
@@ -1232,4 +1238,358 @@ pub async fn api_keys_are_kept_and_revoked(store: Arc<dyn Store>) {
     assert_eq!(store.api_key("b").await.unwrap().unwrap().revoked_at, None);
     let err = store.revoke_api_key("zzz", first).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
+}
+
+/// Accounts are created whole or not at all, with unique ids and e-mail addresses; sessions
+/// are kept, ended for good, ended together, and purged once over.
+pub async fn accounts_and_sessions(store: Arc<dyn Store>) {
+    let ada = Customer {
+        id: "c1".into(),
+        email: "Ada@Example.com".into(),
+        name: "Ada".into(),
+        group: None,
+        addresses: vec![],
+    };
+    store.create_account(&ada, "hash-1").await.unwrap();
+    let twin = Customer {
+        id: "c2".into(),
+        email: "ADA@example.COM".into(),
+        ..ada.clone()
+    };
+    let err = store.create_account(&twin, "hash-2").await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::DuplicateId { .. }), "{err}");
+    assert!(
+        store.customer("c2").await.unwrap().is_none()
+            && store.password_hash("c2").await.unwrap().is_none(),
+        "a refused account leaves nothing behind"
+    );
+    let same_id = Customer {
+        email: "other@example.com".into(),
+        ..ada.clone()
+    };
+    let err = store.create_account(&same_id, "hash-3").await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::DuplicateId { .. }), "{err}");
+    assert_eq!(store.customer("c1").await.unwrap(), Some(ada.clone()));
+    assert_eq!(
+        store
+            .customer_by_email("ada@example.com")
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some("c1".to_string())
+    );
+    assert_eq!(
+        store.password_hash("c1").await.unwrap().as_deref(),
+        Some("hash-1")
+    );
+    store.set_password_hash("c1", "hash-4").await.unwrap();
+    assert_eq!(
+        store.password_hash("c1").await.unwrap().as_deref(),
+        Some("hash-4")
+    );
+    let err = store.set_password_hash("nobody", "x").await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    // A customer saved without an account has no password.
+    let guest = Customer {
+        id: "c3".into(),
+        email: "guest@example.com".into(),
+        ..ada.clone()
+    };
+    store.put_customer(&guest).await.unwrap();
+    assert_eq!(store.password_hash("c3").await.unwrap(), None);
+
+    let session = |id: &str, customer: &str, expires: i64| Session {
+        id: id.into(),
+        customer_id: customer.into(),
+        secret_hash: format!("secret-{id}"),
+        created_at: START,
+        expires_at: START.plus_millis(expires),
+        revoked_at: None,
+    };
+    store
+        .put_session(&session("s1", "c1", 10_000))
+        .await
+        .unwrap();
+    store
+        .put_session(&session("s2", "c1", 10_000))
+        .await
+        .unwrap();
+    store
+        .put_session(&session("s3", "c3", 1_000))
+        .await
+        .unwrap();
+    let err = store
+        .put_session(&session("s1", "c3", 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::DuplicateId { .. }), "{err}");
+    assert_eq!(
+        store.session("s1").await.unwrap(),
+        Some(session("s1", "c1", 10_000))
+    );
+    assert_eq!(store.session("nope").await.unwrap(), None);
+    let first = START.plus_millis(100);
+    store.revoke_session("s1", first).await.unwrap();
+    store
+        .revoke_session("s1", first.plus_millis(50))
+        .await
+        .unwrap();
+    store.revoke_session("nope", first).await.unwrap();
+    let s1 = store.session("s1").await.unwrap().unwrap();
+    assert_eq!(s1.revoked_at, Some(first), "the first end is kept");
+    assert!(!s1.is_live(first));
+    // Ending all of c1's sessions ends s2 only (s1 was already ended); c3's is untouched.
+    assert_eq!(
+        store
+            .revoke_sessions_of("c1", first.plus_millis(100))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !store
+            .session("s2")
+            .await
+            .unwrap()
+            .unwrap()
+            .is_live(first.plus_millis(100))
+    );
+    assert!(store.session("s3").await.unwrap().unwrap().is_live(first));
+    // Purging before START+150 removes s1 (ended at +100) only; s2 ended at +200.
+    assert_eq!(
+        store.purge_sessions(START.plus_millis(150)).await.unwrap(),
+        1
+    );
+    assert!(store.session("s1").await.unwrap().is_none());
+    assert!(store.session("s2").await.unwrap().is_some());
+    // Past s3's expiry (+1,000) and s2's end, both go.
+    assert_eq!(
+        store
+            .purge_sessions(START.plus_millis(2_000))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.session("s3").await.unwrap().is_none());
+}
+
+/// Listing products by status, category and text (case-insensitive, Unicode, `%` and `_`
+/// taken literally), a page at a time in id order; categories by id.
+pub async fn product_listings_filter_and_page(store: Arc<dyn Store>) {
+    let mut items = Vec::new();
+    for (id, name, status, categories) in [
+        ("p1", "Blue Mug", ProductStatus::Active, vec!["kitchen"]),
+        (
+            "p2",
+            "ÉCLAIR pan",
+            ProductStatus::Active,
+            vec!["kitchen", "bakery"],
+        ),
+        (
+            "p3",
+            "Garden hose 100%",
+            ProductStatus::Draft,
+            vec!["garden"],
+        ),
+        ("p4", "Red_mug", ProductStatus::Archived, vec!["kitchen"]),
+        ("p5", "Tea towel", ProductStatus::Active, vec![]),
+    ] {
+        let mut product = product(id, &format!("SKU-{id}"), "1.00");
+        product.name = name.into();
+        product.status = status;
+        product.category_ids = categories.into_iter().map(String::from).collect();
+        store.put_product(&product).await.unwrap();
+        items.push(product);
+    }
+    let ids = |page: crate::store::Page<Product>| -> Vec<String> {
+        page.items.into_iter().map(|p| p.id).collect()
+    };
+    let cases: Vec<(ProductFilter, Vec<&str>)> = vec![
+        (ProductFilter::default(), vec!["p1", "p2", "p3", "p4", "p5"]),
+        (
+            ProductFilter {
+                status: Some(ProductStatus::Active),
+                ..ProductFilter::default()
+            },
+            vec!["p1", "p2", "p5"],
+        ),
+        (
+            ProductFilter {
+                category_id: Some("kitchen".into()),
+                ..ProductFilter::default()
+            },
+            vec!["p1", "p2", "p4"],
+        ),
+        (
+            ProductFilter {
+                category_id: Some("kitchen".into()),
+                status: Some(ProductStatus::Active),
+                ..ProductFilter::default()
+            },
+            vec!["p1", "p2"],
+        ),
+        (
+            ProductFilter {
+                text: Some("MUG".into()),
+                ..ProductFilter::default()
+            },
+            vec!["p1", "p4"],
+        ),
+        (
+            ProductFilter {
+                text: Some("éclair".into()),
+                ..ProductFilter::default()
+            },
+            vec!["p2"],
+        ),
+        (
+            ProductFilter {
+                text: Some("0%".into()),
+                ..ProductFilter::default()
+            },
+            vec!["p3"],
+        ),
+        (
+            ProductFilter {
+                text: Some("d_m".into()),
+                ..ProductFilter::default()
+            },
+            vec!["p4"],
+        ),
+        (
+            ProductFilter {
+                text: Some("e_m".into()),
+                ..ProductFilter::default()
+            },
+            vec![],
+        ),
+        (
+            ProductFilter {
+                text: Some("sku-p5".into()),
+                ..ProductFilter::default()
+            },
+            vec!["p5"],
+        ),
+        (
+            ProductFilter {
+                category_id: Some("none".into()),
+                ..ProductFilter::default()
+            },
+            vec![],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let expected: Vec<String> = expected.into_iter().map(String::from).collect();
+        assert_eq!(
+            ids(store.products(&filter, None, 100).await.unwrap()),
+            expected,
+            "{filter:?}"
+        );
+        for p in &items {
+            assert_eq!(
+                filter.matches(p),
+                expected.contains(&p.id),
+                "{filter:?} on {}",
+                p.id
+            );
+        }
+        // The same list, one at a time.
+        let mut paged = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.products(&filter, after.as_deref(), 1).await.unwrap();
+            paged.extend(page.items.iter().map(|p| p.id.clone()));
+            match page.next_cursor {
+                Some(cursor) => after = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(paged, expected, "paged {filter:?}");
+    }
+    // Re-saving a product moves it between categories.
+    let mut moved = items[0].clone();
+    moved.category_ids = vec!["garden".into()];
+    store.put_product(&moved).await.unwrap();
+    let garden = ProductFilter {
+        category_id: Some("garden".into()),
+        ..ProductFilter::default()
+    };
+    assert_eq!(
+        ids(store.products(&garden, None, 10).await.unwrap()),
+        ["p1", "p3"]
+    );
+
+    let kitchen = crate::catalog::Category {
+        id: "kitchen".into(),
+        name: "Kitchen".into(),
+        parent_id: None,
+    };
+    store.put_category(&kitchen).await.unwrap();
+    assert_eq!(store.category("kitchen").await.unwrap(), Some(kitchen));
+    assert_eq!(store.category("attic").await.unwrap(), None);
+}
+
+/// Listing orders by customer and status, newest first, a page at a time.
+pub async fn order_listings_filter_and_page(store: Arc<dyn Store>) {
+    // (id, customer, minutes after START, cancelled)
+    let specs = [
+        ("o1", Some("ada"), 1, false),
+        ("o2", Some("bob"), 2, false),
+        ("o3", Some("ada"), 3, true),
+        ("o4", None, 3, false),
+        ("o5", Some("ada"), 3, false),
+    ];
+    for (id, customer, minutes, cancelled) in specs {
+        let at = START.plus_millis(minutes * 60_000);
+        let mut placed = order(id, &format!("cart-{id}"));
+        placed.customer_id = customer.map(String::from);
+        placed.created_at = at;
+        if cancelled {
+            placed.transition(OrderStatus::Cancelled, at).unwrap();
+        }
+        store
+            .apply(Changes {
+                now: at,
+                orders: vec![Versioned {
+                    value: placed,
+                    expected_version: None,
+                }],
+                ..Changes::default()
+            })
+            .await
+            .unwrap();
+    }
+    let filter = |customer: Option<&str>, status: Option<OrderStatus>| OrderFilter {
+        customer_id: customer.map(String::from),
+        status,
+    };
+    let cases = [
+        (filter(None, None), vec!["o5", "o4", "o3", "o2", "o1"]),
+        (filter(Some("ada"), None), vec!["o5", "o3", "o1"]),
+        (
+            filter(Some("ada"), Some(OrderStatus::PendingPayment)),
+            vec!["o5", "o1"],
+        ),
+        (filter(None, Some(OrderStatus::Cancelled)), vec!["o3"]),
+        (filter(Some("carol"), None), vec![]),
+    ];
+    for (filter, expected) in cases {
+        let mut paged = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.orders(&filter, after.as_deref(), 2).await.unwrap();
+            assert!(page.items.len() <= 2);
+            paged.extend(page.items.iter().map(|o| o.id.clone()));
+            match page.next_cursor {
+                Some(cursor) => after = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(paged, expected, "{filter:?}");
+    }
+    let unknown = store
+        .orders(&OrderFilter::default(), Some("o-nope"), 10)
+        .await
+        .unwrap();
+    assert!(unknown.items.is_empty() && unknown.next_cursor.is_none());
 }

@@ -50,7 +50,13 @@ fn product(id: &str, name: &str, category: &str, tax: &str, variants: Vec<Varian
 ///
 /// Storage errors.
 pub async fn load(commerce: &Commerce) -> Result<bool, Error> {
-    if !commerce.store().products(None, 1).await?.items.is_empty() {
+    if !commerce
+        .store()
+        .products(&Default::default(), None, 1)
+        .await?
+        .items
+        .is_empty()
+    {
         return Ok(false);
     }
     for (id, name) in [

@@ -152,7 +152,7 @@ async fn list_products(
     let mut page = state
         .commerce
         .store()
-        .products(page.after.as_deref(), limit)
+        .products(&Default::default(), page.after.as_deref(), limit)
         .await?;
     page.items.retain(|p| p.status == ProductStatus::Active);
     Ok(json(StatusCode::OK, &page))

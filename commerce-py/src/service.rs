@@ -10,7 +10,7 @@ use commerce_core::gateway::TestGateway;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
 use commerce_core::service::{IdempotencyKey, SystemClock};
-use commerce_core::store::{Destination, ShopConfig};
+use commerce_core::store::{Destination, OrderFilter, ProductFilter, ShopConfig};
 use commerce_core::{CheckoutRequest, Commerce, Error, Money};
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -144,17 +144,28 @@ impl PyCommerce {
         })
     }
 
-    /// A page of products in id order: `{"items": [...], "next_cursor": str | None}`.
-    #[pyo3(signature = (*, after = None, limit = 50))]
+    /// A page of products in id order: `{"items": [...], "next_cursor": str | None}`, only
+    /// those with `status`, in `category`, or whose name, description or SKUs contain `text`
+    /// (ignoring case), when given.
+    #[pyo3(signature = (*, after = None, limit = 50, status = None, category = None, text = None))]
+    #[allow(clippy::too_many_arguments)]
     fn products<'py>(
         &self,
         py: Python<'py>,
         after: Option<String>,
         limit: usize,
+        status: Option<&str>,
+        category: Option<String>,
+        text: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = ProductFilter {
+            status: status.map(|s| from_name(py, s, "status")).transpose()?,
+            category_id: category,
+            text,
+        };
         self.call(py, move |s| async move {
             s.store()
-                .products(after.as_deref(), limit.clamp(1, 500))
+                .products(&filter, after.as_deref(), limit.clamp(1, 500))
                 .await
         })
     }
@@ -375,18 +386,24 @@ impl PyCommerce {
         self.call(py, move |s| async move { s.order(&order_id).await })
     }
 
-    /// A customer's orders, newest first: `{"items": [...], "next_cursor": ...}`.
-    #[pyo3(signature = (customer_id, *, after = None, limit = 50))]
+    /// A customer's orders, newest first: `{"items": [...], "next_cursor": ...}`, only those
+    /// with `status` when given.
+    #[pyo3(signature = (customer_id, *, after = None, limit = 50, status = None))]
     fn orders_for_customer<'py>(
         &self,
         py: Python<'py>,
         customer_id: String,
         after: Option<String>,
         limit: usize,
+        status: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = OrderFilter {
+            customer_id: Some(customer_id),
+            status: status.map(|s| from_name(py, s, "status")).transpose()?,
+        };
         self.call(py, move |s| async move {
             s.store()
-                .orders_for_customer(&customer_id, after.as_deref(), limit.clamp(1, 500))
+                .orders(&filter, after.as_deref(), limit.clamp(1, 500))
                 .await
         })
     }

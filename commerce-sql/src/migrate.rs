@@ -4,6 +4,10 @@
 use commerce_core::Error;
 use sqlx::{Database, Executor, IntoArguments, Row};
 
+/// The migration that added the derived columns of product listings, which the store fills
+/// for existing products once it is applied.
+pub(crate) const LISTING_COLUMNS: i64 = 3;
+
 /// One embedded migration.
 pub(crate) struct Migration {
     pub version: i64,
@@ -27,11 +31,12 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS commerce_migrations (\
 const APPLIED: &str = "SELECT version, checksum FROM commerce_migrations ORDER BY version";
 const RECORD: &str = "INSERT INTO commerce_migrations (version, description, checksum, applied_at) VALUES ($1, $2, $3, $4)";
 
-/// Applies the migrations not yet recorded, inside the caller's (write-locked) transaction.
+/// Applies the migrations not yet recorded, inside the caller's (write-locked) transaction;
+/// returns the versions it applied.
 pub(crate) async fn apply<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     migrations: &[Migration],
-) -> Result<(), Error>
+) -> Result<Vec<i64>, Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -59,6 +64,7 @@ where
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut newly = Vec::new();
     for migration in migrations {
         let sum = checksum(migration.sql);
         match applied.iter().find(|(v, _)| *v == migration.version) {
@@ -83,6 +89,7 @@ where
             .execute(&mut **tx)
             .await
             .map_err(fail)?;
+        newly.push(migration.version);
     }
-    Ok(())
+    Ok(newly)
 }

@@ -21,6 +21,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "api keys",
         sql: include_str!("../migrations/postgres/0002_api_keys.sql"),
     },
+    Migration {
+        version: 3,
+        description: "accounts and listings",
+        sql: include_str!("../migrations/postgres/0003_accounts_and_listings.sql"),
+    },
 ];
 
 /// A store on PostgreSQL.
@@ -98,7 +103,10 @@ impl PgStore {
             .await
             .map_err(|e| Error::storage(e.to_string()))?;
         create_missing_schema(&mut tx).await?;
-        crate::migrate::apply(&mut tx, MIGRATIONS).await?;
+        let applied = crate::migrate::apply(&mut tx, MIGRATIONS).await?;
+        if applied.contains(&crate::migrate::LISTING_COLUMNS) {
+            Self::index_every_product(&mut tx).await?;
+        }
         tx.commit().await.map_err(|e| Error::storage(e.to_string()))
     }
 

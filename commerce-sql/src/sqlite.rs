@@ -22,6 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "api keys",
         sql: include_str!("../migrations/sqlite/0002_api_keys.sql"),
     },
+    Migration {
+        version: 3,
+        description: "accounts and listings",
+        sql: include_str!("../migrations/sqlite/0003_accounts_and_listings.sql"),
+    },
 ];
 
 /// A store on SQLite.
@@ -76,7 +81,10 @@ impl SqliteStore {
         let mut tx = dialect::begin_write(&self.pool)
             .await
             .map_err(|_| Error::storage("cannot lock the database for migrations"))?;
-        crate::migrate::apply(&mut tx, MIGRATIONS).await?;
+        let applied = crate::migrate::apply(&mut tx, MIGRATIONS).await?;
+        if applied.contains(&crate::migrate::LISTING_COLUMNS) {
+            Self::index_every_product(&mut tx).await?;
+        }
         tx.commit().await.map_err(|e| Error::storage(e.to_string()))
     }
 

@@ -6,14 +6,20 @@
 //! (`CLAIM_EVENTS`). Everything else is the SQL below, which both databases accept as is
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`, row values).
 
+use commerce_core::store::{OrderFilter, Page, ProductFilter};
+
 pub(crate) const SELECT_PRODUCT: &str = "SELECT body FROM commerce_products WHERE id = $1";
 pub(crate) const SELECT_PRODUCT_BY_SKU: &str = "SELECT p.body FROM commerce_skus s JOIN commerce_products p ON p.id = s.product_id WHERE s.sku = $1";
 pub(crate) const SELECT_SKU_OWNER: &str = "SELECT product_id FROM commerce_skus WHERE sku = $1";
 pub(crate) const DELETE_PRODUCT_SKUS: &str = "DELETE FROM commerce_skus WHERE product_id = $1";
 pub(crate) const INSERT_SKU: &str = "INSERT INTO commerce_skus (sku, product_id) VALUES ($1, $2)";
-pub(crate) const UPSERT_PRODUCT: &str = "INSERT INTO commerce_products (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
-pub(crate) const PAGE_PRODUCTS: &str =
-    "SELECT body FROM commerce_products WHERE id > $1 ORDER BY id LIMIT $2";
+pub(crate) const UPSERT_PRODUCT: &str = "INSERT INTO commerce_products (id, body, status, search_text) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, search_text = excluded.search_text";
+pub(crate) const DELETE_PRODUCT_CATEGORIES: &str =
+    "DELETE FROM commerce_product_categories WHERE product_id = $1";
+pub(crate) const INSERT_PRODUCT_CATEGORY: &str = "INSERT INTO commerce_product_categories (category_id, product_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub(crate) const SELECT_EVERY_PRODUCT: &str = "SELECT body FROM commerce_products ORDER BY id";
+pub(crate) const SELECT_CATEGORY: &str = "SELECT body FROM commerce_categories WHERE id = $1";
 pub(crate) const UPSERT_CATEGORY: &str = "INSERT INTO commerce_categories (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
 pub(crate) const SELECT_CATEGORIES: &str = "SELECT body FROM commerce_categories ORDER BY id";
 pub(crate) const SELECT_EMAIL_OWNER: &str =
@@ -61,9 +67,6 @@ pub(crate) const UPDATE_ORDER: &str = "UPDATE commerce_orders SET status = $2, p
 pub(crate) const SELECT_ORDER: &str = "SELECT body FROM commerce_orders WHERE id = $1";
 pub(crate) const SELECT_ORDER_FOR_CART: &str =
     "SELECT body FROM commerce_orders WHERE cart_id = $1";
-pub(crate) const PAGE_ORDERS: &str = "SELECT body FROM commerce_orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2";
-pub(crate) const PAGE_ORDERS_AFTER: &str = "SELECT o.body FROM commerce_orders o, commerce_orders c WHERE c.id = $2 AND o.customer_id = $1 \
-     AND (o.created_at < c.created_at OR (o.created_at = c.created_at AND o.id < c.id)) ORDER BY o.created_at DESC, o.id DESC LIMIT $3";
 pub(crate) const INSERT_INTENT: &str = "INSERT INTO commerce_payment_intents (id, order_id, currency, amount_minor, capturable_minor, received_minor, refunded_minor, status, version, body) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 pub(crate) const UPDATE_INTENT: &str = "UPDATE commerce_payment_intents SET capturable_minor = $2, received_minor = $3, refunded_minor = $4, status = $5, version = $6, body = $7 \
@@ -90,10 +93,98 @@ pub(crate) const SELECT_API_KEYS: &str =
     "SELECT id, name, secret_hash, created_at, revoked_at FROM commerce_api_keys ORDER BY id";
 pub(crate) const REVOKE_API_KEY: &str =
     "UPDATE commerce_api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
+pub(crate) const INSERT_CUSTOMER: &str = "INSERT INTO commerce_customers (id, email_key, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
+pub(crate) const INSERT_CREDENTIAL: &str =
+    "INSERT INTO commerce_credentials (customer_id, password_hash) VALUES ($1, $2)";
+pub(crate) const SELECT_CREDENTIAL: &str =
+    "SELECT password_hash FROM commerce_credentials WHERE customer_id = $1";
+pub(crate) const UPDATE_CREDENTIAL: &str =
+    "UPDATE commerce_credentials SET password_hash = $2 WHERE customer_id = $1";
+pub(crate) const INSERT_SESSION: &str = "INSERT INTO commerce_sessions (id, customer_id, secret_hash, created_at, expires_at, revoked_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
+pub(crate) const SELECT_SESSION: &str = "SELECT id, customer_id, secret_hash, created_at, expires_at, revoked_at FROM commerce_sessions WHERE id = $1";
+pub(crate) const REVOKE_SESSION: &str =
+    "UPDATE commerce_sessions SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
+pub(crate) const REVOKE_SESSIONS_OF: &str = "UPDATE commerce_sessions SET revoked_at = $2 \
+     WHERE customer_id = $1 AND revoked_at IS NULL AND expires_at > $2";
+pub(crate) const PURGE_SESSIONS: &str =
+    "DELETE FROM commerce_sessions WHERE expires_at < $1 OR revoked_at < $1";
 pub(crate) const SELECT_CONFIG: &str = "SELECT version, body FROM commerce_config WHERE id = 1";
 pub(crate) const INSERT_CONFIG: &str = "INSERT INTO commerce_config (id, version, body) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING";
 pub(crate) const UPDATE_CONFIG: &str =
     "UPDATE commerce_config SET version = $1, body = $2 WHERE id = 1 AND version = $3";
+
+/// A page from up to `limit + 1` fetched items: the first `limit`, and the cursor of the last
+/// one if more followed.
+pub(crate) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = if more { items.last().map(cursor) } else { None };
+    Page { items, next_cursor }
+}
+
+/// The SQL of a product listing: `$1` is the cursor, then one parameter per filter that is
+/// set (status, category, text pattern), then the limit. Built from fixed fragments only.
+pub(crate) fn product_listing_sql(filter: &ProductFilter) -> String {
+    let mut sql = String::from("SELECT p.body FROM commerce_products p WHERE p.id > $1");
+    let mut n = 1;
+    if filter.status.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND p.status = ${n}"));
+    }
+    if filter.category_id.is_some() {
+        n += 1;
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM commerce_product_categories c WHERE c.category_id = ${n} AND c.product_id = p.id)"
+        ));
+    }
+    if filter.text.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND p.search_text LIKE ${n} ESCAPE '\\'"));
+    }
+    sql.push_str(&format!(" ORDER BY p.id LIMIT ${}", n + 1));
+    sql
+}
+
+/// The `LIKE` pattern of a text filter: the lower-cased text anywhere, with `%`, `_` and the
+/// escape character taken literally.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The SQL of an order listing, newest first: `$1` is the cursor's order id if there is one,
+/// then one parameter per filter that is set (customer, status), then the limit.
+pub(crate) fn order_listing_sql(filter: &OrderFilter, after: bool) -> String {
+    let mut sql = String::from("SELECT o.body FROM commerce_orders o");
+    let mut n = 0;
+    if after {
+        n += 1;
+        sql.push_str(" JOIN commerce_orders c ON c.id = $1 WHERE (o.created_at < c.created_at OR (o.created_at = c.created_at AND o.id < c.id))");
+    } else {
+        sql.push_str(" WHERE TRUE");
+    }
+    if filter.customer_id.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND o.customer_id = ${n}"));
+    }
+    if filter.status.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND o.status = ${n}"));
+    }
+    sql.push_str(&format!(
+        " ORDER BY o.created_at DESC, o.id DESC LIMIT ${}",
+        n + 1
+    ));
+    sql
+}
 
 macro_rules! impl_store {
     ($store:ty, $dialect:ident) => {
@@ -111,8 +202,8 @@ macro_rules! impl_store {
             use commerce_core::store::{
                 AccessStore, ApiKey, Applied, CartStore, CatalogStore, Changes, ClaimedEvent,
                 ConfigStore, CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin,
-                IdempotencyStore, InventoryStore, OrderStore, OutboxStore, Page, ShopConfig,
-                StoredCart,
+                IdempotencyStore, InventoryStore, OrderFilter, OrderStore, OutboxStore, Page,
+                ProductFilter, Session, ShopConfig, StoredCart,
             };
             use commerce_core::{Error, ErrorKind, Result, Timestamp};
             use sqlx::Row;
@@ -381,7 +472,59 @@ macro_rules! impl_store {
                 }
             }
 
+            /// Writes a product's document and what listings filter it by: its status, its search
+            /// text and its categories.
+            async fn save_product(
+                tx: &mut Tx,
+                product: &Product,
+                body: &str,
+            ) -> std::result::Result<(), Failure> {
+                sqlx::query(UPSERT_PRODUCT)
+                    .bind(&product.id)
+                    .bind(body)
+                    .bind(product.status.as_str())
+                    .bind(product.search_text())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($dialect::failure)?;
+                sqlx::query(DELETE_PRODUCT_CATEGORIES)
+                    .bind(&product.id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($dialect::failure)?;
+                for category in &product.category_ids {
+                    sqlx::query(INSERT_PRODUCT_CATEGORY)
+                        .bind(category)
+                        .bind(&product.id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err($dialect::failure)?;
+                }
+                Ok(())
+            }
+
             impl $store {
+                /// Fills the listing columns of every stored product from its document, once,
+                /// when the migration that added them is applied.
+                pub(crate) async fn index_every_product(tx: &mut Tx) -> Result<()> {
+                    let rows = sqlx::query(SELECT_EVERY_PRODUCT)
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err(db)?;
+                    for row in rows {
+                        let body: String = row.try_get("body").map_err(db)?;
+                        let product: Product = from_json(&body)?;
+                        match save_product(tx, &product, &body).await {
+                            Ok(()) => {}
+                            Err(Failure::Error(error)) => return Err(error),
+                            Err(Failure::Retry) => {
+                                return Err(Error::storage("the database is busy; retry"));
+                            }
+                        }
+                    }
+                    Ok(())
+                }
+
                 /// Runs `work` in a write transaction, retrying (bounded) when the database asks.
                 async fn write<T, F>(&self, mut work: F) -> Result<T>
                 where
@@ -480,13 +623,7 @@ macro_rules! impl_store {
                                     .await
                                     .map_err($dialect::failure)?;
                             }
-                            sqlx::query(UPSERT_PRODUCT)
-                                .bind(&product.id)
-                                .bind(&body)
-                                .execute(&mut **tx)
-                                .await
-                                .map_err($dialect::failure)?;
-                            Ok(())
+                            save_product(tx, &product, &body).await
                         })
                     })
                     .await
@@ -508,28 +645,32 @@ macro_rules! impl_store {
 
                 async fn products(
                     &self,
+                    filter: &ProductFilter,
                     after: Option<&str>,
                     limit: usize,
                 ) -> Result<Page<Product>> {
                     let limit = limit.max(1);
-                    let rows = sqlx::query(PAGE_PRODUCTS)
-                        .bind(after.unwrap_or(""))
+                    let sql = product_listing_sql(filter);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after.unwrap_or(""));
+                    if let Some(status) = filter.status {
+                        query = query.bind(status.as_str());
+                    }
+                    if let Some(category) = &filter.category_id {
+                        query = query.bind(category.clone());
+                    }
+                    if let Some(text) = &filter.text {
+                        query = query.bind(contains_pattern(text));
+                    }
+                    let rows = query
                         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
                         .fetch_all(&self.pool)
                         .await
                         .map_err(db)?;
-                    let mut items: Vec<Product> = rows
+                    let items: Vec<Product> = rows
                         .iter()
                         .map(|row| from_json(&row.try_get::<String, _>("body").map_err(db)?))
                         .collect::<Result<_>>()?;
-                    let more = items.len() > limit;
-                    items.truncate(limit);
-                    let next_cursor = if more {
-                        items.last().map(|p| p.id.clone())
-                    } else {
-                        None
-                    };
-                    Ok(Page { items, next_cursor })
+                    Ok(page(items, limit, |p| p.id.clone()))
                 }
 
                 async fn put_category(&self, category: &Category) -> Result<()> {
@@ -540,6 +681,13 @@ macro_rules! impl_store {
                         .await
                         .map_err(db)?;
                     Ok(())
+                }
+
+                async fn category(&self, id: &str) -> Result<Option<Category>> {
+                    self.fetch_body(SELECT_CATEGORY, id)
+                        .await?
+                        .map(|b| from_json(&b))
+                        .transpose()
                 }
 
                 async fn categories(&self) -> Result<Vec<Category>> {
@@ -1109,44 +1257,34 @@ macro_rules! impl_store {
                         .transpose()
                 }
 
-                async fn orders_for_customer(
+                async fn orders(
                     &self,
-                    customer_id: &str,
+                    filter: &OrderFilter,
                     after: Option<&str>,
                     limit: usize,
                 ) -> Result<Page<Order>> {
                     let limit = limit.max(1);
-                    let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-                    let rows = match after {
-                        None => {
-                            sqlx::query(PAGE_ORDERS)
-                                .bind(customer_id)
-                                .bind(fetch)
-                                .fetch_all(&self.pool)
-                                .await
-                        }
-                        Some(after) => {
-                            sqlx::query(PAGE_ORDERS_AFTER)
-                                .bind(customer_id)
-                                .bind(after)
-                                .bind(fetch)
-                                .fetch_all(&self.pool)
-                                .await
-                        }
+                    let sql = order_listing_sql(filter, after.is_some());
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    if let Some(after) = after {
+                        query = query.bind(after.to_string());
                     }
-                    .map_err(db)?;
-                    let mut items: Vec<Order> = rows
+                    if let Some(customer) = &filter.customer_id {
+                        query = query.bind(customer.clone());
+                    }
+                    if let Some(status) = filter.status {
+                        query = query.bind(status.as_str());
+                    }
+                    let rows = query
+                        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    let items: Vec<Order> = rows
                         .iter()
                         .map(|row| from_json(&row.try_get::<String, _>("body").map_err(db)?))
                         .collect::<Result<_>>()?;
-                    let more = items.len() > limit;
-                    items.truncate(limit);
-                    let next_cursor = if more {
-                        items.last().map(|o| o.id.clone())
-                    } else {
-                        None
-                    };
-                    Ok(Page { items, next_cursor })
+                    Ok(page(items, limit, |o| o.id.clone()))
                 }
 
                 async fn payment_intent(&self, id: &str) -> Result<Option<PaymentIntent>> {
@@ -1393,6 +1531,161 @@ macro_rules! impl_store {
                         return Err(Error::not_found("api_key", id));
                     }
                     Ok(())
+                }
+
+                async fn create_account(
+                    &self,
+                    customer: &Customer,
+                    password_hash: &str,
+                ) -> Result<()> {
+                    let email = customer.email.to_lowercase();
+                    let body = to_json(customer)?;
+                    let (id, hash) = (customer.id.clone(), password_hash.to_string());
+                    self.write(move |tx| {
+                        let (email, body, id, hash) =
+                            (email.clone(), body.clone(), id.clone(), hash.clone());
+                        Box::pin(async move {
+                            let owner = sqlx::query(SELECT_EMAIL_OWNER)
+                                .bind(&email)
+                                .fetch_optional(&mut **tx)
+                                .await
+                                .map_err($dialect::failure)?;
+                            if owner.is_some() {
+                                return Err(Failure::Error(Error::new(ErrorKind::DuplicateId {
+                                    id: email,
+                                })));
+                            }
+                            let inserted = sqlx::query(INSERT_CUSTOMER)
+                                .bind(&id)
+                                .bind(&email)
+                                .bind(&body)
+                                .execute(&mut **tx)
+                                .await;
+                            let inserted = match inserted {
+                                // A concurrent registration of the same address.
+                                Err(err) if $dialect::is_unique_violation(&err) => {
+                                    return Err(Failure::Error(Error::new(
+                                        ErrorKind::DuplicateId { id: email },
+                                    )));
+                                }
+                                other => other.map_err($dialect::failure)?,
+                            };
+                            if inserted.rows_affected() == 0 {
+                                return Err(Failure::Error(Error::new(ErrorKind::DuplicateId {
+                                    id,
+                                })));
+                            }
+                            sqlx::query(INSERT_CREDENTIAL)
+                                .bind(&id)
+                                .bind(&hash)
+                                .execute(&mut **tx)
+                                .await
+                                .map_err($dialect::failure)?;
+                            Ok(())
+                        })
+                    })
+                    .await
+                }
+
+                async fn password_hash(&self, customer_id: &str) -> Result<Option<String>> {
+                    sqlx::query(SELECT_CREDENTIAL)
+                        .bind(customer_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .map(|row| row.try_get::<String, _>("password_hash").map_err(db))
+                        .transpose()
+                }
+
+                async fn set_password_hash(
+                    &self,
+                    customer_id: &str,
+                    password_hash: &str,
+                ) -> Result<()> {
+                    let updated = sqlx::query(UPDATE_CREDENTIAL)
+                        .bind(customer_id)
+                        .bind(password_hash)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if updated.rows_affected() == 0 {
+                        return Err(Error::not_found("account", customer_id));
+                    }
+                    Ok(())
+                }
+
+                async fn put_session(&self, session: &Session) -> Result<()> {
+                    let inserted = sqlx::query(INSERT_SESSION)
+                        .bind(&session.id)
+                        .bind(&session.customer_id)
+                        .bind(&session.secret_hash)
+                        .bind(millis(session.created_at))
+                        .bind(millis(session.expires_at))
+                        .bind(session.revoked_at.map(millis))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if inserted.rows_affected() == 0 {
+                        return Err(Error::new(ErrorKind::DuplicateId {
+                            id: session.id.clone(),
+                        }));
+                    }
+                    Ok(())
+                }
+
+                async fn session(&self, id: &str) -> Result<Option<Session>> {
+                    let Some(row) = sqlx::query(SELECT_SESSION)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?
+                    else {
+                        return Ok(None);
+                    };
+                    Ok(Some(Session {
+                        id: row.try_get("id").map_err(db)?,
+                        customer_id: row.try_get("customer_id").map_err(db)?,
+                        secret_hash: row.try_get("secret_hash").map_err(db)?,
+                        created_at: instant(row.try_get("created_at").map_err(db)?),
+                        expires_at: instant(row.try_get("expires_at").map_err(db)?),
+                        revoked_at: row
+                            .try_get::<Option<i64>, _>("revoked_at")
+                            .map_err(db)?
+                            .map(instant),
+                    }))
+                }
+
+                async fn revoke_session(&self, id: &str, now: Timestamp) -> Result<()> {
+                    sqlx::query(REVOKE_SESSION)
+                        .bind(id)
+                        .bind(millis(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn revoke_sessions_of(
+                    &self,
+                    customer_id: &str,
+                    now: Timestamp,
+                ) -> Result<u64> {
+                    Ok(sqlx::query(REVOKE_SESSIONS_OF)
+                        .bind(customer_id)
+                        .bind(millis(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .rows_affected())
+                }
+
+                async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
+                    Ok(sqlx::query(PURGE_SESSIONS)
+                        .bind(millis(before))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .rows_affected())
                 }
             }
 

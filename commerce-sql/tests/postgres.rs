@@ -64,7 +64,14 @@ mod postgres_connect {
             let separator = if base.contains('?') { '&' } else { '?' };
             let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
             let store = commerce_sql::connect(&url).await.unwrap();
-            assert!(store.products(None, 10).await.unwrap().items.is_empty());
+            assert!(
+                store
+                    .products(&Default::default(), None, 10)
+                    .await
+                    .unwrap()
+                    .items
+                    .is_empty()
+            );
             let pool = sqlx::PgPool::connect(&base).await.unwrap();
             let tables: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",

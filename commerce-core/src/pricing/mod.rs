@@ -38,6 +38,7 @@ pub use request::{
     PerCurrency, PriceList, PriceListEntry, PriceTier, PricingRequest, Promotion, QuantityTier,
     ShippingMethod, ShippingRate, Target, TaxLevel, TaxRate, WeightTier,
 };
+pub use tax::check_tax_rates;
 pub use validate::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_QUANTITY};
 
 use std::borrow::Cow;

@@ -13,6 +13,35 @@ use super::validate::{Fraction, first_duplicate, minor_units, normalize_code};
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::{Currency, RoundingMode, allocate};
 
+impl Promotion {
+    /// Checks the promotion on its own, as a quote would: a percentage in `0 < p ≤ 100`,
+    /// amounts that are not negative and have at most their currency's decimals, buy and get
+    /// quantities of at least 1.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`] and the amount errors, naming the field.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::{Benefit, Promotion, Target};
+    ///
+    /// let half = Promotion::new("half", Benefit::PercentageOff { percent: "50".parse()?, target: Target::Order });
+    /// assert!(half.validate().is_ok());
+    /// let too_much = Promotion::new("x", Benefit::PercentageOff { percent: "150".parse()?, target: Target::Order });
+    /// assert_eq!(too_much.validate().unwrap_err().field(), Some("benefit.percentage_off.percent"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.id.trim().is_empty() {
+            return Err(Error::invalid("a promotion needs an id").at("id"));
+        }
+        // Amounts of every currency are checked whichever currency the check is made in.
+        Prepared::new(self, Currency::USD).map(|_| ())
+    }
+}
+
 /// The kind of promotion, for combination rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Class {

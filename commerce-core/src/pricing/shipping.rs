@@ -11,6 +11,69 @@ use super::validate::minor_units;
 use crate::error::{Error, Result};
 use crate::money::Currency;
 
+impl ShippingMethod {
+    /// Checks the method on its own: an id, amounts that are not negative, tiers that start at
+    /// 0 and increase. Whether amounts fit a currency's decimals is checked when a cart in that
+    /// currency is priced.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::InvalidInput`] or [`crate::ErrorKind::NegativeAmount`], naming the
+    /// field.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::{ShippingMethod, ShippingRate};
+    ///
+    /// let method = ShippingMethod {
+    ///     id: "standard".into(),
+    ///     rate: ShippingRate::Flat { amount: "-5.00".parse()? },
+    ///     free_above: None,
+    ///     tax_category: None,
+    /// };
+    /// assert_eq!(method.validate().unwrap_err().code(), "negative_amount");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.id.trim().is_empty() {
+            return Err(Error::invalid("a shipping method needs an id").at("id"));
+        }
+        let not_negative = |amount: Decimal, field: &str| {
+            if amount.is_sign_negative() && !amount.is_zero() {
+                Err(Error::new(crate::ErrorKind::NegativeAmount {
+                    input: amount.to_string(),
+                })
+                .at(field))
+            } else {
+                Ok(())
+            }
+        };
+        if let Some(threshold) = self.free_above {
+            not_negative(threshold, "free_above")?;
+        }
+        let at = |e: Error| e.at("rate");
+        match &self.rate {
+            ShippingRate::Flat { amount } => not_negative(*amount, "flat.amount").map_err(at)?,
+            ShippingRate::WeightTiers(tiers) => {
+                let keys: Vec<Decimal> = tiers.iter().map(|t| t.min_weight).collect();
+                choose_tier(&keys, &Decimal::ZERO).map_err(|e| at(e.at("weight_tiers")))?;
+                for tier in tiers {
+                    not_negative(tier.amount, "weight_tiers.amount").map_err(at)?;
+                }
+            }
+            ShippingRate::QuantityTiers(tiers) => {
+                let keys: Vec<u32> = tiers.iter().map(|t| t.min_quantity).collect();
+                choose_tier(&keys, &0).map_err(|e| at(e.at("quantity_tiers")))?;
+                for tier in tiers {
+                    not_negative(tier.amount, "quantity_tiers.amount").map_err(at)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The shipping charge being priced.
 pub(crate) struct Shipping<'r> {
     pub method: &'r ShippingMethod,

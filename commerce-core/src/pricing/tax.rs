@@ -10,6 +10,27 @@ use super::validate::{Fraction, MAX_TAX_RATE, first_duplicate};
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::{RoundingMode, allocate};
 
+/// Checks a set of tax rates as a quote would: unique ids, each rate between 0 and 10 with at
+/// most 9 decimals.
+///
+/// # Errors
+///
+/// [`ErrorKind::DuplicateId`] or [`ErrorKind::InvalidInput`], naming the field.
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::pricing::{TaxRate, check_tax_rates};
+///
+/// let vat = TaxRate::new("vat", "0.20".parse()?, &["standard"]);
+/// assert!(check_tax_rates(&[vat.clone()]).is_ok());
+/// assert_eq!(check_tax_rates(&[vat.clone(), vat]).unwrap_err().code(), "duplicate_id");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_tax_rates(rates: &[TaxRate]) -> Result<()> {
+    Rates::new(rates).map(|_| ())
+}
+
 /// The request's tax rates, checked, with the rates of each category.
 pub(crate) struct Rates<'r> {
     pub rates: Vec<Rate<'r>>,

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use super::{
     AccessStore, ApiKey, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
     CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore,
-    OrderStore, OutboxStore, Page, ShopConfig, StoredCart,
+    OrderFilter, OrderStore, OutboxStore, Page, ProductFilter, Session, ShopConfig, StoredCart,
 };
 use crate::catalog::{Category, Product};
 use crate::customer::Customer;
@@ -49,6 +49,8 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct State {
     api_keys: BTreeMap<String, ApiKey>,
+    password_hashes: HashMap<String, String>,
+    sessions: HashMap<String, Session>,
     products: BTreeMap<String, Product>,
     sku_owner: HashMap<String, String>,
     categories: BTreeMap<String, Category>,
@@ -308,7 +310,12 @@ impl CatalogStore for MemoryStore {
             .cloned())
     }
 
-    async fn products(&self, after: Option<&str>, limit: usize) -> Result<Page<Product>> {
+    async fn products(
+        &self,
+        filter: &ProductFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Product>> {
         let state = self.lock();
         let range = match after {
             Some(after) => state
@@ -316,21 +323,8 @@ impl CatalogStore for MemoryStore {
                 .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
             None => state.products.range::<str, _>(..),
         };
-        let items: Vec<Product> = range.take(limit.max(1)).map(|(_, p)| p.clone()).collect();
-        let next_cursor = (items.len() == limit.max(1))
-            .then(|| items.last().map(|p| p.id.clone()))
-            .flatten()
-            .filter(|last| {
-                state
-                    .products
-                    .range::<str, _>((
-                        std::ops::Bound::Excluded(last.as_str()),
-                        std::ops::Bound::Unbounded,
-                    ))
-                    .next()
-                    .is_some()
-            });
-        Ok(Page { items, next_cursor })
+        let matching = range.map(|(_, p)| p).filter(|p| filter.matches(p));
+        Ok(page(matching, limit, |p| p.id.clone()))
     }
 
     async fn put_category(&self, category: &Category) -> Result<()> {
@@ -342,6 +336,29 @@ impl CatalogStore for MemoryStore {
 
     async fn categories(&self) -> Result<Vec<Category>> {
         Ok(self.lock().categories.values().cloned().collect())
+    }
+
+    async fn category(&self, id: &str) -> Result<Option<Category>> {
+        Ok(self.lock().categories.get(id).cloned())
+    }
+}
+
+/// The first `limit` (at least 1) items and, if more follow, the cursor of the last one.
+fn page<'a, T: Clone + 'a>(
+    mut items: impl Iterator<Item = &'a T>,
+    limit: usize,
+    cursor: impl Fn(&T) -> String,
+) -> Page<T> {
+    let limit = limit.max(1);
+    let taken: Vec<T> = items.by_ref().take(limit).cloned().collect();
+    let next_cursor = if items.next().is_some() {
+        taken.last().map(cursor)
+    } else {
+        None
+    };
+    Page {
+        items: taken,
+        next_cursor,
     }
 }
 
@@ -669,9 +686,9 @@ impl OrderStore for MemoryStore {
             .cloned())
     }
 
-    async fn orders_for_customer(
+    async fn orders(
         &self,
-        customer_id: &str,
+        filter: &OrderFilter,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Order>> {
@@ -679,27 +696,22 @@ impl OrderStore for MemoryStore {
         let mut orders: Vec<&Order> = state
             .orders
             .values()
-            .filter(|o| o.customer_id.as_deref() == Some(customer_id))
+            .filter(|o| filter.matches(o))
             .collect();
         // Newest first; ids break ties so that the order is total.
         orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let start = match after {
-            Some(after) => orders
+        // An unknown cursor gives an empty page, as in the SQL stores.
+        let start = match after.map(|after| state.orders.get(after)) {
+            Some(Some(cursor)) => orders
                 .iter()
-                .position(|o| o.id == after)
-                .map_or(orders.len(), |i| i + 1),
+                .position(|o| (o.created_at, &o.id) < (cursor.created_at, &cursor.id))
+                .unwrap_or(orders.len()),
+            Some(None) => orders.len(),
             None => 0,
         };
-        let limit = limit.max(1);
-        let items: Vec<Order> = orders[start..]
-            .iter()
-            .take(limit)
-            .map(|o| (*o).clone())
-            .collect();
-        let next_cursor = (start + items.len() < orders.len())
-            .then(|| items.last().map(|o| o.id.clone()))
-            .flatten();
-        Ok(Page { items, next_cursor })
+        Ok(page(orders[start..].iter().copied(), limit, |o| {
+            o.id.clone()
+        }))
     }
 
     async fn payment_intent(&self, id: &str) -> Result<Option<PaymentIntent>> {
@@ -850,6 +862,84 @@ impl AccessStore for MemoryStore {
             .ok_or_else(|| Error::not_found("api_key", id))?;
         key.revoked_at.get_or_insert(now);
         Ok(())
+    }
+
+    async fn create_account(&self, customer: &Customer, password_hash: &str) -> Result<()> {
+        let mut state = self.lock();
+        let email = customer.email.to_lowercase();
+        if state.customers.contains_key(&customer.id) {
+            return Err(Error::new(ErrorKind::DuplicateId {
+                id: customer.id.clone(),
+            }));
+        }
+        if state.emails.contains_key(&email) {
+            return Err(Error::new(ErrorKind::DuplicateId { id: email }));
+        }
+        state.emails.insert(email, customer.id.clone());
+        state
+            .customers
+            .insert(customer.id.clone(), customer.clone());
+        state
+            .password_hashes
+            .insert(customer.id.clone(), password_hash.to_string());
+        Ok(())
+    }
+
+    async fn password_hash(&self, customer_id: &str) -> Result<Option<String>> {
+        Ok(self.lock().password_hashes.get(customer_id).cloned())
+    }
+
+    async fn set_password_hash(&self, customer_id: &str, password_hash: &str) -> Result<()> {
+        let mut state = self.lock();
+        let hash = state
+            .password_hashes
+            .get_mut(customer_id)
+            .ok_or_else(|| Error::not_found("account", customer_id))?;
+        *hash = password_hash.to_string();
+        Ok(())
+    }
+
+    async fn put_session(&self, session: &Session) -> Result<()> {
+        let mut state = self.lock();
+        if state.sessions.contains_key(&session.id) {
+            return Err(Error::new(ErrorKind::DuplicateId {
+                id: session.id.clone(),
+            }));
+        }
+        state.sessions.insert(session.id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>> {
+        Ok(self.lock().sessions.get(id).cloned())
+    }
+
+    async fn revoke_session(&self, id: &str, now: Timestamp) -> Result<()> {
+        if let Some(session) = self.lock().sessions.get_mut(id) {
+            session.revoked_at.get_or_insert(now);
+        }
+        Ok(())
+    }
+
+    async fn revoke_sessions_of(&self, customer_id: &str, now: Timestamp) -> Result<u64> {
+        let mut state = self.lock();
+        let mut ended = 0;
+        for session in state.sessions.values_mut() {
+            if session.customer_id == customer_id && session.is_live(now) {
+                session.revoked_at = Some(now);
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
+        let mut state = self.lock();
+        let count = state.sessions.len();
+        state
+            .sessions
+            .retain(|_, s| s.expires_at >= before && s.revoked_at.is_none_or(|r| r >= before));
+        Ok((count - state.sessions.len()) as u64)
     }
 }
 

@@ -23,13 +23,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::cart::Cart;
-use crate::catalog::{Category, Product};
+use crate::catalog::{Category, Product, ProductStatus};
 use crate::customer::Customer;
 use crate::error::Result;
 use crate::events::DomainEvent;
 use crate::inventory::{Movement, Reservation, ReservationRequest, StockLevel};
 use crate::money::RoundingMode;
-use crate::order::Order;
+use crate::order::{Order, OrderStatus};
 use crate::payment::PaymentIntent;
 use crate::pricing::{Promotion, ShippingMethod, TaxLevel, TaxRate};
 use crate::time::Timestamp;
@@ -42,6 +42,64 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `after` to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Which products a listing returns: every filter that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductFilter {
+    /// Only products with this status.
+    pub status: Option<ProductStatus>,
+    /// Only products in this category (the category itself, not its descendants).
+    pub category_id: Option<String>,
+    /// Only products whose [`Product::search_text`] contains this text, compared in lower case.
+    pub text: Option<String>,
+}
+
+impl ProductFilter {
+    /// Whether a product passes the filter: the definition every store implements.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use commerce_core::catalog::Product;
+    /// use commerce_core::store::ProductFilter;
+    /// # let product: Product = serde_json::from_str(r#"{"id": "mug", "name": "Blue Mug",
+    /// #     "category_ids": ["kitchen"], "variants": [{"sku": "MUG-BLUE", "prices": []}]}"#).unwrap();
+    /// let filter = ProductFilter { text: Some("BLUE".into()), ..ProductFilter::default() };
+    /// assert!(filter.matches(&product));
+    /// let filter = ProductFilter { category_id: Some("garden".into()), ..ProductFilter::default() };
+    /// assert!(!filter.matches(&product));
+    /// ```
+    pub fn matches(&self, product: &Product) -> bool {
+        self.status.is_none_or(|s| s == product.status)
+            && self
+                .category_id
+                .as_ref()
+                .is_none_or(|c| product.category_ids.contains(c))
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|t| product.search_text().contains(&t.to_lowercase()))
+    }
+}
+
+/// Which orders a listing returns: every filter that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Only this customer's orders.
+    pub customer_id: Option<String>,
+    /// Only orders with this status.
+    pub status: Option<OrderStatus>,
+}
+
+impl OrderFilter {
+    /// Whether an order passes the filter: the definition every store implements.
+    pub fn matches(&self, order: &Order) -> bool {
+        self.customer_id
+            .as_ref()
+            .is_none_or(|c| order.customer_id.as_ref() == Some(c))
+            && self.status.is_none_or(|s| s == order.status)
+    }
 }
 
 /// Products and categories.
@@ -58,10 +116,18 @@ pub trait CatalogStore: Send + Sync {
     async fn product(&self, id: &str) -> Result<Option<Product>>;
     /// The product that has a variant with this SKU.
     async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>>;
-    /// Products in id order, after the cursor `after` (a product id), at most `limit`.
-    async fn products(&self, after: Option<&str>, limit: usize) -> Result<Page<Product>>;
+    /// The products that pass `filter`, in id order, after the cursor `after` (a product id),
+    /// at most `limit`.
+    async fn products(
+        &self,
+        filter: &ProductFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Product>>;
     /// Inserts or replaces a category.
     async fn put_category(&self, category: &Category) -> Result<()>;
+    /// A category by id.
+    async fn category(&self, id: &str) -> Result<Option<Category>>;
     /// Every category.
     async fn categories(&self) -> Result<Vec<Category>>;
 }
@@ -242,10 +308,11 @@ pub trait OrderStore: Send + Sync {
     async fn order(&self, id: &str) -> Result<Option<Order>>;
     /// The order placed from a cart, if any (at most one per cart).
     async fn order_for_cart(&self, cart_id: &str) -> Result<Option<Order>>;
-    /// A customer's orders, newest first, after the cursor `after` (an order id).
-    async fn orders_for_customer(
+    /// The orders that pass `filter`, newest first (ties by descending id), after the cursor
+    /// `after` (an order id), at most `limit`.
+    async fn orders(
         &self,
-        customer_id: &str,
+        filter: &OrderFilter,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Order>>;
@@ -308,7 +375,31 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
 }
 
-/// Credentials: admin API keys.
+/// A customer's signed-in session as stored: its public id and a hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The public part of the session token, by which it is found.
+    pub id: String,
+    /// Whose session it is.
+    pub customer_id: String,
+    /// A hash of the secret part of the token.
+    pub secret_hash: String,
+    /// When the customer signed in.
+    pub created_at: Timestamp,
+    /// When the session ends by itself.
+    pub expires_at: Timestamp,
+    /// When the customer signed out (or the session was ended), if they did.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Session {
+    /// Whether the session still opens its customer's account at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Credentials: admin API keys, customers' password hashes and sessions.
 #[async_trait]
 pub trait AccessStore: Send + Sync {
     /// Saves a new key.
@@ -327,6 +418,35 @@ pub trait AccessStore: Send + Sync {
     ///
     /// `not_found` for an unknown id.
     async fn revoke_api_key(&self, id: &str, now: Timestamp) -> Result<()>;
+    /// Creates a customer together with their password hash, both or neither.
+    ///
+    /// # Errors
+    ///
+    /// [`duplicate_id`](crate::ErrorKind::DuplicateId) if the customer id or the e-mail address
+    /// (compared case-insensitively) is taken.
+    async fn create_account(&self, customer: &Customer, password_hash: &str) -> Result<()>;
+    /// A customer's password hash, if they have an account.
+    async fn password_hash(&self, customer_id: &str) -> Result<Option<String>>;
+    /// Replaces a customer's password hash.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` if the customer has no account.
+    async fn set_password_hash(&self, customer_id: &str, password_hash: &str) -> Result<()>;
+    /// Saves a new session.
+    ///
+    /// # Errors
+    ///
+    /// `duplicate_id` if a session with the id exists.
+    async fn put_session(&self, session: &Session) -> Result<()>;
+    /// A session by id, live or not.
+    async fn session(&self, id: &str) -> Result<Option<Session>>;
+    /// Ends a session (a second time keeps the first instant); unknown ids are a no-op.
+    async fn revoke_session(&self, id: &str, now: Timestamp) -> Result<()>;
+    /// Ends every live session of a customer; returns how many.
+    async fn revoke_sessions_of(&self, customer_id: &str, now: Timestamp) -> Result<u64>;
+    /// Deletes sessions that expired or were ended before `before`; returns how many.
+    async fn purge_sessions(&self, before: Timestamp) -> Result<u64>;
 }
 
 /// An event claimed from the outbox, with how many times it has been claimed (this one
@@ -360,6 +480,7 @@ pub trait OutboxStore: Send + Sync {
 /// The shop's pricing settings: tax zones, promotions, shipping methods.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShopConfig {
     /// Whether catalog prices include tax.
     #[serde(default)]
@@ -388,10 +509,70 @@ pub struct ShopConfig {
     pub version: u64,
 }
 
+impl ShopConfig {
+    /// Checks the settings as quotes will use them: unique promotion ids and valid promotions,
+    /// one zone per code and valid rates, unique and valid shipping methods.
+    ///
+    /// # Errors
+    ///
+    /// [`duplicate_id`](crate::ErrorKind::DuplicateId) or the validation errors of each part,
+    /// naming the field (`promotions[2].benefit.percentage_off.percent`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::store::{ShopConfig, TaxZone};
+    ///
+    /// let mut config = ShopConfig::default();
+    /// config.tax_zones.push(TaxZone { country: "usa".into(), region: String::new(), rates: vec![] });
+    /// assert_eq!(config.validate().unwrap_err().field(), Some("tax_zones[0].country"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        for (i, promotion) in self.promotions.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("promotions");
+            if self.promotions[..i].iter().any(|p| p.id == promotion.id) {
+                return Err(at(duplicate(&promotion.id).at("id")));
+            }
+            promotion.validate().map_err(at)?;
+        }
+        for (i, zone) in self.tax_zones.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("tax_zones");
+            zone.validate().map_err(at)?;
+            if self.tax_zones[..i].iter().any(|z| z.code() == zone.code()) {
+                return Err(at(duplicate(&zone.code()).at("country")));
+            }
+        }
+        for (i, option) in self.shipping_methods.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("shipping_methods");
+            if self.shipping_methods[..i]
+                .iter()
+                .any(|o| o.method.id == option.method.id)
+            {
+                return Err(at(duplicate(&option.method.id).at("method.id")));
+            }
+            option.validate().map_err(at)?;
+        }
+        Ok(())
+    }
+}
+
+fn duplicate(id: &str) -> crate::Error {
+    crate::Error::new(crate::ErrorKind::DuplicateId { id: id.to_string() })
+}
+
+fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn country_error() -> crate::Error {
+    crate::Error::invalid("a two-letter upper-case ISO 3166-1 country code such as US")
+}
+
 /// The tax rates of a destination. A zone matches a country (and region, if it names one); the
 /// most specific matching zone wins; a zone with country `"*"` matches everywhere.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaxZone {
     /// ISO country code, or `"*"`.
     pub country: String,
@@ -402,15 +583,118 @@ pub struct TaxZone {
     pub rates: Vec<TaxRate>,
 }
 
+impl TaxZone {
+    /// The zone's code: the country (`"US"`), the ISO 3166-2 subdivision (`"US-CA"`), or `"*"`
+    /// for everywhere.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::store::TaxZone;
+    ///
+    /// let zone = TaxZone::from_code("US-CA", vec![]).expect("a zone code");
+    /// assert_eq!((zone.country.as_str(), zone.region.as_str()), ("US", "CA"));
+    /// assert_eq!(zone.code(), "US-CA");
+    /// assert!(TaxZone::from_code("us-ca", vec![]).is_err());
+    /// ```
+    pub fn code(&self) -> String {
+        if self.region.is_empty() {
+            self.country.clone()
+        } else {
+            format!("{}-{}", self.country, self.region)
+        }
+    }
+
+    /// The zone a code names, with `rates`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` for a code that is not `"*"`, a country or a subdivision.
+    pub fn from_code(code: &str, rates: Vec<TaxRate>) -> Result<TaxZone> {
+        let (country, region) = code.split_once('-').unwrap_or((code, ""));
+        let zone = TaxZone {
+            country: country.to_string(),
+            region: region.to_string(),
+            rates,
+        };
+        zone.validate()?;
+        Ok(zone)
+    }
+
+    /// Whether the zone applies to a destination.
+    pub fn matches(&self, country: &str, region: &str) -> bool {
+        self.country == "*"
+            || (self.country == country && (self.region.is_empty() || self.region == region))
+    }
+
+    /// Checks the zone: `"*"` or a country code, an optional region of one to three upper-case
+    /// letters or digits (not with `"*"`), and valid rates.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` naming the field, or the rates' errors.
+    pub fn validate(&self) -> Result<()> {
+        if self.country != "*" && !is_country_code(&self.country) {
+            return Err(country_error().at("country"));
+        }
+        let region_ok = self.region.is_empty()
+            || (self.country != "*"
+                && self.region.len() <= 3
+                && self
+                    .region
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        if !region_ok {
+            return Err(crate::Error::invalid(
+                "a region is one to three upper-case letters or digits, as in ISO 3166-2 (CA for US-CA)",
+            )
+            .at("region"));
+        }
+        crate::pricing::check_tax_rates(&self.rates).map_err(|e| {
+            // The rates' own errors say `tax_rates[...]`; here they are the zone's `rates`.
+            match e.field() {
+                Some(field) => {
+                    let inner = field.strip_prefix("tax_rates").unwrap_or(field).to_string();
+                    crate::Error::new(e.kind().clone()).at(format!("rates{inner}"))
+                }
+                None => e,
+            }
+        })
+    }
+}
+
 /// A shipping method and the countries it serves (empty: everywhere).
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShippingOption {
     /// The method.
     pub method: ShippingMethod,
     /// ISO country codes; empty for everywhere.
     #[serde(default)]
     pub countries: Vec<String>,
+}
+
+impl ShippingOption {
+    /// Checks the method and the country codes.
+    ///
+    /// # Errors
+    ///
+    /// As [`ShippingMethod::validate`] (at `method`); `invalid_input` at `countries[i]`.
+    pub fn validate(&self) -> Result<()> {
+        self.method.validate().map_err(|e| e.at("method"))?;
+        for (c, country) in self.countries.iter().enumerate() {
+            if !is_country_code(country) {
+                return Err(country_error().at(format_args!("countries[{c}]")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the method ships to a country.
+    pub fn serves(&self, country: &str) -> bool {
+        self.countries.is_empty() || self.countries.iter().any(|c| c == country)
+    }
 }
 
 /// The shop's settings.

@@ -1,0 +1,220 @@
+//! Customer accounts: registration, profiles, addresses and sessions.
+//!
+//! Passwords never reach the core: the front end checks them against
+//! [`check_password`](crate::customer::check_password), hashes them with a slow password hash
+//! of its choice (the server uses Argon2id) and hands over the hash. Sessions are stored as a
+//! public id and a hash of their secret, so a stolen database opens no account.
+
+use crate::customer::{Address, Customer};
+use crate::error::{Error, Result};
+use crate::store::Session;
+
+use super::Commerce;
+
+/// What a customer (or an admin) may change of a customer. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerUpdate {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new customer group (`Some(None)` removes it). Only admins should be offered this.
+    pub group: Option<Option<String>>,
+}
+
+impl Commerce {
+    /// Registers a customer with an e-mail address, a name and a password hash, as one write.
+    ///
+    /// # Errors
+    ///
+    /// As [`Customer::validate`]; `duplicate_id` if the e-mail address is registered.
+    pub async fn register(&self, email: &str, name: &str, password_hash: &str) -> Result<Customer> {
+        let customer = Customer {
+            id: self.ids.next_id("cus"),
+            email: email.trim().to_string(),
+            name: name.trim().to_string(),
+            group: None,
+            addresses: Vec::new(),
+        };
+        customer.validate()?;
+        self.store.create_account(&customer, password_hash).await?;
+        Ok(customer)
+    }
+
+    /// A customer.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn customer(&self, id: &str) -> Result<Customer> {
+        self.store
+            .customer(id)
+            .await?
+            .ok_or_else(|| Error::not_found("customer", id))
+    }
+
+    /// A customer and the hash of their password, by e-mail address, for signing in.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only; an unknown address or a customer without an account is `None`.
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<(Customer, String)>> {
+        let Some(customer) = self.store.customer_by_email(email.trim()).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .password_hash(&customer.id)
+            .await?
+            .map(|hash| (customer, hash)))
+    }
+
+    async fn update_customer_with(
+        &self,
+        id: &str,
+        change: impl Fn(&mut Customer) -> Result<()> + Send + Sync,
+    ) -> Result<Customer> {
+        let mut customer = self.customer(id).await?;
+        change(&mut customer)?;
+        customer.validate()?;
+        self.store.put_customer(&customer).await?;
+        Ok(customer)
+    }
+
+    /// Changes a customer's name or group.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`; as [`Customer::validate`].
+    pub async fn update_customer(&self, id: &str, update: CustomerUpdate) -> Result<Customer> {
+        self.update_customer_with(id, |customer| {
+            if let Some(name) = &update.name {
+                customer.name = name.trim().to_string();
+            }
+            if let Some(group) = &update.group {
+                customer.group.clone_from(group);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Adds an address to a customer's book; it gets a new id, whatever it had.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`; as [`Address::validate`]; `invalid_input` past 20 addresses.
+    pub async fn add_address(&self, customer_id: &str, address: Address) -> Result<Address> {
+        let address = Address {
+            id: self.ids.next_id("adr"),
+            ..address
+        };
+        self.update_customer_with(customer_id, |customer| {
+            if customer.addresses.len() >= MAX_ADDRESSES {
+                return Err(Error::invalid(format!(
+                    "a customer may keep at most {MAX_ADDRESSES} addresses"
+                )));
+            }
+            customer.addresses.push(address.clone());
+            Ok(())
+        })
+        .await?;
+        Ok(address)
+    }
+
+    /// Replaces the address with `address.id` in a customer's book.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for an unknown customer or address; as [`Address::validate`].
+    pub async fn replace_address(&self, customer_id: &str, address: Address) -> Result<Address> {
+        self.update_customer_with(customer_id, |customer| {
+            let slot = customer
+                .addresses
+                .iter_mut()
+                .find(|a| a.id == address.id)
+                .ok_or_else(|| Error::not_found("address", address.id.clone()))?;
+            *slot = address.clone();
+            Ok(())
+        })
+        .await?;
+        Ok(address)
+    }
+
+    /// Removes an address from a customer's book.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for an unknown customer or address.
+    pub async fn remove_address(&self, customer_id: &str, address_id: &str) -> Result<Customer> {
+        self.update_customer_with(customer_id, |customer| {
+            let before = customer.addresses.len();
+            customer.addresses.retain(|a| a.id != address_id);
+            if customer.addresses.len() == before {
+                return Err(Error::not_found("address", address_id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces a customer's password hash and ends all their sessions.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` if the customer has no account.
+    pub async fn change_password_hash(&self, customer_id: &str, password_hash: &str) -> Result<()> {
+        self.store
+            .set_password_hash(customer_id, password_hash)
+            .await?;
+        self.store
+            .revoke_sessions_of(customer_id, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a session for a customer who proved who they are. `secret_hash` is a hash of the
+    /// token's secret part, which the caller keeps and hands to the customer.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn start_session(&self, customer_id: &str, secret_hash: &str) -> Result<Session> {
+        let now = self.now();
+        let session = Session {
+            id: self.ids.next_id("ses"),
+            customer_id: customer_id.to_string(),
+            secret_hash: secret_hash.to_string(),
+            created_at: now,
+            expires_at: now.plus_millis(self.session_ttl_millis),
+            revoked_at: None,
+        };
+        self.store.put_session(&session).await?;
+        Ok(session)
+    }
+
+    /// A session that still opens its account now, by id; `None` if it is unknown, ended or
+    /// expired.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn live_session(&self, id: &str) -> Result<Option<Session>> {
+        let now = self.now();
+        Ok(self
+            .store
+            .session(id)
+            .await?
+            .filter(|session| session.is_live(now)))
+    }
+
+    /// Ends a session (signing out).
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn end_session(&self, id: &str) -> Result<()> {
+        self.store.revoke_session(id, self.now()).await
+    }
+}
+
+/// The most addresses a customer keeps.
+pub const MAX_ADDRESSES: usize = 20;
