@@ -4,19 +4,26 @@
 //! (`commerce-server`). Handlers parse, call one service method and map the result; every
 //! error is RFC 9457 problem+json with the core's stable code.
 //!
-//! This is the first slice of the server: health and readiness, stateless quoting, the public
-//! catalog, guest carts behind unguessable 128-bit ids, checkout with a required
-//! `Idempotency-Key`, orders and payment intents by id.
+//! The API covers the catalog, guest and customer carts, checkout with a required
+//! `Idempotency-Key`, orders and payment intents, customer accounts with sessions, the shop's
+//! settings, signed gateway webhooks, health and metrics. [`auth`] says who may call what; the
+//! object-level rules themselves are the core's [`commerce_core::access`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod accounts;
 pub mod admin;
+pub mod auth;
+mod carts;
+mod catalog;
 pub mod demo;
 mod middleware;
 pub mod openapi;
+mod orders;
 mod problem;
 mod routes;
+mod settings;
 mod storefront;
 pub mod webhook;
 

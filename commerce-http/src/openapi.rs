@@ -8,24 +8,39 @@ use axum::routing::get;
 use commerce_core::Checkout;
 use commerce_core::cart::CatalogItem;
 use commerce_core::catalog::{Category, Product};
+use commerce_core::customer::Address;
 use commerce_core::inventory::StockLevel;
 use commerce_core::order::Order;
 use commerce_core::payment::{GatewayEvent, PaymentIntent};
+use commerce_core::pricing::Promotion;
 use commerce_core::pricing::{PricingRequest, Quote};
+use commerce_core::store::{ShippingOption, TaxZone};
 use commerce_core::store::{ShopConfig, StoredCart};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
-use crate::admin::{Adjustment, Capture, Fulfilment, Refund};
-use crate::routes::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
+use crate::accounts::{
+    AddressInput, CustomerChange, PasswordChange, Profile, Registration, SessionToken, SignIn,
+};
+use crate::carts::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
+use crate::catalog::{Adjustment, VariantOf};
+use crate::orders::{Capture, Fulfilment, Refund};
+use crate::settings::ZoneRates;
 
 /// Who may call an operation.
 #[derive(Clone, Copy, PartialEq)]
 enum Access {
-    /// Anyone.
+    /// Anyone; credentials are not read.
     Public,
-    /// Whoever holds the cart's id (an unguessable 128-bit token).
+    /// Anyone; a credential, if sent, must be valid, and an admin sees more.
+    Anyone,
+    /// Whoever holds the cart's id (an unguessable 128-bit token); a customer's cart needs
+    /// that customer's session (or an admin key).
     CartHolder,
+    /// A signed-in customer (a session token).
+    Customer,
+    /// The order's customer, or an admin.
+    Owner,
     /// An admin API key.
     Admin,
 }
@@ -70,298 +85,76 @@ const fn with_key(operation: Operation) -> Operation {
     }
 }
 
-use Access::{Admin, CartHolder, Public};
+use Access::{Admin, Anyone, CartHolder, Customer, Owner, Public};
 
 /// Every operation the router serves under `/v1` and the health checks.
+#[rustfmt::skip]
 const OPERATIONS: &[Operation] = &[
-    op(
-        "get",
-        "/healthz",
-        "Liveness: the process answers.",
-        Public,
-        None,
-        200,
-        None,
-    ),
-    op(
-        "get",
-        "/readyz",
-        "Readiness: the database answers.",
-        Public,
-        None,
-        200,
-        None,
-    ),
-    op(
-        "post",
-        "/v1/quote",
-        "Prices a full pricing request, as the browser module does.",
-        Public,
-        Some("PricingRequest"),
-        200,
-        Some("Quote"),
-    ),
-    op(
-        "get",
-        "/v1/products",
-        "Active products in id order, a page at a time (`after`, `limit`).",
-        Public,
-        None,
-        200,
-        Some("ProductPage"),
-    ),
-    op(
-        "post",
-        "/v1/products",
-        "Creates a product.",
-        Admin,
-        Some("Product"),
-        201,
-        Some("Product"),
-    ),
-    op(
-        "get",
-        "/v1/products/{id}",
-        "An active product.",
-        Public,
-        None,
-        200,
-        Some("Product"),
-    ),
-    op(
-        "put",
-        "/v1/products/{id}",
-        "Creates or replaces a product.",
-        Admin,
-        Some("Product"),
-        200,
-        Some("Product"),
-    ),
-    op(
-        "post",
-        "/v1/products/{id}/archive",
-        "Archives a product: no longer sold, kept on past orders.",
-        Admin,
-        None,
-        200,
-        Some("Product"),
-    ),
-    op(
-        "get",
-        "/v1/inventory/{sku}",
-        "A SKU's stock levels by location.",
-        Public,
-        None,
-        200,
-        Some("StockLevels"),
-    ),
-    op(
-        "post",
-        "/v1/inventory/{sku}/adjustments",
-        "Changes a SKU's stock on hand.",
-        Admin,
-        Some("Adjustment"),
-        200,
-        Some("StockLevel"),
-    ),
-    op(
-        "get",
-        "/v1/settings",
-        "Tax zones, promotions, shipping methods and rounding, with their version.",
-        Admin,
-        None,
-        200,
-        Some("ShopConfig"),
-    ),
-    op(
-        "put",
-        "/v1/settings",
-        "Replaces the settings if their version is still current.",
-        Admin,
-        Some("ShopConfig"),
-        200,
-        Some("ShopConfig"),
-    ),
-    op(
-        "post",
-        "/v1/carts",
-        "Creates a guest cart; its id is the token that opens it.",
-        Public,
-        Some("NewCart"),
-        201,
-        Some("StoredCart"),
-    ),
-    op(
-        "get",
-        "/v1/carts/{cart}",
-        "A cart.",
-        CartHolder,
-        None,
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "post",
-        "/v1/carts/{cart}/lines",
-        "Adds units of a SKU at the catalog's price.",
-        CartHolder,
-        Some("NewLine"),
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "patch",
-        "/v1/carts/{cart}/lines/{line}",
-        "Sets a line's quantity.",
-        CartHolder,
-        Some("Quantity"),
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "delete",
-        "/v1/carts/{cart}/lines/{line}",
-        "Removes a line.",
-        CartHolder,
-        None,
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "post",
-        "/v1/carts/{cart}/coupons",
-        "Enters a coupon code.",
-        CartHolder,
-        Some("Coupon"),
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "delete",
-        "/v1/carts/{cart}/coupons/{code}",
-        "Removes a coupon code.",
-        CartHolder,
-        None,
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "put",
-        "/v1/carts/{cart}/shipping",
-        "Sets the destination and shipping method.",
-        CartHolder,
-        Some("Shipping"),
-        200,
-        Some("StoredCart"),
-    ),
-    op(
-        "get",
-        "/v1/carts/{cart}/quote",
-        "Prices the cart now.",
-        CartHolder,
-        None,
-        200,
-        Some("Quote"),
-    ),
-    op(
-        "get",
-        "/v1/carts/{cart}/pricing-request",
-        "The pricing request the shop prices the cart with.",
-        CartHolder,
-        None,
-        200,
-        Some("PricingRequest"),
-    ),
-    with_key(op(
-        "post",
-        "/v1/carts/{cart}/checkout",
-        "Reserves the stock, places the order and takes the payment.",
-        CartHolder,
-        Some("Pay"),
-        201,
-        Some("Checkout"),
-    )),
-    op(
-        "get",
-        "/v1/orders/{id}",
-        "An order (its id is unguessable).",
-        Public,
-        None,
-        200,
-        Some("Order"),
-    ),
-    op(
-        "post",
-        "/v1/orders/{id}/fulfil",
-        "Marks units of a line packed.",
-        Admin,
-        Some("Fulfilment"),
-        200,
-        Some("Order"),
-    ),
-    op(
-        "post",
-        "/v1/orders/{id}/ship",
-        "Marks a fulfilled order shipped.",
-        Admin,
-        None,
-        200,
-        Some("Order"),
-    ),
-    op(
-        "post",
-        "/v1/orders/{id}/deliver",
-        "Marks a shipped order delivered, completing it.",
-        Admin,
-        None,
-        200,
-        Some("Order"),
-    ),
-    with_key(op(
-        "post",
-        "/v1/orders/{id}/capture",
-        "Captures authorized money (all of it if no amount).",
-        Admin,
-        Some("Capture"),
-        200,
-        Some("Checkout"),
-    )),
-    with_key(op(
-        "post",
-        "/v1/orders/{id}/refund",
-        "Refunds captured money.",
-        Admin,
-        Some("Refund"),
-        200,
-        Some("Checkout"),
-    )),
-    with_key(op(
-        "post",
-        "/v1/orders/{id}/cancel",
-        "Cancels an unshipped order: releases stock, voids or refunds.",
-        Admin,
-        None,
-        200,
-        Some("Checkout"),
-    )),
-    op(
-        "get",
-        "/v1/payment-intents/{id}",
-        "A payment intent (its id is unguessable).",
-        Public,
-        None,
-        200,
-        Some("PaymentIntent"),
-    ),
-    op(
-        "post",
-        "/v1/webhooks/gateway",
-        "A payment gateway event, signed: Commerce-Signature: t=…,v1=HMAC-SHA256(secret, t.body).",
-        Public,
-        Some("GatewayEvent"),
-        200,
-        Some("Checkout"),
-    ),
+    op("get", "/healthz", "Liveness: the process answers.", Public, None, 200, None),
+    op("get", "/readyz", "Readiness: the database answers.", Public, None, 200, None),
+    op("post", "/v1/quote", "Prices a full pricing request, as the browser module does.", Public, Some("PricingRequest"), 200, Some("Quote")),
+    op("get", "/v1/products", "Products in id order, a page at a time (`after`, `limit`), by `category` and text (`q`); active ones only, unless an admin asks for a `status`.", Anyone, None, 200, Some("ProductPage")),
+    op("post", "/v1/products", "Creates a product.", Admin, Some("Product"), 201, Some("Product")),
+    op("get", "/v1/products/{id}", "An active product (any, for admins).", Anyone, None, 200, Some("Product")),
+    op("put", "/v1/products/{id}", "Creates or replaces a product.", Admin, Some("Product"), 200, Some("Product")),
+    op("post", "/v1/products/{id}/archive", "Archives a product: no longer sold, kept on past orders.", Admin, None, 200, Some("Product")),
+    op("get", "/v1/variants/{sku}", "A variant of an active product, by SKU, with its product's id and name.", Anyone, None, 200, Some("VariantOf")),
+    op("get", "/v1/categories", "Every category.", Public, None, 200, Some("Categories")),
+    op("get", "/v1/categories/{id}", "A category.", Public, None, 200, Some("Category")),
+    op("put", "/v1/categories/{id}", "Creates or replaces a category.", Admin, Some("Category"), 200, Some("Category")),
+    op("get", "/v1/inventory/{sku}", "A SKU's stock levels by location.", Public, None, 200, Some("StockLevels")),
+    op("post", "/v1/inventory/{sku}/adjustments", "Changes a SKU's stock on hand.", Admin, Some("Adjustment"), 200, Some("StockLevel")),
+    op("get", "/v1/settings", "Tax zones, promotions, shipping methods and rounding, with their version.", Admin, None, 200, Some("ShopConfig")),
+    op("put", "/v1/settings", "Replaces the settings if their version is still current.", Admin, Some("ShopConfig"), 200, Some("ShopConfig")),
+    op("get", "/v1/promotions", "Every promotion.", Admin, None, 200, Some("Promotions")),
+    op("post", "/v1/promotions", "Adds a promotion.", Admin, Some("Promotion"), 201, Some("Promotion")),
+    op("get", "/v1/promotions/{id}", "A promotion.", Admin, None, 200, Some("Promotion")),
+    op("put", "/v1/promotions/{id}", "Adds or replaces a promotion.", Admin, Some("Promotion"), 200, Some("Promotion")),
+    op("delete", "/v1/promotions/{id}", "Removes a promotion.", Admin, None, 204, None),
+    op("get", "/v1/tax-zones", "Every tax zone and its rates.", Admin, None, 200, Some("TaxZones")),
+    op("put", "/v1/tax-zones/{zone}", "Sets the rates of a zone: a country (`US`), a subdivision (`US-CA`) or `*` for everywhere else.", Admin, Some("ZoneRates"), 200, Some("TaxZone")),
+    op("delete", "/v1/tax-zones/{zone}", "Removes a tax zone.", Admin, None, 204, None),
+    op("get", "/v1/shipping-methods", "Every shipping method and where it ships.", Admin, None, 200, Some("ShippingOptions")),
+    op("post", "/v1/shipping-methods", "Adds a shipping method.", Admin, Some("ShippingOption"), 201, Some("ShippingOption")),
+    op("put", "/v1/shipping-methods/{id}", "Adds or replaces a shipping method.", Admin, Some("ShippingOption"), 200, Some("ShippingOption")),
+    op("delete", "/v1/shipping-methods/{id}", "Removes a shipping method.", Admin, None, 204, None),
+    op("post", "/v1/customers", "Registers a customer (password: 8 to 256 characters) and signs them in.", Public, Some("Registration"), 201, Some("SessionToken")),
+    op("post", "/v1/sessions", "Signs a customer in: a session token for `Authorization: Bearer`.", Public, Some("SignIn"), 201, Some("SessionToken")),
+    op("delete", "/v1/sessions/current", "Signs out: the session's token stops working.", Customer, None, 204, None),
+    op("get", "/v1/customers/me", "The signed-in customer.", Customer, None, 200, Some("Customer")),
+    op("patch", "/v1/customers/me", "Changes the signed-in customer's name.", Customer, Some("Profile"), 200, Some("Customer")),
+    op("put", "/v1/customers/me/password", "Changes the password, ends every session and starts a new one.", Customer, Some("PasswordChange"), 200, Some("SessionToken")),
+    op("get", "/v1/customers/me/addresses", "The address book.", Customer, None, 200, Some("Addresses")),
+    op("post", "/v1/customers/me/addresses", "Adds an address.", Customer, Some("AddressInput"), 201, Some("Address")),
+    op("put", "/v1/customers/me/addresses/{id}", "Replaces an address.", Customer, Some("AddressInput"), 200, Some("Address")),
+    op("delete", "/v1/customers/me/addresses/{id}", "Removes an address.", Customer, None, 204, None),
+    op("get", "/v1/customers/{id}", "A customer.", Admin, None, 200, Some("Customer")),
+    op("patch", "/v1/customers/{id}", "Changes a customer's name or group.", Admin, Some("CustomerChange"), 200, Some("Customer")),
+    op("post", "/v1/carts", "Creates a cart: the signed-in customer's, or a guest cart whose id is the token that opens it.", Anyone, Some("NewCart"), 201, Some("StoredCart")),
+    op("get", "/v1/carts/{cart}", "A cart.", CartHolder, None, 200, Some("StoredCart")),
+    op("post", "/v1/carts/{cart}/lines", "Adds units of a SKU at the catalog's price.", CartHolder, Some("NewLine"), 200, Some("StoredCart")),
+    op("patch", "/v1/carts/{cart}/lines/{line}", "Sets a line's quantity.", CartHolder, Some("Quantity"), 200, Some("StoredCart")),
+    op("delete", "/v1/carts/{cart}/lines/{line}", "Removes a line.", CartHolder, None, 200, Some("StoredCart")),
+    op("post", "/v1/carts/{cart}/coupons", "Enters a coupon code.", CartHolder, Some("Coupon"), 200, Some("StoredCart")),
+    op("delete", "/v1/carts/{cart}/coupons/{code}", "Removes a coupon code.", CartHolder, None, 200, Some("StoredCart")),
+    op("put", "/v1/carts/{cart}/shipping", "Sets the destination and shipping method.", CartHolder, Some("Shipping"), 200, Some("StoredCart")),
+    op("get", "/v1/carts/{cart}/quote", "Prices the cart now.", CartHolder, None, 200, Some("Quote")),
+    op("get", "/v1/carts/{cart}/pricing-request", "The pricing request the shop prices the cart with.", CartHolder, None, 200, Some("PricingRequest")),
+    with_key(op("post", "/v1/carts/{cart}/checkout", "Reserves the stock, places the order and takes the payment.", CartHolder, Some("Pay"), 201, Some("Checkout"))),
+    op("get", "/v1/carts/{cart}/order", "The order placed from the cart, with its payment: how a guest follows an order.", CartHolder, None, 200, Some("Checkout")),
+    op("get", "/v1/orders", "The signed-in customer's orders (every order, for admins), newest first, by `status` (and `customer`, for admins).", Owner, None, 200, Some("OrderPage")),
+    op("get", "/v1/orders/{id}", "An order.", Owner, None, 200, Some("Order")),
+    with_key(op("post", "/v1/orders/{id}/cancel", "Cancels an unshipped order: releases stock, voids or refunds.", Owner, None, 200, Some("Checkout"))),
+    op("post", "/v1/orders/{id}/fulfil", "Marks units of a line packed.", Admin, Some("Fulfilment"), 200, Some("Order")),
+    op("post", "/v1/orders/{id}/ship", "Marks a fulfilled order shipped.", Admin, None, 200, Some("Order")),
+    op("post", "/v1/orders/{id}/deliver", "Marks a shipped order delivered, completing it.", Admin, None, 200, Some("Order")),
+    with_key(op("post", "/v1/orders/{id}/capture", "Captures authorized money (all of it if no amount).", Admin, Some("Capture"), 200, Some("Checkout"))),
+    with_key(op("post", "/v1/orders/{id}/refund", "Refunds captured money.", Admin, Some("Refund"), 200, Some("Checkout"))),
+    op("get", "/v1/payment-intents/{id}", "A payment intent.", Owner, None, 200, Some("PaymentIntent")),
+    with_key(op("post", "/v1/payment-intents/{id}/capture", "Captures authorized money, as the order's capture.", Admin, Some("Capture"), 200, Some("Checkout"))),
+    with_key(op("post", "/v1/payment-intents/{id}/refund", "Refunds captured money, as the order's refund.", Admin, Some("Refund"), 200, Some("Checkout"))),
+    with_key(op("post", "/v1/payment-intents/{id}/cancel", "Voids or refunds the payment by cancelling its order.", Admin, None, 200, Some("Checkout"))),
+    op("post", "/v1/webhooks/gateway", "A payment gateway event, signed: Commerce-Signature: t=…,v1=HMAC-SHA256(secret, t.body).", Public, Some("GatewayEvent"), 200, Some("Checkout")),
 ];
 
 fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
@@ -402,6 +195,43 @@ fn components() -> Value {
     add::<Fulfilment>(&mut schemas);
     add::<Capture>(&mut schemas);
     add::<Refund>(&mut schemas);
+    add::<commerce_core::customer::Customer>(&mut schemas);
+    add::<Address>(&mut schemas);
+    add::<Promotion>(&mut schemas);
+    add::<TaxZone>(&mut schemas);
+    add::<ShippingOption>(&mut schemas);
+    add::<VariantOf>(&mut schemas);
+    add::<SessionToken>(&mut schemas);
+    add::<Registration>(&mut schemas);
+    add::<SignIn>(&mut schemas);
+    add::<Profile>(&mut schemas);
+    add::<PasswordChange>(&mut schemas);
+    add::<AddressInput>(&mut schemas);
+    add::<CustomerChange>(&mut schemas);
+    add::<ZoneRates>(&mut schemas);
+    for (name, item) in [
+        ("Categories", "Category"),
+        ("Promotions", "Promotion"),
+        ("TaxZones", "TaxZone"),
+        ("ShippingOptions", "ShippingOption"),
+        ("Addresses", "Address"),
+    ] {
+        schemas.insert(
+            name.into(),
+            json!({"type": "array", "items": reference(item)}),
+        );
+    }
+    schemas.insert(
+        "OrderPage".into(),
+        json!({
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": {"type": "array", "items": reference("Order")},
+                "next_cursor": {"type": ["string", "null"], "description": "Pass as `after` for the next page."}
+            }
+        }),
+    );
     schemas.insert(
         "ProductPage".into(),
         json!({
@@ -444,7 +274,8 @@ fn components() -> Value {
     json!({
         "schemas": schemas,
         "securitySchemes": {
-            "adminKey": {"type": "http", "scheme": "bearer", "description": "An admin API key, `ck_…`, from `commerce-server admin create-key`."}
+            "adminKey": {"type": "http", "scheme": "bearer", "description": "An admin API key, `ck_…`, from `commerce-server admin create-key`."},
+            "customerSession": {"type": "http", "scheme": "bearer", "description": "A customer session token, `cs_…`, from `POST /v1/sessions` or `POST /v1/customers`."}
         }
     })
 }
@@ -463,9 +294,44 @@ fn operation(op: &Operation) -> Value {
         .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
         .collect();
-    if op.path == "/v1/products" && op.method == "get" {
-        parameters.push(json!({"name": "after", "in": "query", "required": false, "schema": {"type": "string"}, "description": "The `next_cursor` of the previous page."}));
-        parameters.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "default": 20}, "description": "Products per page, clamped to 1..100."}));
+    let query = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description});
+    let listing = op.method == "get" && matches!(op.path, "/v1/products" | "/v1/orders");
+    if listing {
+        parameters.push(query(
+            "after",
+            json!({"type": "string"}),
+            "The `next_cursor` of the previous page.",
+        ));
+        parameters.push(query(
+            "limit",
+            json!({"type": "integer", "default": 20}),
+            "Items per page, clamped to 1..100.",
+        ));
+    }
+    if listing && op.path == "/v1/products" {
+        parameters.push(query(
+            "category",
+            json!({"type": "string"}),
+            "Only products in this category.",
+        ));
+        parameters.push(query(
+            "q",
+            json!({"type": "string", "maxLength": 200}),
+            "Only products whose name, description or SKUs contain this text, ignoring case.",
+        ));
+        parameters.push(query("status", json!({"type": "string", "enum": ["draft", "active", "archived", "any"], "default": "active"}), "Admins only, for other than `active`."));
+    }
+    if listing && op.path == "/v1/orders" {
+        parameters.push(query(
+            "status",
+            reference("OrderStatus"),
+            "Only orders with this status.",
+        ));
+        parameters.push(query(
+            "customer",
+            json!({"type": "string"}),
+            "Only this customer's orders (admins; a customer may name only themselves).",
+        ));
     }
     if op.idempotent {
         parameters.push(json!({
@@ -507,8 +373,28 @@ fn operation(op: &Operation) -> Value {
             ),
         );
     }
-    if op.access == Admin {
-        responses.insert("401".into(), problem("No valid admin API key."));
+    if op.path == "/v1/sessions" {
+        responses.insert(
+            "401".into(),
+            problem("The e-mail address or the password is wrong."),
+        );
+    }
+    if op.access != Public {
+        responses.insert(
+            "401".into(),
+            problem(match op.access {
+                Admin => "No valid admin API key.",
+                Customer => "Not signed in: no valid session token.",
+                Owner => "No valid credential (a listing needs one).",
+                _ => "A credential was sent and is not valid.",
+            }),
+        );
+    }
+    if matches!(op.access, Admin | Anyone | Owner) {
+        responses.insert(
+            "403".into(),
+            problem("Known caller, not allowed: a customer where an admin is needed."),
+        );
     }
     responses.insert("429".into(), problem("Too many requests; see Retry-After."));
     let mut operation = json!({
@@ -523,9 +409,13 @@ fn operation(op: &Operation) -> Value {
             "content": {"application/json": {"schema": reference(body)}}
         });
     }
-    if op.access == Admin {
-        operation["security"] = json!([{"adminKey": []}]);
-    }
+    operation["security"] = match op.access {
+        Public => json!([]),
+        Admin => json!([{"adminKey": []}]),
+        Customer => json!([{"customerSession": []}]),
+        Owner => json!([{"customerSession": []}, {"adminKey": []}]),
+        Anyone | CartHolder => json!([{}, {"customerSession": []}, {"adminKey": []}]),
+    };
     operation
 }
 

@@ -12,6 +12,8 @@ pub struct Problem {
     code: &'static str,
     detail: String,
     field: Option<String>,
+    /// Whether to ask for credentials (`WWW-Authenticate: Bearer`), as a `401` must.
+    challenge: bool,
 }
 
 impl Problem {
@@ -22,7 +24,21 @@ impl Problem {
             code,
             detail: detail.into(),
             field: None,
+            challenge: false,
         }
+    }
+
+    /// `401 unauthorized`, asking for a bearer credential.
+    pub fn unauthorized(detail: impl Into<String>) -> Problem {
+        Problem {
+            challenge: true,
+            ..Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        }
+    }
+
+    /// `403 forbidden`: the caller is known, and may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
     }
 
     /// `400 invalid_request`: the request could not be read.
@@ -62,6 +78,7 @@ impl From<Error> for Problem {
             code: error.code(),
             detail,
             field: error.field().map(str::to_string),
+            challenge: false,
         }
     }
 }
@@ -83,6 +100,11 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
     }
 }

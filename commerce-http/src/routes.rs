@@ -1,22 +1,19 @@
-//! The handlers: parse, call one service method, map the result. No domain rule lives here.
-
-use std::collections::BTreeMap;
+//! The router, and what every handler shares: strict JSON bodies and query strings, responses,
+//! the `Idempotency-Key` header. Handlers parse, authorise, call one service method and map the
+//! result; no domain rule lives here.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
-use commerce_core::catalog::ProductStatus;
-use commerce_core::payment::CaptureMethod;
+use commerce_core::Commerce;
 use commerce_core::pricing::{PricingRequest, quote};
-use commerce_core::store::Destination;
-use commerce_core::{CheckoutRequest, Commerce, Currency, Error};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::problem::Problem;
+use crate::{accounts, carts, catalog, orders, settings};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -35,46 +32,112 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/quote", post(quote_request))
         .route(
             "/v1/products",
-            get(list_products).post(crate::admin::create_product),
+            get(catalog::list_products).post(catalog::create_product),
         )
         .route(
             "/v1/products/{id}",
-            get(get_product).put(crate::admin::put_product),
+            get(catalog::get_product).put(catalog::put_product),
         )
+        .route("/v1/products/{id}/archive", post(catalog::archive_product))
+        .route("/v1/variants/{sku}", get(catalog::get_variant))
+        .route("/v1/categories", get(catalog::list_categories))
         .route(
-            "/v1/products/{id}/archive",
-            post(crate::admin::archive_product),
+            "/v1/categories/{id}",
+            get(catalog::get_category).put(catalog::put_category),
         )
-        .route("/v1/inventory/{sku}", get(crate::admin::stock))
+        .route("/v1/inventory/{sku}", get(catalog::stock))
         .route(
             "/v1/inventory/{sku}/adjustments",
-            post(crate::admin::adjust_stock),
+            post(catalog::adjust_stock),
         )
         .route(
             "/v1/settings",
-            get(crate::admin::settings).put(crate::admin::put_settings),
+            get(settings::settings).put(settings::put_settings),
         )
-        .route("/v1/carts", post(create_cart))
-        .route("/v1/carts/{cart}", get(get_cart))
-        .route("/v1/carts/{cart}/lines", post(add_line))
+        .route(
+            "/v1/promotions",
+            get(settings::promotions).post(settings::create_promotion),
+        )
+        .route(
+            "/v1/promotions/{id}",
+            get(settings::promotion)
+                .put(settings::put_promotion)
+                .delete(settings::remove_promotion),
+        )
+        .route("/v1/tax-zones", get(settings::tax_zones))
+        .route(
+            "/v1/tax-zones/{zone}",
+            put(settings::put_tax_zone).delete(settings::remove_tax_zone),
+        )
+        .route(
+            "/v1/shipping-methods",
+            get(settings::shipping_methods).post(settings::create_shipping_method),
+        )
+        .route(
+            "/v1/shipping-methods/{id}",
+            put(settings::put_shipping_method).delete(settings::remove_shipping_method),
+        )
+        .route("/v1/customers", post(accounts::register))
+        .route("/v1/sessions", post(accounts::sign_in))
+        .route("/v1/sessions/current", delete(accounts::sign_out))
+        .route(
+            "/v1/customers/me",
+            get(accounts::me).patch(accounts::update_me),
+        )
+        .route("/v1/customers/me/password", put(accounts::change_password))
+        .route(
+            "/v1/customers/me/addresses",
+            get(accounts::addresses).post(accounts::add_address),
+        )
+        .route(
+            "/v1/customers/me/addresses/{id}",
+            put(accounts::replace_address).delete(accounts::remove_address),
+        )
+        .route(
+            "/v1/customers/{id}",
+            get(accounts::get_customer).patch(accounts::update_customer),
+        )
+        .route("/v1/carts", post(carts::create_cart))
+        .route("/v1/carts/{cart}", get(carts::get_cart))
+        .route("/v1/carts/{cart}/lines", post(carts::add_line))
         .route(
             "/v1/carts/{cart}/lines/{line}",
-            patch(set_quantity).delete(remove_line),
+            patch(carts::set_quantity).delete(carts::remove_line),
         )
-        .route("/v1/carts/{cart}/coupons", post(apply_coupon))
-        .route("/v1/carts/{cart}/coupons/{code}", delete(remove_coupon))
-        .route("/v1/carts/{cart}/shipping", put(set_shipping))
-        .route("/v1/carts/{cart}/quote", get(quote_cart))
-        .route("/v1/carts/{cart}/pricing-request", get(pricing_request))
-        .route("/v1/carts/{cart}/checkout", post(checkout))
-        .route("/v1/orders/{id}", get(get_order))
-        .route("/v1/orders/{id}/fulfil", post(crate::admin::fulfil))
-        .route("/v1/orders/{id}/ship", post(crate::admin::ship))
-        .route("/v1/orders/{id}/deliver", post(crate::admin::deliver))
-        .route("/v1/orders/{id}/capture", post(crate::admin::capture))
-        .route("/v1/orders/{id}/refund", post(crate::admin::refund))
-        .route("/v1/orders/{id}/cancel", post(crate::admin::cancel))
-        .route("/v1/payment-intents/{id}", get(get_intent))
+        .route("/v1/carts/{cart}/coupons", post(carts::apply_coupon))
+        .route(
+            "/v1/carts/{cart}/coupons/{code}",
+            delete(carts::remove_coupon),
+        )
+        .route("/v1/carts/{cart}/shipping", put(carts::set_shipping))
+        .route("/v1/carts/{cart}/quote", get(carts::quote_cart))
+        .route(
+            "/v1/carts/{cart}/pricing-request",
+            get(carts::pricing_request),
+        )
+        .route("/v1/carts/{cart}/checkout", post(carts::checkout))
+        .route("/v1/carts/{cart}/order", get(carts::cart_order))
+        .route("/v1/orders", get(orders::list_orders))
+        .route("/v1/orders/{id}", get(orders::get_order))
+        .route("/v1/orders/{id}/cancel", post(orders::cancel))
+        .route("/v1/orders/{id}/fulfil", post(orders::fulfil))
+        .route("/v1/orders/{id}/ship", post(orders::ship))
+        .route("/v1/orders/{id}/deliver", post(orders::deliver))
+        .route("/v1/orders/{id}/capture", post(orders::capture))
+        .route("/v1/orders/{id}/refund", post(orders::refund))
+        .route("/v1/payment-intents/{id}", get(orders::get_intent))
+        .route(
+            "/v1/payment-intents/{id}/capture",
+            post(orders::capture_intent),
+        )
+        .route(
+            "/v1/payment-intents/{id}/refund",
+            post(orders::refund_intent),
+        )
+        .route(
+            "/v1/payment-intents/{id}/cancel",
+            post(orders::cancel_intent),
+        )
         .route("/v1/webhooks/gateway", post(crate::webhook::receive))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .with_state(state)
@@ -99,8 +162,48 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A query string read strictly: unknown or malformed parameters are `400 invalid_request`
+/// problems, never axum's plain-text rejections.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|e| Problem::invalid_request(e.body_text()))
+    }
+}
+
+/// The page size of a listing: 20 unless asked, at most 100.
+pub(crate) fn page_limit(asked: Option<usize>) -> usize {
+    asked.unwrap_or(20).clamp(1, 100)
+}
+
 pub(crate) fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
     (status, Json(value)).into_response()
+}
+
+/// The `Idempotency-Key` header: required where money or stock moves, 1 to 255 visible ASCII
+/// characters, quoted (as the IETF draft writes it) or not.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+    let value = headers
+        .get("idempotency-key")
+        .ok_or_else(|| Problem::invalid_request("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| Problem::invalid_request("the Idempotency-Key header must be ASCII"))?;
+    let key = value.trim().trim_matches('"');
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::invalid_request(
+            "the Idempotency-Key header must have 1 to 255 visible characters",
+        ));
+    }
+    Ok(key.to_string())
 }
 
 async fn healthz() -> &'static str {
@@ -117,241 +220,4 @@ async fn quote_request(body: Bytes) -> ApiResult {
     let request = PricingRequest::from_json(text)?;
     let quote = quote(&request)?;
     Ok(json(StatusCode::OK, &quote))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    after: Option<String>,
-    limit: Option<usize>,
-}
-
-/// A query string read strictly: unknown or malformed parameters are `400 invalid_request`
-/// problems, never axum's plain-text rejections.
-struct ApiQuery<T>(T);
-
-impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Problem> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| ApiQuery(value))
-            .map_err(|e| Problem::invalid_request(e.body_text()))
-    }
-}
-
-async fn list_products(
-    State(state): State<AppState>,
-    ApiQuery(page): ApiQuery<PageQuery>,
-) -> ApiResult {
-    let limit = page.limit.unwrap_or(20).clamp(1, 100);
-    let mut page = state
-        .commerce
-        .store()
-        .products(&Default::default(), page.after.as_deref(), limit)
-        .await?;
-    page.items.retain(|p| p.status == ProductStatus::Active);
-    Ok(json(StatusCode::OK, &page))
-}
-
-async fn get_product(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let product = state
-        .commerce
-        .store()
-        .product(&id)
-        .await?
-        .filter(|p| p.status == ProductStatus::Active)
-        .ok_or_else(|| Error::not_found("product", id))?;
-    Ok(json(StatusCode::OK, &product))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewCart {
-    currency: Currency,
-}
-
-async fn create_cart(State(state): State<AppState>, ApiJson(body): ApiJson<NewCart>) -> ApiResult {
-    let cart = state.commerce.create_cart(body.currency, None).await?;
-    Ok(json(StatusCode::CREATED, &cart))
-}
-
-async fn get_cart(State(state): State<AppState>, Path(cart): Path<String>) -> ApiResult {
-    Ok(json(StatusCode::OK, &state.commerce.cart(&cart).await?))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewLine {
-    sku: String,
-    quantity: u32,
-    #[serde(default)]
-    options: BTreeMap<String, String>,
-}
-
-async fn add_line(
-    State(state): State<AppState>,
-    Path(cart): Path<String>,
-    ApiJson(body): ApiJson<NewLine>,
-) -> ApiResult {
-    let cart = state
-        .commerce
-        .add_to_cart(&cart, &body.sku, body.quantity, body.options)
-        .await?;
-    Ok(json(StatusCode::OK, &cart))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Quantity {
-    quantity: u32,
-}
-
-async fn set_quantity(
-    State(state): State<AppState>,
-    Path((cart, line)): Path<(String, String)>,
-    ApiJson(body): ApiJson<Quantity>,
-) -> ApiResult {
-    let cart = state
-        .commerce
-        .set_cart_quantity(&cart, &line, body.quantity)
-        .await?;
-    Ok(json(StatusCode::OK, &cart))
-}
-
-async fn remove_line(
-    State(state): State<AppState>,
-    Path((cart, line)): Path<(String, String)>,
-) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.remove_cart_line(&cart, &line).await?,
-    ))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Coupon {
-    code: String,
-}
-
-async fn apply_coupon(
-    State(state): State<AppState>,
-    Path(cart): Path<String>,
-    ApiJson(body): ApiJson<Coupon>,
-) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.apply_coupon(&cart, &body.code).await?,
-    ))
-}
-
-async fn remove_coupon(
-    State(state): State<AppState>,
-    Path((cart, code)): Path<(String, String)>,
-) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.remove_coupon(&cart, &code).await?,
-    ))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Shipping {
-    country: String,
-    #[serde(default)]
-    region: String,
-    #[serde(default)]
-    method: Option<String>,
-}
-
-async fn set_shipping(
-    State(state): State<AppState>,
-    Path(cart): Path<String>,
-    ApiJson(body): ApiJson<Shipping>,
-) -> ApiResult {
-    let destination = Destination {
-        country: body.country,
-        region: body.region,
-    };
-    let cart = state
-        .commerce
-        .set_shipping(&cart, Some(destination), body.method.as_deref())
-        .await?;
-    Ok(json(StatusCode::OK, &cart))
-}
-
-/// The request the shop prices the cart with, for the browser module to price it itself.
-async fn pricing_request(State(state): State<AppState>, Path(cart): Path<String>) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.pricing_request(&cart).await?,
-    ))
-}
-
-async fn quote_cart(State(state): State<AppState>, Path(cart): Path<String>) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.quote_cart(&cart).await?,
-    ))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Pay {
-    payment_method: String,
-    #[serde(default)]
-    capture_method: CaptureMethod,
-}
-
-/// The `Idempotency-Key` header: required on a checkout, 1 to 255 visible ASCII characters,
-/// quoted (as the IETF draft writes it) or not.
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
-    let value = headers
-        .get("idempotency-key")
-        .ok_or_else(|| Problem::invalid_request("the Idempotency-Key header is required"))?
-        .to_str()
-        .map_err(|_| Problem::invalid_request("the Idempotency-Key header must be ASCII"))?;
-    let key = value.trim().trim_matches('"');
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::invalid_request(
-            "the Idempotency-Key header must have 1 to 255 visible characters",
-        ));
-    }
-    Ok(key.to_string())
-}
-
-async fn checkout(
-    State(state): State<AppState>,
-    Path(cart): Path<String>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<Pay>,
-) -> ApiResult {
-    let key = idempotency_key(&headers)?;
-    let request = CheckoutRequest {
-        // Keys are scoped to the cart: only the holder of its token can use them.
-        idempotency_scope: format!("cart:{cart}"),
-        cart_id: cart,
-        payment_method: body.payment_method,
-        capture_method: body.capture_method,
-        idempotency_key: Some(key),
-    };
-    let checkout = state.commerce.checkout(&request).await?;
-    Ok(json(StatusCode::CREATED, &checkout))
-}
-
-async fn get_order(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    Ok(json(StatusCode::OK, &state.commerce.order(&id).await?))
-}
-
-async fn get_intent(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.payment_intent(&id).await?,
-    ))
 }

@@ -1,218 +1,47 @@
-//! The server over real HTTP on a SQLite file: a full purchase, every shared pricing case
-//! through `POST /v1/quote`, idempotency replay and misuse, problem+json errors.
+//! The server over real HTTP on a SQLite file: the scenarios every backend runs (a full
+//! purchase, accounts, the authorization matrix, settings, listings, the last units bought at
+//! once, an admin's day) and what only needs one backend (every shared pricing case through
+//! `POST /v1/quote`, problem+json errors, rate limits, request ids and CORS, webhooks).
+
+mod scenarios;
+mod support;
 
 use std::path::Path;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Starts the server on an ephemeral port over a new SQLite file with the demo catalog.
+use support::{Backend, get, post, send, send_as};
+
+/// Starts a server on a new SQLite file with the demo catalog.
 async fn server() -> String {
     server_with(commerce_http::Settings::default()).await
 }
 
 async fn server_with(settings: commerce_http::Settings) -> String {
-    start(settings).await.0
+    support::start(Backend::Sqlite, settings).await.base
 }
 
-/// Starts a server and returns its address and its service (to issue admin keys).
-async fn start(settings: commerce_http::Settings) -> (String, commerce_core::Commerce) {
-    let dir = std::env::temp_dir().join("commerce-http-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let path = dir.join(format!("http-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    let commerce = commerce_http::commerce(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    assert!(commerce_http::demo::load(&commerce).await.unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = commerce_http::app_with(commerce.clone(), &settings)
-        .into_make_service_with_connect_info::<commerce_http::ClientAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}"), commerce)
+macro_rules! on_sqlite {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                scenarios::$scenario(Backend::Sqlite).await;
+            }
+        )*
+    };
 }
 
-async fn send(
-    method: reqwest::Method,
-    url: String,
-    body: Option<Value>,
-    key: Option<&str>,
-) -> (StatusCode, Value) {
-    send_as(method, url, body, key, None).await
-}
-
-/// As [`send`], with an `Authorization: Bearer` credential.
-async fn send_as(
-    method: reqwest::Method,
-    url: String,
-    body: Option<Value>,
-    key: Option<&str>,
-    bearer: Option<&str>,
-) -> (StatusCode, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, url);
-    if let Some(bearer) = bearer {
-        request = request.header("authorization", format!("Bearer {bearer}"));
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string());
-    let text = response.text().await.unwrap();
-    if !status.is_success() {
-        assert_eq!(
-            content_type.as_deref(),
-            Some("application/problem+json"),
-            "{status}: {text}"
-        );
-    }
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn post(url: String, body: Value) -> (StatusCode, Value) {
-    send(reqwest::Method::POST, url, Some(body), None).await
-}
-
-async fn get(url: String) -> (StatusCode, Value) {
-    send(reqwest::Method::GET, url, None, None).await
-}
-
-#[tokio::test]
-async fn a_whole_purchase() {
-    let base = server().await;
-    assert_eq!(get(format!("{base}/healthz")).await.0, StatusCode::OK);
-    assert_eq!(get(format!("{base}/readyz")).await.0, StatusCode::OK);
-    let (status, products) = get(format!("{base}/v1/products")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(products["items"].as_array().unwrap().len(), 3);
-
-    let (status, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let id = cart["id"].as_str().unwrap().to_string();
-    assert!(id.len() >= "cart_".len() + 32, "a 128-bit token: {id}");
-    let cart_url = format!("{base}/v1/carts/{id}");
-    assert_eq!(
-        post(
-            format!("{cart_url}/lines"),
-            json!({"sku": "TEE-M", "quantity": 3})
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        post(
-            format!("{cart_url}/lines"),
-            json!({"sku": "MUG-BLUE", "quantity": 1})
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        post(format!("{cart_url}/coupons"), json!({"code": "welcome10"}))
-            .await
-            .0,
-        StatusCode::OK
-    );
-    let shipping = json!({"country": "US", "region": "CA", "method": "standard"});
-    assert_eq!(
-        send(
-            reqwest::Method::PUT,
-            format!("{cart_url}/shipping"),
-            Some(shipping),
-            None
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
-
-    // 3 tees (one free) and a mug, 10 % off, 5.00 shipping, 8.25 % sales tax.
-    let (_, quote) = get(format!("{cart_url}/quote")).await;
-    assert_eq!(quote["totals"]["grand_total"], "65.40");
-
-    let pay = json!({"payment_method": "tok_visa"});
-    let (status, checkout) = send(
-        reqwest::Method::POST,
-        format!("{cart_url}/checkout"),
-        Some(pay.clone()),
-        Some("key-1"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{checkout}");
-    assert_eq!(checkout["order"]["status"], "confirmed");
-    assert_eq!(
-        checkout["payment_intent"]["amount_received"]["amount"],
-        "65.40"
-    );
-    let order = checkout["order"]["id"].as_str().unwrap();
-
-    // The same key replays the same order; another body with it is 422; no key is 400.
-    let (_, replay) = send(
-        reqwest::Method::POST,
-        format!("{cart_url}/checkout"),
-        Some(pay),
-        Some("\"key-1\""),
-    )
-    .await;
-    assert_eq!(replay["order"]["id"], order);
-    let other = json!({"payment_method": "tok_other"});
-    let (status, problem) = send(
-        reqwest::Method::POST,
-        format!("{cart_url}/checkout"),
-        Some(other.clone()),
-        Some("key-1"),
-    )
-    .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("idempotency_mismatch")
-        )
-    );
-    let (status, _) = send(
-        reqwest::Method::POST,
-        format!("{cart_url}/checkout"),
-        Some(other),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-
-    let (status, stored) = get(format!("{base}/v1/orders/{order}")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(stored["quote"]["totals"]["grand_total"], "65.40");
-    // The checked-out cart is frozen.
-    let (status, problem) = post(
-        format!("{cart_url}/lines"),
-        json!({"sku": "TEE-S", "quantity": 1}),
-    )
-    .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
-    );
-}
+on_sqlite!(
+    a_whole_purchase,
+    two_hundred_buyers_for_one_hundred_units,
+    an_admin_runs_the_shop,
+    customer_accounts,
+    authorization_matrix,
+    settings_one_part_at_a_time,
+    listings_filter_and_page,
+);
 
 #[tokio::test]
 async fn client_mistakes_are_problems_never_500() {
@@ -438,55 +267,6 @@ async fn every_response_has_a_request_id_and_cors_is_opt_in() {
     assert!(ok >= 2, "{metrics}");
 }
 
-/// 200 buyers at once for the last 100 units, through the API on a SQLite file: exactly 100
-/// orders and 100 clear out-of-stock refusals; never a 500, never a lock timeout.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_hundred_buyers_for_one_hundred_units() {
-    let base = server_with(commerce_http::Settings {
-        rate_per_second: 100_000,
-        rate_burst: 100_000,
-        ..commerce_http::Settings::default()
-    })
-    .await;
-    // The demo has 100 TEE-L; prepare 200 carts with one each.
-    let mut carts = Vec::new();
-    for _ in 0..200 {
-        let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
-        let id = cart["id"].as_str().unwrap().to_string();
-        let (status, _) = post(
-            format!("{base}/v1/carts/{id}/lines"),
-            json!({"sku": "TEE-L", "quantity": 1}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        carts.push(id);
-    }
-    let attempts = carts.iter().map(|id| {
-        let url = format!("{base}/v1/carts/{id}/checkout");
-        let key = format!("buy-{id}");
-        async move {
-            send(
-                reqwest::Method::POST,
-                url,
-                Some(json!({"payment_method": "tok_visa"})),
-                Some(&key),
-            )
-            .await
-        }
-    });
-    let results = futures::future::join_all(attempts).await;
-    let mut orders = 0;
-    let mut refused = 0;
-    for (status, body) in &results {
-        match *status {
-            StatusCode::CREATED => orders += 1,
-            StatusCode::CONFLICT if body["code"] == "insufficient_stock" => refused += 1,
-            other => panic!("neither an order nor a clean refusal: {other} {body}"),
-        }
-    }
-    assert_eq!((orders, refused), (100, 100));
-}
-
 /// A checkout that needs an action completes when the gateway's signed event arrives; tampered,
 /// stale or wrongly signed deliveries are refused; a duplicate changes nothing.
 #[tokio::test]
@@ -591,10 +371,9 @@ async fn signed_gateway_webhooks() {
 
 #[tokio::test]
 async fn admin_routes_need_a_valid_unrevoked_key() {
-    let (s, commerce) = start(commerce_http::Settings::default()).await;
-    let key = commerce_http::admin::create_key(&commerce, "tests")
-        .await
-        .unwrap();
+    let shop = support::start(Backend::Sqlite, commerce_http::Settings::default()).await;
+    let (s, commerce) = (shop.base.clone(), shop.commerce.clone());
+    let key = shop.admin_key().await;
     let settings = |bearer: Option<String>| {
         let url = format!("{s}/v1/settings");
         async move { send_as(reqwest::Method::GET, url, None, None, bearer.as_deref()).await }
@@ -620,219 +399,4 @@ async fn admin_routes_need_a_valid_unrevoked_key() {
         .await
         .unwrap();
     assert_eq!(settings(Some(key)).await.0, StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test]
-async fn an_admin_runs_the_shop() {
-    let (s, commerce) = start(commerce_http::Settings::default()).await;
-    let key = commerce_http::admin::create_key(&commerce, "tests")
-        .await
-        .unwrap();
-    let admin = |method: reqwest::Method, path: &str, body: Option<Value>, idem: Option<&str>| {
-        let url = format!("{s}{path}");
-        let key = key.clone();
-        let idem = idem.map(str::to_string);
-        async move { send_as(method, url, body, idem.as_deref(), Some(&key)).await }
-    };
-    use reqwest::Method;
-    let lamp = json!({
-        "id": "lamp", "name": "Lamp", "description": "", "status": "active",
-        "category_ids": ["home"], "tax_category": "standard",
-        "variants": [{"sku": "LAMP", "options": {}, "weight": null, "prices": [
-            {"price_list": "default", "amount": {"amount": "40.00", "currency": "USD"}, "tiers": []}
-        ]}]
-    });
-    let (status, _) = send(
-        Method::POST,
-        format!("{s}/v1/products"),
-        Some(lamp.clone()),
-        None,
-    )
-    .await;
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "customers cannot write the catalog"
-    );
-    let (status, body) = admin(Method::POST, "/v1/products", Some(lamp.clone()), None).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = admin(Method::POST, "/v1/products", Some(lamp.clone()), None).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("duplicate_id"))
-    );
-    let (status, body) = admin(Method::PUT, "/v1/products/other", Some(lamp.clone()), None).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, body) = admin(
-        Method::POST,
-        "/v1/inventory/LAMP/adjustments",
-        Some(json!({"delta": 3})),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["on_hand"].as_i64()),
-        (StatusCode::OK, Some(3)),
-        "{body}"
-    );
-    let (status, body) = admin(
-        Method::POST,
-        "/v1/inventory/LAMP/adjustments",
-        Some(json!({"delta": -4})),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::CONFLICT, Some("insufficient_stock"))
-    );
-    let (_, levels) = get(format!("{s}/v1/inventory/LAMP")).await;
-    assert_eq!(levels[0]["on_hand"], 3);
-
-    // Settings are compare-and-set on their version.
-    let (_, mut settings) = admin(Method::GET, "/v1/settings", None, None).await;
-    settings["low_stock_threshold"] = json!(2);
-    let (status, saved) = admin(Method::PUT, "/v1/settings", Some(settings.clone()), None).await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
-    let (status, body) = admin(Method::PUT, "/v1/settings", Some(settings), None).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict"))
-    );
-
-    // A customer buys two lamps, authorizing now; the shop captures at shipping.
-    let (_, cart) = post(format!("{s}/v1/carts"), json!({"currency": "USD"})).await;
-    let cart = cart["id"].as_str().unwrap().to_string();
-    post(
-        format!("{s}/v1/carts/{cart}/lines"),
-        json!({"sku": "LAMP", "quantity": 2}),
-    )
-    .await;
-    let (status, bought) = send(
-        Method::POST,
-        format!("{s}/v1/carts/{cart}/checkout"),
-        Some(json!({"payment_method": "tok_visa", "capture_method": "manual"})),
-        Some("buy-lamps"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{bought}");
-    let order = bought["order"]["id"].as_str().unwrap().to_string();
-    let line = bought["order"]["lines"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let total = bought["payment_intent"]["amount"]["amount"]
-        .as_str()
-        .unwrap()
-        .to_string();
-
-    let capture = format!("/v1/orders/{order}/capture");
-    let (status, body) = admin(Method::POST, &capture, Some(json!({})), None).await;
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "money moves only with an Idempotency-Key: {body}"
-    );
-    let (status, captured) = admin(Method::POST, &capture, Some(json!({})), Some("cap-1")).await;
-    assert_eq!(status, StatusCode::OK, "{captured}");
-    assert_eq!(
-        captured["payment_intent"]["amount_received"]["amount"],
-        total.as_str()
-    );
-    let (status, again) = admin(Method::POST, &capture, Some(json!({})), Some("cap-1")).await;
-    assert_eq!(
-        (status, &again),
-        (StatusCode::OK, &captured),
-        "a retry replays"
-    );
-
-    let (status, body) = admin(
-        Method::POST,
-        &format!("/v1/orders/{order}/fulfil"),
-        Some(json!({"line_id": line, "quantity": 2})),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["fulfillment_status"].as_str()),
-        (StatusCode::OK, Some("fulfilled"))
-    );
-    admin(
-        Method::POST,
-        &format!("/v1/orders/{order}/ship"),
-        None,
-        None,
-    )
-    .await;
-    let (status, body) = admin(
-        Method::POST,
-        &format!("/v1/orders/{order}/deliver"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (StatusCode::OK, Some("completed"))
-    );
-
-    let refund = format!("/v1/orders/{order}/refund");
-    let ten = json!({"amount": {"amount": "10.00", "currency": "USD"}});
-    let (status, refunded) = admin(Method::POST, &refund, Some(ten.clone()), Some("r-1")).await;
-    assert_eq!(status, StatusCode::OK, "{refunded}");
-    assert_eq!(
-        refunded["payment_intent"]["amount_refunded"]["amount"],
-        "10.00"
-    );
-    let (status, body) = admin(
-        Method::POST,
-        &refund,
-        Some(json!({"amount": {"amount": "11.00", "currency": "USD"}})),
-        Some("r-1"),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("idempotency_mismatch")
-        )
-    );
-    let (status, body) = admin(
-        Method::POST,
-        &refund,
-        Some(json!({"amount": {"amount": "1000.00", "currency": "USD"}})),
-        Some("r-2"),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_exceeded"))
-    );
-    let (status, body) = admin(
-        Method::POST,
-        &format!("/v1/orders/{order}/cancel"),
-        None,
-        Some("c-1"),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::CONFLICT, Some("invalid_transition"))
-    );
-
-    let (status, body) = admin(Method::POST, "/v1/products/lamp/archive", None, None).await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (StatusCode::OK, Some("archived"))
-    );
-    let (status, body) = post(
-        format!("{s}/v1/carts/{cart}/lines"),
-        json!({"sku": "LAMP", "quantity": 1}),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_sku"))
-    );
 }

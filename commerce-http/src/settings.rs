@@ -1,0 +1,176 @@
+//! The shop's pricing settings, for admins: the whole document (`/v1/settings`), or one
+//! promotion, tax zone or shipping method at a time. Every write is checked as quotes will use
+//! it, so a bad promotion is refused here rather than breaking carts later.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use commerce_core::Error;
+use commerce_core::pricing::{Promotion, TaxRate};
+use commerce_core::store::{ShippingOption, ShopConfig, TaxZone};
+use serde::Deserialize;
+
+use crate::auth::Admin;
+use crate::catalog::same_id;
+use crate::routes::{ApiJson, ApiResult, AppState, json};
+
+/// `GET /v1/settings`: tax zones, promotions, shipping methods, rounding, with their version.
+pub(crate) async fn settings(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.store().config().await?,
+    ))
+}
+
+/// `PUT /v1/settings`: replaces the settings if `version` is still current (else `409`).
+pub(crate) async fn put_settings(
+    _admin: Admin,
+    State(state): State<AppState>,
+    ApiJson(config): ApiJson<ShopConfig>,
+) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.put_config(config).await?,
+    ))
+}
+
+/// `GET /v1/promotions`.
+pub(crate) async fn promotions(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+    let config = state.commerce.store().config().await?;
+    Ok(json(StatusCode::OK, &config.promotions))
+}
+
+/// `GET /v1/promotions/{id}`.
+pub(crate) async fn promotion(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let config = state.commerce.store().config().await?;
+    let promotion = config
+        .promotions
+        .into_iter()
+        .find(|p| *p.id == *id)
+        .ok_or_else(|| Error::not_found("promotion", id))?;
+    Ok(json(StatusCode::OK, &promotion))
+}
+
+/// `POST /v1/promotions`: adds a promotion (`422 duplicate_id` if the id exists).
+pub(crate) async fn create_promotion(
+    _admin: Admin,
+    State(state): State<AppState>,
+    ApiJson(promotion): ApiJson<Promotion>,
+) -> ApiResult {
+    Ok(json(
+        StatusCode::CREATED,
+        &state.commerce.create_promotion(promotion).await?,
+    ))
+}
+
+/// `PUT /v1/promotions/{id}`: adds or replaces a promotion.
+pub(crate) async fn put_promotion(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(promotion): ApiJson<Promotion>,
+) -> ApiResult {
+    same_id(&id, &promotion.id)?;
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.put_promotion(promotion).await?,
+    ))
+}
+
+/// `DELETE /v1/promotions/{id}`.
+pub(crate) async fn remove_promotion(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    state.commerce.remove_promotion(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /v1/tax-zones`.
+pub(crate) async fn tax_zones(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+    let config = state.commerce.store().config().await?;
+    Ok(json(StatusCode::OK, &config.tax_zones))
+}
+
+/// The rates of a tax zone, as a client sends them; the zone is named by the path.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ZoneRates {
+    rates: Vec<TaxRate>,
+}
+
+/// `PUT /v1/tax-zones/{zone}`: sets the rates of a zone (`US`, `US-CA`, or `*` for everywhere
+/// else).
+pub(crate) async fn put_tax_zone(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(zone): Path<String>,
+    ApiJson(body): ApiJson<ZoneRates>,
+) -> ApiResult {
+    let zone = TaxZone::from_code(&zone, body.rates).map_err(|e| match e.field() {
+        Some(field) if field.starts_with("rates") => e,
+        // The code comes from the path.
+        _ => Error::new(e.kind().clone()).at("zone"),
+    })?;
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.put_tax_zone(zone).await?,
+    ))
+}
+
+/// `DELETE /v1/tax-zones/{zone}`.
+pub(crate) async fn remove_tax_zone(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(zone): Path<String>,
+) -> ApiResult {
+    state.commerce.remove_tax_zone(&zone).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /v1/shipping-methods`.
+pub(crate) async fn shipping_methods(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+    let config = state.commerce.store().config().await?;
+    Ok(json(StatusCode::OK, &config.shipping_methods))
+}
+
+/// `POST /v1/shipping-methods`: adds a shipping method (`422 duplicate_id` if the id exists).
+pub(crate) async fn create_shipping_method(
+    _admin: Admin,
+    State(state): State<AppState>,
+    ApiJson(option): ApiJson<ShippingOption>,
+) -> ApiResult {
+    Ok(json(
+        StatusCode::CREATED,
+        &state.commerce.create_shipping_option(option).await?,
+    ))
+}
+
+/// `PUT /v1/shipping-methods/{id}`: adds or replaces a shipping method.
+pub(crate) async fn put_shipping_method(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(option): ApiJson<ShippingOption>,
+) -> ApiResult {
+    same_id(&id, &option.method.id)?;
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.put_shipping_option(option).await?,
+    ))
+}
+
+/// `DELETE /v1/shipping-methods/{id}`.
+pub(crate) async fn remove_shipping_method(
+    _admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    state.commerce.remove_shipping_option(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
