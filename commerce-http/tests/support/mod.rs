@@ -27,7 +27,7 @@ pub fn postgres_url() -> String {
 }
 
 /// A database URL for a new, empty store.
-async fn new_database(backend: Backend) -> String {
+pub async fn new_database(backend: Backend) -> String {
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     match backend {
         Backend::Sqlite => {
@@ -186,4 +186,64 @@ pub async fn post(url: String, body: Value) -> (StatusCode, Value) {
 /// `GET`.
 pub async fn get(url: String) -> (StatusCode, Value) {
     send(Method::GET, url, None, None).await
+}
+
+/// A `commerce-server` process of its own, killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `commerce-server serve` on `database_url` (`--demo` if asked) on a free port and
+    /// waits until it answers.
+    pub async fn start(database_url: &str, demo: bool) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_commerce-server"));
+        command.args([
+            "serve",
+            "--database-url",
+            database_url,
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--rate-limit",
+            "1000000",
+            "--rate-burst",
+            "1000000",
+        ]);
+        if demo {
+            command.arg("--demo");
+        }
+        let child = command
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = ServerProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..300 {
+            if reqwest::get(format!("{}/readyz", server.base))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("commerce-server did not start on {}", server.base);
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
