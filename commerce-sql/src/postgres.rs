@@ -26,6 +26,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "accounts and listings",
         sql: include_str!("../migrations/postgres/0003_accounts_and_listings.sql"),
     },
+    Migration {
+        version: 4,
+        description: "batch checks",
+        sql: include_str!("../migrations/postgres/0004_batch_checks.sql"),
+    },
 ];
 
 /// A store on PostgreSQL.
@@ -37,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    pub(crate) careful_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PgStore {
@@ -81,7 +87,10 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            careful_units: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -160,6 +169,51 @@ pub(crate) mod dialect {
     pub(crate) const CLAIM_EVENTS: &str = "UPDATE commerce_outbox SET lease_until = $2, attempts = attempts + 1 \
          WHERE seq IN (SELECT seq FROM commerce_outbox WHERE NOT delivered AND lease_until <= $1 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
          RETURNING seq, id, kind, aggregate_id, occurred_at, data, attempts";
+
+    /// Emits `stock_low` for a SKU whose availability (after a reservation) is at or below the
+    /// shop's threshold: `$1` SKU, `$2` location, `$3` reservation id, `$4` now.
+    pub(crate) const STOCK_LOW_EVENT: &str = "INSERT INTO commerce_outbox (id, kind, aggregate_id, occurred_at, data) \
+         SELECT $1 || ':stock_low:' || $3, 'stock_low', $1, $4, json_build_object('available', on_hand - reserved, 'location', location)::text \
+         FROM commerce_stock_levels WHERE sku = $1 AND location = $2 AND on_hand - reserved <= \
+         COALESCE((SELECT (body::jsonb ->> 'low_stock_threshold')::bigint FROM commerce_config WHERE id = 1), 0) \
+         ON CONFLICT (id) DO NOTHING";
+
+    /// Locks the stock rows of a reservation's lines in SKU order, the fixed lock order, before
+    /// a statement updates them all at once.
+    pub(crate) const LOCK_RESERVED_STOCK: Option<&str> = Some(
+        "SELECT s.sku FROM commerce_stock_levels s JOIN commerce_reservation_lines l \
+         ON s.sku = l.sku AND s.location = l.location WHERE l.reservation_id = $1 \
+         ORDER BY s.sku, s.location FOR UPDATE OF s",
+    );
+
+    /// How a batch is written on PostgreSQL (see `batch.rs`).
+    pub(crate) static BATCH: crate::batch::Dialect = crate::batch::Dialect {
+        begin: "BEGIN",
+        text: Some(text_literal),
+        checked,
+    };
+
+    /// A string as a literal that no character of it can end: its UTF-8 bytes in hexadecimal.
+    fn text_literal(value: &str, out: &mut String) {
+        out.push_str("convert_from(decode('");
+        crate::batch::push_hex(value.as_bytes(), out);
+        out.push_str("', 'hex'), 'UTF8')");
+    }
+
+    /// The statement wrapped so that the function of migration 0004 counts the rows it
+    /// changed, and raises unless they are `n`.
+    fn checked(statement: &str, n: u64, out: &mut String) {
+        use std::fmt::Write as _;
+        let returning = if statement.contains(" RETURNING ") {
+            ""
+        } else {
+            " RETURNING 1"
+        };
+        let _ = writeln!(
+            out,
+            "WITH changed AS ({statement}{returning}) SELECT commerce_check(count(*) = {n}) FROM changed;"
+        );
+    }
 
     pub(crate) async fn begin_write(
         pool: &sqlx::Pool<Db>,

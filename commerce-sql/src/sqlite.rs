@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "accounts and listings",
         sql: include_str!("../migrations/sqlite/0003_accounts_and_listings.sql"),
     },
+    Migration {
+        version: 4,
+        description: "batch checks",
+        sql: include_str!("../migrations/sqlite/0004_batch_checks.sql"),
+    },
 ];
 
 /// A store on SQLite.
@@ -37,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    pub(crate) careful_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -63,11 +69,17 @@ impl SqliteStore {
             // One connection for memory (each would be its own database); a few for a file,
             // whose readers run beside the single writer.
             .max_connections(if memory { 1 } else { 8 })
+            // An embedded database cannot hang up, so a connection is not pinged before each
+            // use: that ping was a round trip to the connection's thread, as dear as a query.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
             .map_err(|e| Error::storage(format!("cannot open SQLite: {e}")))?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore {
+            pool,
+            careful_units: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -105,6 +117,34 @@ pub(crate) mod dialect {
     pub(crate) const CLAIM_EVENTS: &str = "UPDATE commerce_outbox SET lease_until = $2, attempts = attempts + 1 \
          WHERE seq IN (SELECT seq FROM commerce_outbox WHERE NOT delivered AND lease_until <= $1 ORDER BY seq LIMIT $3) \
          RETURNING seq, id, kind, aggregate_id, occurred_at, data, attempts";
+
+    /// Emits `stock_low` for a SKU whose availability (after a reservation) is at or below the
+    /// shop's threshold: `$1` SKU, `$2` location, `$3` reservation id, `$4` now.
+    pub(crate) const STOCK_LOW_EVENT: &str = "INSERT INTO commerce_outbox (id, kind, aggregate_id, occurred_at, data) \
+         SELECT $1 || ':stock_low:' || $3, 'stock_low', $1, $4, json_object('available', on_hand - reserved, 'location', location) \
+         FROM commerce_stock_levels WHERE sku = $1 AND location = $2 AND on_hand - reserved <= \
+         COALESCE((SELECT json_extract(body, '$.low_stock_threshold') FROM commerce_config WHERE id = 1), 0) \
+         ON CONFLICT (id) DO NOTHING";
+
+    /// Nothing to lock: the write transaction holds the whole file.
+    pub(crate) const LOCK_RESERVED_STOCK: Option<&str> = None;
+
+    /// How a batch is written on SQLite (see `batch.rs`).
+    pub(crate) static BATCH: crate::batch::Dialect = crate::batch::Dialect {
+        begin: "BEGIN IMMEDIATE",
+        text: None,
+        checked,
+    };
+
+    /// The statement, then a row for the check trigger of migration 0004, which aborts unless
+    /// the statement changed `n` rows.
+    fn checked(statement: &str, n: u64, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
+            "{statement};\nINSERT INTO commerce_batch_checks (ok) VALUES (changes() = {n});"
+        );
+    }
 
     pub(crate) async fn begin_write(
         pool: &sqlx::Pool<Db>,

@@ -40,9 +40,18 @@ pub(crate) const SELECT_STOCK: &str = "SELECT sku, location, on_hand, reserved, 
 pub(crate) const SELECT_ONE_STOCK: &str = "SELECT on_hand, reserved, allow_backorder FROM commerce_stock_levels WHERE sku = $1 AND location = $2";
 pub(crate) const RESERVE_UNITS: &str = "UPDATE commerce_stock_levels SET reserved = reserved + $3 \
      WHERE sku = $1 AND location = $2 AND (allow_backorder OR on_hand - reserved >= $3) RETURNING on_hand - reserved AS available";
-pub(crate) const RETURN_UNITS: &str =
-    "UPDATE commerce_stock_levels SET reserved = reserved - $3 WHERE sku = $1 AND location = $2";
-pub(crate) const SELL_UNITS: &str = "UPDATE commerce_stock_levels SET reserved = reserved - $3, on_hand = on_hand - $3 WHERE sku = $1 AND location = $2";
+/// Sells every line of a reservation: `$1` the reservation.
+pub(crate) const SELL_RESERVED: &str = "UPDATE commerce_stock_levels SET reserved = reserved - l.quantity, on_hand = on_hand - l.quantity \
+     FROM commerce_reservation_lines l WHERE l.reservation_id = $1 \
+     AND commerce_stock_levels.sku = l.sku AND commerce_stock_levels.location = l.location";
+/// Gives back every line of a reservation: `$1` the reservation.
+pub(crate) const RETURN_RESERVED: &str = "UPDATE commerce_stock_levels SET reserved = reserved - l.quantity \
+     FROM commerce_reservation_lines l WHERE l.reservation_id = $1 \
+     AND commerce_stock_levels.sku = l.sku AND commerce_stock_levels.location = l.location";
+/// The ledger entries of every line of a reservation: `$1` the reservation, `$2` the kind,
+/// `$3` the instant.
+pub(crate) const RESERVED_MOVEMENTS: &str = "INSERT INTO commerce_movements (sku, location, kind, quantity, at, reference) \
+     SELECT sku, location, $2, quantity, $3, $1 FROM commerce_reservation_lines WHERE reservation_id = $1 ORDER BY sku, location";
 pub(crate) const RESTOCK_UNITS: &str =
     "UPDATE commerce_stock_levels SET on_hand = on_hand + $3 WHERE sku = $1 AND location = $2";
 pub(crate) const INSERT_MOVEMENT: &str = "INSERT INTO commerce_movements (sku, location, kind, quantity, at, reference) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -245,20 +254,6 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn reservation_lines(
-                tx: &mut Tx,
-                id: &str,
-            ) -> std::result::Result<Vec<ReservationLine>, Failure> {
-                let rows = sqlx::query(SELECT_RESERVATION_LINES)
-                    .bind(id)
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                rows.iter()
-                    .map(|row| reservation_line(row).map_err($dialect::failure))
-                    .collect()
-            }
-
             fn reservation_line(
                 row: &<$dialect::Db as sqlx::Database>::Row,
             ) -> std::result::Result<ReservationLine, sqlx::Error> {
@@ -287,26 +282,40 @@ macro_rules! impl_store {
                 if closed == 0 {
                     return Ok(false);
                 }
-                for line in reservation_lines(tx, id).await? {
-                    sqlx::query(RETURN_UNITS)
-                        .bind(&line.sku)
-                        .bind(&line.location)
-                        .bind(line.quantity)
-                        .execute(&mut **tx)
+                settle_lines(tx, id, RETURN_RESERVED, MovementKind::Release, now).await?;
+                Ok(true)
+            }
+
+            /// Moves the stock of every line of a reservation (`update`: sold or given back)
+            /// and writes their ledger entries, locking the rows in SKU order where the
+            /// database locks rows.
+            async fn settle_lines(
+                tx: &mut Tx,
+                id: &str,
+                update: &str,
+                kind: MovementKind,
+                now: Timestamp,
+            ) -> std::result::Result<(), Failure> {
+                if let Some(lock) = $dialect::LOCK_RESERVED_STOCK {
+                    sqlx::query(lock)
+                        .bind(id)
+                        .fetch_all(&mut **tx)
                         .await
                         .map_err($dialect::failure)?;
-                    movement(
-                        tx,
-                        &line.sku,
-                        &line.location,
-                        MovementKind::Release,
-                        line.quantity,
-                        now,
-                        Some(id),
-                    )
-                    .await?;
                 }
-                Ok(true)
+                sqlx::query(sqlx::AssertSqlSafe(update))
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($dialect::failure)?;
+                sqlx::query(RESERVED_MOVEMENTS)
+                    .bind(id)
+                    .bind(movement_name(kind))
+                    .bind(millis(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($dialect::failure)?;
+                Ok(())
             }
 
             async fn low_stock_threshold(tx: &mut Tx) -> std::result::Result<i64, Failure> {
@@ -504,6 +513,15 @@ macro_rules! impl_store {
             }
 
             impl $store {
+                /// How many units of work ([`OrderStore::apply`]) this store ran statement by
+                /// statement because their one-round-trip batch was rolled back (something to
+                /// refuse, a lost race, an expired hold to release): a health figure, near zero
+                /// in a shop that is not short of stock.
+                pub fn careful_units(&self) -> u64 {
+                    self.careful_units
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                }
+
                 /// Fills the listing columns of every stored product from its document, once,
                 /// when the migration that added them is applied.
                 pub(crate) async fn index_every_product(tx: &mut Tx) -> Result<()> {
@@ -1096,6 +1114,250 @@ macro_rules! impl_store {
                 }
             }
 
+            /// The unit of work as one batch (see `batch.rs`), or `None` where a value cannot
+            /// be written (the careful path then reports why).
+            fn batch_of(changes: &Changes) -> Option<$crate::batch::Batch> {
+                use $crate::batch::Arg::{Int, OptText, Text};
+                use $crate::batch::Expect::{Any, Changed};
+                let now = Int(millis(changes.now));
+                let mut batch = $crate::batch::Batch::new(&$dialect::BATCH);
+                if let Some(event) = &changes.gateway_event_id {
+                    batch.push(INSERT_GATEWAY_EVENT, &[Text(event), now], Changed(1));
+                }
+                let demand = match &changes.reserve {
+                    Some(request) => {
+                        request.validate().ok()?;
+                        request.demand()
+                    }
+                    None => Default::default(),
+                };
+                if let Some(request) = &changes.reserve {
+                    let (id, location) = (Text(&request.id), Text(&request.location));
+                    let kind = Text(movement_name(MovementKind::Reservation));
+                    for (sku, quantity) in &demand {
+                        let (sku, quantity) = (Text(sku), Int(*quantity));
+                        batch.push(RESERVE_UNITS, &[sku, location, quantity], Changed(1));
+                        batch.push(
+                            INSERT_MOVEMENT,
+                            &[sku, location, kind, quantity, now, id],
+                            Changed(1),
+                        );
+                    }
+                    let expires = Int(millis(request.expires_at));
+                    let reference = OptText(request.reference.as_deref());
+                    batch.push(
+                        INSERT_RESERVATION,
+                        &[id, now, expires, reference],
+                        Changed(1),
+                    );
+                    for (sku, quantity) in &demand {
+                        let line = [id, Text(sku), location, Int(*quantity)];
+                        batch.push(INSERT_RESERVATION_LINE, &line, Changed(1));
+                    }
+                }
+                let settle = |batch: &mut $crate::batch::Batch, id: &str, update, kind| {
+                    if let Some(lock) = $dialect::LOCK_RESERVED_STOCK {
+                        batch.push(lock, &[Text(id)], Any);
+                    }
+                    batch.push(update, &[Text(id)], Any);
+                    batch.push(
+                        RESERVED_MOVEMENTS,
+                        &[Text(id), Text(movement_name(kind)), now],
+                        Any,
+                    );
+                };
+                if let Some(id) = &changes.commit_reservation {
+                    batch.push(COMMIT_RESERVATION, &[Text(id), now], Changed(1));
+                    settle(&mut batch, id, SELL_RESERVED, MovementKind::Sale);
+                }
+                if let Some(id) = &changes.release_reservation {
+                    batch.push(CLOSE_RESERVATION, &[Text(id), Text("released")], Changed(1));
+                    settle(&mut batch, id, RETURN_RESERVED, MovementKind::Release);
+                }
+                for (sku, location, quantity) in &changes.restock {
+                    let (sku, location, quantity) = (Text(sku), Text(location), Int(*quantity));
+                    batch.push(ENSURE_STOCK, &[sku, location], Any);
+                    batch.push(RESTOCK_UNITS, &[sku, location, quantity], Changed(1));
+                    let kind = Text(movement_name(MovementKind::Return));
+                    let entry = [sku, location, kind, quantity, now, OptText(None)];
+                    batch.push(INSERT_MOVEMENT, &entry, Changed(1));
+                }
+                let bodies: Vec<String> = changes
+                    .orders
+                    .iter()
+                    .map(|o| to_json(&o.value))
+                    .chain(changes.intents.iter().map(|i| to_json(&i.value)))
+                    .collect::<Result<_>>()
+                    .ok()?;
+                let (order_bodies, intent_bodies) = bodies.split_at(changes.orders.len());
+                for (order, body) in changes.orders.iter().zip(order_bodies) {
+                    let o = &order.value;
+                    let (status, paid, fulfilled) = (
+                        Text(o.status.as_str()),
+                        Text(o.payment_status.as_str()),
+                        Text(o.fulfillment_status.as_str()),
+                    );
+                    let new_version = Int(version(o.version).ok()?);
+                    match order.expected_version {
+                        None => batch.push(
+                            INSERT_ORDER,
+                            &[
+                                Text(&o.id),
+                                OptText(o.cart_id.as_deref()),
+                                OptText(o.customer_id.as_deref()),
+                                Text(o.currency.code()),
+                                Int(o.grand_total().to_minor().ok()?),
+                                status,
+                                paid,
+                                fulfilled,
+                                new_version,
+                                Int(millis(o.created_at)),
+                                Text(body),
+                            ],
+                            Changed(1),
+                        ),
+                        Some(expected) => batch.push(
+                            UPDATE_ORDER,
+                            &[
+                                Text(&o.id),
+                                status,
+                                paid,
+                                fulfilled,
+                                new_version,
+                                Text(body),
+                                Int(version(expected).ok()?),
+                            ],
+                            Changed(1),
+                        ),
+                    }
+                }
+                for (intent, body) in changes.intents.iter().zip(intent_bodies) {
+                    let i = &intent.value;
+                    if !i.amounts_are_consistent() {
+                        return None;
+                    }
+                    let amounts = [
+                        Int(i.amount_capturable.to_minor().ok()?),
+                        Int(i.amount_received.to_minor().ok()?),
+                        Int(i.amount_refunded.to_minor().ok()?),
+                    ];
+                    let (status, new_version) =
+                        (Text(i.status.as_str()), Int(version(i.version).ok()?));
+                    match intent.expected_version {
+                        None => batch.push(
+                            INSERT_INTENT,
+                            &[
+                                Text(&i.id),
+                                Text(&i.order_id),
+                                Text(i.amount.currency().code()),
+                                Int(i.amount.to_minor().ok()?),
+                                amounts[0],
+                                amounts[1],
+                                amounts[2],
+                                status,
+                                new_version,
+                                Text(body),
+                            ],
+                            Changed(1),
+                        ),
+                        Some(expected) => batch.push(
+                            UPDATE_INTENT,
+                            &[
+                                Text(&i.id),
+                                amounts[0],
+                                amounts[1],
+                                amounts[2],
+                                status,
+                                new_version,
+                                Text(body),
+                                Int(version(expected).ok()?),
+                            ],
+                            Changed(1),
+                        ),
+                    }
+                }
+                for event in &changes.events {
+                    let data = to_json(&event.data).ok()?;
+                    batch.push(
+                        INSERT_EVENT,
+                        &[
+                            Text(&event.id),
+                            Text(event.kind.as_str()),
+                            Text(&event.aggregate_id),
+                            Int(millis(event.occurred_at)),
+                            Text(&data),
+                        ],
+                        Any,
+                    );
+                }
+                if let Some(request) = &changes.reserve {
+                    for (sku, _) in &demand {
+                        let low = [Text(sku), Text(&request.location), Text(&request.id), now];
+                        batch.push($dialect::STOCK_LOW_EVENT, &low, Any);
+                    }
+                }
+                if let Some(done) = &changes.idempotency {
+                    let completion = [
+                        Text(&done.scope),
+                        Text(&done.key),
+                        Text(&done.response),
+                        now,
+                    ];
+                    batch.push(COMPLETE_IDEMPOTENCY, &completion, Any);
+                }
+                Some(batch)
+            }
+
+            /// Runs a unit of work as one batch, on a task of its own so that it always ends
+            /// with a `COMMIT` or a `ROLLBACK`; `Ok(false)` if it was rolled back (a check
+            /// failed, or a statement erred) and the careful path must run it.
+            async fn run_batch(
+                pool: &sqlx::Pool<$dialect::Db>,
+                sql: String,
+                bound: Vec<$crate::batch::Bound>,
+            ) -> Result<bool> {
+                use futures::StreamExt as _;
+                use sqlx::Executor as _;
+                use $crate::batch::Bound;
+                let pool = pool.clone();
+                let task = tokio::spawn(async move {
+                    let mut conn = pool.acquire().await.map_err(db)?;
+                    let mut results = if $dialect::BATCH.text.is_some() {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *conn)
+                    } else {
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for value in bound {
+                            query = match value {
+                                Bound::Int(value) => query.bind(value),
+                                Bound::Text(value) => query.bind(value),
+                                Bound::Null => query.bind(None::<String>),
+                            };
+                        }
+                        // Several statements in one prepared statement: SQLite's driver runs
+                        // them in turn (see batch.rs).
+                        (&mut *conn).execute_many(query)
+                    };
+                    let mut failed = false;
+                    while let Some(result) = results.next().await {
+                        if result.is_err() {
+                            failed = true;
+                            break;
+                        }
+                    }
+                    drop(results);
+                    if failed {
+                        // The batch stopped before its COMMIT: end the transaction it opened.
+                        sqlx::raw_sql("ROLLBACK")
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(db)?;
+                    }
+                    Ok(!failed)
+                });
+                task.await
+                    .map_err(|e| Error::storage(format!("a unit of work stopped: {e}")))?
+            }
+
             /// One attempt at a unit of work; `Ok(None)` means a duplicate gateway event.
             async fn apply_once(
                 tx: &mut Tx,
@@ -1131,25 +1393,7 @@ macro_rules! impl_store {
                             id: id.clone(),
                         })));
                     }
-                    for line in reservation_lines(tx, id).await? {
-                        sqlx::query(SELL_UNITS)
-                            .bind(&line.sku)
-                            .bind(&line.location)
-                            .bind(line.quantity)
-                            .execute(&mut **tx)
-                            .await
-                            .map_err($dialect::failure)?;
-                        movement(
-                            tx,
-                            &line.sku,
-                            &line.location,
-                            MovementKind::Sale,
-                            line.quantity,
-                            now,
-                            Some(id),
-                        )
-                        .await?;
-                    }
+                    settle_lines(tx, id, SELL_RESERVED, MovementKind::Sale, now).await?;
                 }
                 if let Some(id) = &changes.release_reservation {
                     if !close(tx, id, "released", now).await? {
@@ -1224,6 +1468,16 @@ macro_rules! impl_store {
             #[async_trait]
             impl OrderStore for $store {
                 async fn apply(&self, changes: Changes) -> Result<Applied> {
+                    // The common path: the whole unit in one round trip.
+                    if let Some(batch) = batch_of(&changes) {
+                        let (sql, bound) = batch.finish();
+                        if run_batch(&self.pool, sql, bound).await? {
+                            return Ok(Applied::Done);
+                        }
+                        self.careful_units
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    // The careful path, statement by statement: it decides every refusal.
                     let shared = std::sync::Arc::new(changes.clone());
                     let result = self
                         .write(move |tx| {

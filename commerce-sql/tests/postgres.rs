@@ -51,6 +51,23 @@ mod postgres_races {
     }
 }
 
+mod postgres_batches {
+    use super::support;
+
+    #[test]
+    fn common_paths_take_one_round_trip_on_postgres() {
+        support::block_on(async {
+            let store = support::postgres_store(4).await;
+            let careful = store.clone();
+            support::round_trips::common_paths_take_one_round_trip(
+                std::sync::Arc::new(store),
+                move || careful.careful_units(),
+            )
+            .await;
+        });
+    }
+}
+
 mod postgres_connect {
     use super::support;
 

@@ -43,3 +43,19 @@ fn products_stored_before_the_listing_columns_are_indexed_on_upgrade() {
         assert_eq!(page.items, vec![mug]);
     });
 }
+
+#[test]
+fn common_paths_take_one_round_trip_on_sqlite() {
+    support::block_on(async {
+        let path = support::sqlite_path("batch");
+        let store = commerce_sql::SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let careful = store.clone();
+        support::round_trips::common_paths_take_one_round_trip(
+            std::sync::Arc::new(store),
+            move || careful.careful_units(),
+        )
+        .await;
+    });
+}

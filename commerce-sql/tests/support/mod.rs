@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod races;
+pub mod round_trips;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,236 @@
+//! A unit of work in one round trip.
+//!
+//! Every statement of a unit of work is a round trip to the database: a network hop to
+//! PostgreSQL, a hand-off to sqlx's worker thread for SQLite. Both cost far more than the
+//! statement itself. So the common path of [`OrderStore::apply`] sends the whole unit at once:
+//! `BEGIN`, the same statements the careful path runs one by one with their values written into
+//! the text as literals, and `COMMIT`. A statement that must change a certain number of rows (a
+//! guarded update, a compare-and-set) is followed, or wrapped, by a check the database itself
+//! enforces (a trigger on SQLite, a function on PostgreSQL, both from migration 0004): a failed
+//! check, or any error, aborts the batch before its `COMMIT`; the transaction is rolled back and
+//! the careful path runs the unit statement by statement, which alone decides every refusal
+//! (`insufficient_stock`, `conflict`, an expired hold released first, ...). The batch never
+//! refuses anything itself.
+//!
+//! The batch runs on a task of its own, so that a caller that gives up half-way (a request
+//! timeout) never leaves a connection inside an open transaction: the task finishes, with a
+//! `COMMIT` or a `ROLLBACK`, whatever happens to the caller.
+//!
+//! Values never become SQL. On SQLite they are bound as parameters, numbered across the whole
+//! batch, and the batch is prepared once and kept in the statement cache, as sqlx's SQLite
+//! driver allows (parsing the text each time cost more than running it). PostgreSQL prepares
+//! one statement at a time, so there the batch is plain text: integers written as digits and
+//! strings as hexadecimal bytes the database decodes (`convert_from(decode('…', 'hex'),
+//! 'UTF8')`), so that no character of a value can end a literal.
+//!
+//! [`OrderStore::apply`]: commerce_core::store::OrderStore::apply
+
+use std::fmt::Write as _;
+
+/// A value of a statement.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Text(&'a str),
+    /// A string or `NULL`.
+    OptText(Option<&'a str>),
+}
+
+/// What a statement of the batch must have done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Changed exactly this many rows.
+    Changed(u64),
+    /// Anything that is not an error.
+    Any,
+}
+
+/// A value bound to a batch's parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Bound {
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Text(String),
+    /// `NULL`.
+    Null,
+}
+
+/// How a database writes the parts of a batch.
+pub(crate) struct Dialect {
+    /// Opens the write transaction.
+    pub begin: &'static str,
+    /// Appends a string value as a literal; `None` binds values as parameters instead.
+    pub text: Option<fn(&str, &mut String)>,
+    /// Appends a statement that must change `n` rows, followed or wrapped by the check.
+    pub checked: fn(&str, u64, &mut String),
+}
+
+/// The statements of a unit of work, as one text, and the values bound to it.
+pub(crate) struct Batch {
+    sql: String,
+    bound: Vec<Bound>,
+    dialect: &'static Dialect,
+    scratch: String,
+}
+
+impl Batch {
+    /// An empty batch in a dialect.
+    pub(crate) fn new(dialect: &'static Dialect) -> Batch {
+        let mut sql = String::with_capacity(8192);
+        sql.push_str(dialect.begin);
+        sql.push_str(";\n");
+        Batch {
+            sql,
+            bound: Vec::new(),
+            dialect,
+            scratch: String::new(),
+        }
+    }
+
+    /// Appends `sql` with its `$n` placeholders replaced by `args[n - 1]`, and the check of
+    /// what it must change.
+    pub(crate) fn push(&mut self, sql: &str, args: &[Arg<'_>], expect: Expect) {
+        let mut statement = std::mem::take(&mut self.scratch);
+        statement.clear();
+        let mut rest = sql;
+        while let Some(at) = rest.find('$') {
+            statement.push_str(&rest[..at]);
+            let digits = rest[at + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            if digits == 0 {
+                // Not a placeholder: a JSON path such as `'$.low_stock_threshold'`.
+                statement.push('$');
+                rest = &rest[at + 1..];
+                continue;
+            }
+            let n: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
+            let arg = n.checked_sub(1).and_then(|i| args.get(i));
+            match (self.dialect.text, arg) {
+                (None, arg) => {
+                    self.bound.push(match arg {
+                        Some(Arg::Int(value)) => Bound::Int(*value),
+                        Some(Arg::Text(value)) | Some(Arg::OptText(Some(value))) => {
+                            Bound::Text((*value).to_string())
+                        }
+                        Some(Arg::OptText(None)) | None => Bound::Null,
+                    });
+                    let _ = write!(statement, "${}", self.bound.len());
+                }
+                (Some(_), Some(Arg::Int(value))) => {
+                    // Parenthesised, so that `- $3` never becomes a `--` comment.
+                    let _ = write!(statement, "({value})");
+                }
+                (Some(text), Some(Arg::Text(value)) | Some(Arg::OptText(Some(value)))) => {
+                    text(value, &mut statement)
+                }
+                (Some(_), Some(Arg::OptText(None)) | None) => statement.push_str("NULL"),
+            }
+            rest = &rest[at + 1 + digits..];
+        }
+        statement.push_str(rest);
+        match expect {
+            Expect::Changed(n) => (self.dialect.checked)(&statement, n, &mut self.sql),
+            Expect::Any => {
+                self.sql.push_str(&statement);
+                self.sql.push_str(";\n");
+            }
+        }
+        self.scratch = statement;
+    }
+
+    /// The whole unit, `BEGIN`, the statements, `COMMIT`, and the values bound to it.
+    pub(crate) fn finish(mut self) -> (String, Vec<Bound>) {
+        self.sql.push_str("COMMIT;\n");
+        (self.sql, self.bound)
+    }
+}
+
+/// Lower-case hexadecimal of `bytes`, appended to `out`.
+pub(crate) fn push_hex(bytes: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quoted(value: &str, out: &mut String) {
+        out.push('[');
+        push_hex(value.as_bytes(), out);
+        out.push(']');
+    }
+
+    fn checked(statement: &str, n: u64, out: &mut String) {
+        let _ = writeln!(out, "{statement};\nCHECK {n};");
+    }
+
+    static LITERALS: Dialect = Dialect {
+        begin: "BEGIN",
+        text: Some(quoted),
+        checked,
+    };
+
+    static PARAMETERS: Dialect = Dialect {
+        begin: "BEGIN",
+        text: None,
+        checked,
+    };
+
+    fn example(dialect: &'static Dialect) -> (String, Vec<Bound>) {
+        let mut batch = Batch::new(dialect);
+        batch.push(
+            "UPDATE t SET a = a - $2, b = $1, c = $3 WHERE d = $10 AND e = json_extract(f, '$.g')",
+            &[Arg::Text("x'; --"), Arg::Int(-5), Arg::OptText(None)],
+            Expect::Changed(1),
+        );
+        batch.push("DELETE FROM u WHERE v = $1", &[Arg::Int(7)], Expect::Any);
+        batch.finish()
+    }
+
+    #[test]
+    fn parameters_are_numbered_across_the_batch() {
+        let (sql, bound) = example(&PARAMETERS);
+        assert_eq!(
+            sql,
+            "BEGIN;\n\
+             UPDATE t SET a = a - $1, b = $2, c = $3 WHERE d = $4 AND e = json_extract(f, '$.g');\n\
+             CHECK 1;\n\
+             DELETE FROM u WHERE v = $5;\n\
+             COMMIT;\n"
+        );
+        assert_eq!(
+            bound,
+            [
+                Bound::Int(-5),
+                Bound::Text("x'; --".into()),
+                Bound::Null,
+                Bound::Null,
+                Bound::Int(7)
+            ]
+        );
+    }
+
+    #[test]
+    fn placeholders_become_literals_and_checks_follow() {
+        let (sql, bound) = example(&LITERALS);
+        assert!(bound.is_empty());
+        assert_eq!(
+            sql,
+            "BEGIN;\n\
+             UPDATE t SET a = a - (-5), b = [78273b202d2d], c = NULL WHERE d = NULL AND e = json_extract(f, '$.g');\n\
+             CHECK 1;\n\
+             DELETE FROM u WHERE v = (7);\n\
+             COMMIT;\n"
+        );
+    }
+}
