@@ -31,6 +31,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::Caller;
 use crate::cart::{Cart, CartLimits, CatalogItem, PricingContext};
 use crate::catalog::{Category, Product, ProductStatus};
 use crate::customer::{Customer, DEFAULT_SESSION_TTL_MILLIS};
@@ -361,25 +362,48 @@ impl Commerce {
             .ok_or_else(|| Error::not_found("cart", id))
     }
 
-    /// Reads a cart, changes it and writes it back, retrying if another writer got there first.
+    /// A cart, if `caller` may open it ([`Caller::may_open_cart`]): otherwise `not_found`, as if
+    /// it did not exist.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn open_cart(&self, caller: &Caller, id: &str) -> Result<StoredCart> {
+        let cart = self.cart(id).await?;
+        if !caller.may_open_cart(&cart) {
+            return Err(Error::not_found("cart", id));
+        }
+        Ok(cart)
+    }
+
+    /// Reads a cart (or starts from `read`, a copy just read), changes it and writes it back,
+    /// retrying if another writer got there first. The store refuses to write a cart that was
+    /// checked out; only then is its order looked for, to say so.
     async fn update_cart(
         &self,
         id: &str,
+        read: Option<StoredCart>,
         change: impl Fn(&mut StoredCart) -> Result<()> + Send + Sync,
     ) -> Result<StoredCart> {
+        let mut read = read;
         for _ in 0..CONFLICT_RETRIES {
-            let mut cart = self.cart(id).await?;
-            if self.store.order_for_cart(id).await?.is_some() {
-                return Err(Error::invalid(format!(
-                    "cart `{id}` was checked out and can no longer change"
-                )));
-            }
+            let mut cart = match read.take() {
+                Some(cart) => cart,
+                None => self.cart(id).await?,
+            };
             let expected = cart.version;
             change(&mut cart)?;
             cart.version = expected + 1;
             cart.updated_at = self.now();
             match self.store.put_cart(&cart, Some(expected)).await {
-                Err(err) if err.is_conflict() => continue,
+                Err(err) if err.is_conflict() => {
+                    if self.store.order_for_cart(id).await?.is_some() {
+                        return Err(Error::invalid(format!(
+                            "cart `{id}` was checked out and can no longer change"
+                        )));
+                    }
+                    continue;
+                }
                 other => return other.map(|()| cart),
             }
         }
@@ -399,6 +423,22 @@ impl Commerce {
         options: BTreeMap<String, String>,
     ) -> Result<StoredCart> {
         let cart = self.cart(cart_id).await?;
+        self.add_to_opened_cart(cart, sku, quantity, options).await
+    }
+
+    /// As [`Commerce::add_to_cart`], on a cart just read (by [`Commerce::open_cart`], say),
+    /// which saves reading it again; a cart changed since is read afresh.
+    ///
+    /// # Errors
+    ///
+    /// As [`Commerce::add_to_cart`].
+    pub async fn add_to_opened_cart(
+        &self,
+        cart: StoredCart,
+        sku: &str,
+        quantity: u32,
+        options: BTreeMap<String, String>,
+    ) -> Result<StoredCart> {
         let item = self
             .sellable_item(sku, cart.cart.currency())
             .await?
@@ -407,7 +447,8 @@ impl Commerce {
                     sku: sku.to_string(),
                 })
             })?;
-        self.update_cart(cart_id, |c| {
+        let id = cart.id.clone();
+        self.update_cart(&id, Some(cart), |c| {
             c.cart
                 .add_item(&item, options.clone(), quantity)
                 .map(|_| ())
@@ -426,7 +467,7 @@ impl Commerce {
         line_id: &str,
         quantity: u32,
     ) -> Result<StoredCart> {
-        self.update_cart(cart_id, |c| c.cart.set_quantity(line_id, quantity))
+        self.update_cart(cart_id, None, |c| c.cart.set_quantity(line_id, quantity))
             .await
     }
 
@@ -436,7 +477,7 @@ impl Commerce {
     ///
     /// `line_not_found`.
     pub async fn remove_cart_line(&self, cart_id: &str, line_id: &str) -> Result<StoredCart> {
-        self.update_cart(cart_id, |c| c.cart.remove_line(line_id).map(|_| ()))
+        self.update_cart(cart_id, None, |c| c.cart.remove_line(line_id).map(|_| ()))
             .await
     }
 
@@ -446,7 +487,7 @@ impl Commerce {
     ///
     /// As [`Cart::apply_coupon`].
     pub async fn apply_coupon(&self, cart_id: &str, code: &str) -> Result<StoredCart> {
-        self.update_cart(cart_id, |c| c.cart.apply_coupon(code))
+        self.update_cart(cart_id, None, |c| c.cart.apply_coupon(code))
             .await
     }
 
@@ -456,7 +497,7 @@ impl Commerce {
     ///
     /// `not_found` for an unknown cart.
     pub async fn remove_coupon(&self, cart_id: &str, code: &str) -> Result<StoredCart> {
-        self.update_cart(cart_id, |c| {
+        self.update_cart(cart_id, None, |c| {
             c.cart.remove_coupon(code);
             Ok(())
         })
@@ -474,7 +515,7 @@ impl Commerce {
         destination: Option<Destination>,
         method: Option<&str>,
     ) -> Result<StoredCart> {
-        self.update_cart(cart_id, |c| {
+        self.update_cart(cart_id, None, |c| {
             c.destination = destination.clone();
             c.cart.set_shipping_method(method);
             Ok(())

@@ -782,7 +782,8 @@ pub fn product(id: &str, sku: &str, price: &str) -> Product {
     }
 }
 
-/// SKUs and e-mail addresses are unique; carts are compare-and-set.
+/// SKUs and e-mail addresses are unique; carts are compare-and-set, and frozen once checked
+/// out.
 pub async fn catalog_customers_and_carts(store: Arc<dyn Store>) {
     store
         .put_product(&product("p1", "A", "1.00"))
@@ -859,6 +860,30 @@ pub async fn catalog_customers_and_carts(store: Arc<dyn Store>) {
             .await
             .unwrap_err()
             .is_conflict()
+    );
+    // Once an order is placed from it, the cart is frozen.
+    store
+        .apply(Changes {
+            now: START,
+            orders: vec![Versioned {
+                value: order("o-cart", "cart"),
+                expected_version: None,
+            }],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let after = StoredCart {
+        version: 3,
+        ..newer.clone()
+    };
+    assert!(
+        store
+            .put_cart(&after, Some(2))
+            .await
+            .unwrap_err()
+            .is_conflict(),
+        "a checked-out cart cannot change"
     );
 }
 

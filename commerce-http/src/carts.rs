@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use commerce_core::access::Caller;
 use commerce_core::payment::CaptureMethod;
 use commerce_core::store::{Destination, StoredCart};
-use commerce_core::{CheckoutRequest, Currency, Error};
+use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
@@ -16,11 +16,7 @@ use crate::routes::{ApiJson, ApiResult, AppState, idempotency_key, json};
 
 /// The cart `id`, if the caller may open it; otherwise `404`, as if it did not exist.
 async fn open_cart(state: &AppState, caller: &Caller, id: &str) -> ApiResult<StoredCart> {
-    let cart = state.commerce.cart(id).await?;
-    if !caller.may_open_cart(&cart) {
-        return Err(Error::not_found("cart", id).into());
-    }
-    Ok(cart)
+    Ok(state.commerce.open_cart(caller, id).await?)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -68,10 +64,10 @@ pub(crate) async fn add_line(
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<NewLine>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    let opened = open_cart(&state, &caller, &cart).await?;
     let cart = state
         .commerce
-        .add_to_cart(&cart, &body.sku, body.quantity, body.options)
+        .add_to_opened_cart(opened, &body.sku, body.quantity, body.options)
         .await?;
     Ok(json(StatusCode::OK, &cart))
 }

@@ -42,6 +42,8 @@ const MIGRATIONS: &[Migration] = &[
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// The same pool: PostgreSQL runs writers side by side.
+    pub(crate) writer: PgPool,
     pub(crate) careful_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -88,6 +90,7 @@ impl PgStore {
             .await
             .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;
         let store = PgStore {
+            writer: pool.clone(),
             pool,
             careful_units: Default::default(),
         };

@@ -1,7 +1,7 @@
 //! The storage traits, written once for both backends.
 //!
-//! `impl_store!(Store, dialect)` implements every trait for a store type whose `pool` field is a
-//! `sqlx::Pool<dialect::Db>`. The dialect module supplies what differs: `begin_write`,
+//! `impl_store!(Store, dialect)` implements every trait for a store type whose `pool` field (for
+//! reads) and `writer` field (for writes) are `sqlx::Pool<dialect::Db>`s. The dialect module supplies what differs: `begin_write`,
 //! `failure` (which errors are retried), `is_unique_violation`, and the SQL that differs
 //! (`CLAIM_EVENTS`). Everything else is the SQL below, which both databases accept as is
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`, row values).
@@ -29,8 +29,8 @@ pub(crate) const SELECT_CUSTOMER: &str = "SELECT body FROM commerce_customers WH
 pub(crate) const SELECT_CUSTOMER_BY_EMAIL: &str =
     "SELECT body FROM commerce_customers WHERE email_key = $1";
 pub(crate) const INSERT_CART: &str = "INSERT INTO commerce_carts (id, version, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
-pub(crate) const UPDATE_CART: &str =
-    "UPDATE commerce_carts SET version = $2, body = $3 WHERE id = $1 AND version = $4";
+pub(crate) const UPDATE_CART: &str = "UPDATE commerce_carts SET version = $2, body = $3 WHERE id = $1 AND version = $4 \
+     AND NOT EXISTS (SELECT 1 FROM commerce_orders WHERE cart_id = $1)";
 pub(crate) const SELECT_CART: &str = "SELECT body FROM commerce_carts WHERE id = $1";
 pub(crate) const ENSURE_STOCK: &str = "INSERT INTO commerce_stock_levels (sku, location, on_hand, reserved, allow_backorder) VALUES ($1, $2, 0, 0, FALSE) ON CONFLICT (sku, location) DO NOTHING";
 pub(crate) const ADJUST_STOCK: &str = "UPDATE commerce_stock_levels SET on_hand = on_hand + $3, allow_backorder = COALESCE($4, allow_backorder) \
@@ -557,7 +557,7 @@ macro_rules! impl_store {
                     >,
                 {
                     for _ in 0..RETRIES {
-                        let mut tx = match $dialect::begin_write(&self.pool).await {
+                        let mut tx = match $dialect::begin_write(&self.writer).await {
                             Ok(tx) => tx,
                             Err(Failure::Retry) => continue,
                             Err(Failure::Error(error)) => return Err(error),
@@ -695,7 +695,7 @@ macro_rules! impl_store {
                     sqlx::query(UPSERT_CATEGORY)
                         .bind(&category.id)
                         .bind(to_json(category)?)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -786,7 +786,7 @@ macro_rules! impl_store {
                                 .bind(&cart.id)
                                 .bind(version)
                                 .bind(&body)
-                                .execute(&self.pool)
+                                .execute(&self.writer)
                                 .await
                         }
                         Some(expected) => {
@@ -798,7 +798,7 @@ macro_rules! impl_store {
                                     i64::try_from(expected)
                                         .map_err(|_| Error::overflow("version"))?,
                                 )
-                                .execute(&self.pool)
+                                .execute(&self.writer)
                                 .await
                         }
                     }
@@ -941,7 +941,7 @@ macro_rules! impl_store {
                         .bind(id)
                         .bind(millis(expires_at))
                         .bind(millis(now))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?
                         .rows_affected();
@@ -1471,7 +1471,7 @@ macro_rules! impl_store {
                     // The common path: the whole unit in one round trip.
                     if let Some(batch) = batch_of(&changes) {
                         let (sql, bound) = batch.finish();
-                        if run_batch(&self.pool, sql, bound).await? {
+                        if run_batch(&self.writer, sql, bound).await? {
                             return Ok(Applied::Done);
                         }
                         self.careful_units
@@ -1558,6 +1558,19 @@ macro_rules! impl_store {
                     fingerprint: &str,
                     now: Timestamp,
                 ) -> Result<IdempotencyBegin> {
+                    // The common case, a new key, is one statement, atomic on its own.
+                    let claimed = sqlx::query(INSERT_IDEMPOTENCY)
+                        .bind(scope)
+                        .bind(key)
+                        .bind(fingerprint)
+                        .bind(millis(now))
+                        .execute(&self.writer)
+                        .await
+                        .map_err(db)?
+                        .rows_affected();
+                    if claimed == 1 {
+                        return Ok(IdempotencyBegin::Started);
+                    }
                     let (scope, key, fingerprint) =
                         (scope.to_string(), key.to_string(), fingerprint.to_string());
                     self.write(move |tx| {
@@ -1621,7 +1634,7 @@ macro_rules! impl_store {
                     sqlx::query(ABANDON_IDEMPOTENCY)
                         .bind(scope)
                         .bind(key)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -1630,7 +1643,7 @@ macro_rules! impl_store {
                 async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
                     Ok(sqlx::query(PURGE_IDEMPOTENCY)
                         .bind(millis(before))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -1696,7 +1709,7 @@ macro_rules! impl_store {
                         sqlx::query(RETRY_EVENT)
                             .bind(id)
                             .bind(millis(not_before))
-                            .execute(&self.pool)
+                            .execute(&self.writer)
                             .await
                             .map_err(db)?;
                     }
@@ -1744,7 +1757,7 @@ macro_rules! impl_store {
                         .bind(&key.secret_hash)
                         .bind(millis(key.created_at))
                         .bind(key.revoked_at.map(millis))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     if inserted.rows_affected() == 0 {
@@ -1778,7 +1791,7 @@ macro_rules! impl_store {
                     let updated = sqlx::query(REVOKE_API_KEY)
                         .bind(id)
                         .bind(millis(now))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     if updated.rows_affected() == 0 {
@@ -1859,7 +1872,7 @@ macro_rules! impl_store {
                     let updated = sqlx::query(UPDATE_CREDENTIAL)
                         .bind(customer_id)
                         .bind(password_hash)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     if updated.rows_affected() == 0 {
@@ -1876,7 +1889,7 @@ macro_rules! impl_store {
                         .bind(millis(session.created_at))
                         .bind(millis(session.expires_at))
                         .bind(session.revoked_at.map(millis))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     if inserted.rows_affected() == 0 {
@@ -1913,7 +1926,7 @@ macro_rules! impl_store {
                     sqlx::query(REVOKE_SESSION)
                         .bind(id)
                         .bind(millis(now))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -1927,7 +1940,7 @@ macro_rules! impl_store {
                     Ok(sqlx::query(REVOKE_SESSIONS_OF)
                         .bind(customer_id)
                         .bind(millis(now))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -1936,7 +1949,7 @@ macro_rules! impl_store {
                 async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
                     Ok(sqlx::query(PURGE_SESSIONS)
                         .bind(millis(before))
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -1979,14 +1992,14 @@ macro_rules! impl_store {
                         sqlx::query(INSERT_CONFIG)
                             .bind(new_version)
                             .bind(&body)
-                            .execute(&self.pool)
+                            .execute(&self.writer)
                             .await
                     } else {
                         sqlx::query(UPDATE_CONFIG)
                             .bind(new_version)
                             .bind(&body)
                             .bind(expected)
-                            .execute(&self.pool)
+                            .execute(&self.writer)
                             .await
                     }
                     .map_err(db)?;

@@ -402,7 +402,8 @@ impl CartStore for MemoryStore {
     async fn put_cart(&self, cart: &StoredCart, expected_version: Option<u64>) -> Result<()> {
         let mut state = self.lock();
         let current = state.carts.get(&cart.id).map(|c| c.version);
-        if current != expected_version {
+        let frozen = state.order_by_cart.contains_key(&cart.id);
+        if current != expected_version || (expected_version.is_some() && frozen) {
             return Err(Error::conflict("cart", cart.id.clone()));
         }
         state.carts.insert(cart.id.clone(), cart.clone());
