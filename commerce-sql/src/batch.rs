@@ -20,8 +20,9 @@
 //! batch, and the batch is prepared once and kept in the statement cache, as sqlx's SQLite
 //! driver allows (parsing the text each time cost more than running it). PostgreSQL prepares
 //! one statement at a time, so there the batch is plain text: integers written as digits and
-//! strings as hexadecimal bytes the database decodes (`convert_from(decode('…', 'hex'),
-//! 'UTF8')`), so that no character of a value can end a literal.
+//! strings as escape-string literals with every backslash and quote doubled (`E'it''s'`), so
+//! that no character of a value can end a literal; a test sends every character there is
+//! through one.
 //!
 //! [`OrderStore::apply`]: commerce_core::store::OrderStore::apply
 
@@ -150,23 +151,15 @@ impl Batch {
     }
 }
 
-/// Lower-case hexadecimal of `bytes`, appended to `out`.
-pub(crate) fn push_hex(bytes: &[u8], out: &mut String) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn quoted(value: &str, out: &mut String) {
         out.push('[');
-        push_hex(value.as_bytes(), out);
+        for byte in value.bytes() {
+            let _ = write!(out, "{byte:02x}");
+        }
         out.push(']');
     }
 

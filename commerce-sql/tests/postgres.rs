@@ -68,6 +68,23 @@ mod postgres_batches {
     }
 }
 
+mod postgres_awkward_text {
+    use super::support;
+
+    #[test]
+    fn awkward_text_survives_a_batch_on_postgres() {
+        support::block_on(async {
+            let store = support::postgres_store(4).await;
+            let careful = store.clone();
+            support::round_trips::awkward_text_survives_a_batch(
+                std::sync::Arc::new(store),
+                move || careful.careful_units(),
+            )
+            .await;
+        });
+    }
+}
+
 mod postgres_connect {
     use super::support;
 

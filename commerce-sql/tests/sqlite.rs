@@ -59,3 +59,19 @@ fn common_paths_take_one_round_trip_on_sqlite() {
         .await;
     });
 }
+
+#[test]
+fn awkward_text_survives_a_batch_on_sqlite() {
+    support::block_on(async {
+        let path = support::sqlite_path("awkward");
+        let store = commerce_sql::SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let careful = store.clone();
+        support::round_trips::awkward_text_survives_a_batch(
+            std::sync::Arc::new(store),
+            move || careful.careful_units(),
+        )
+        .await;
+    });
+}

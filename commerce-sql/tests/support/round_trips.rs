@@ -72,3 +72,72 @@ pub async fn common_paths_take_one_round_trip(store: Arc<dyn Store>, careful: im
     assert!(short.is_insufficient_stock(), "{short}");
     assert!(careful() >= 1, "a refusal is decided by the careful path");
 }
+
+/// Every kind of character a value can hold goes through a batch unchanged, and none of them
+/// makes SQL: quotes, backslashes, comment and placeholder marks, statement ends, controls,
+/// any plane of Unicode.
+pub async fn awkward_text_survives_a_batch(store: Arc<dyn Store>, careful: impl Fn() -> u64) {
+    use commerce_core::store::{Changes, IdempotencyCompletion, Versioned};
+    let mut awkward: String =
+        "o' \\ \\' '' \" ; -- /* */ $1 $$ ?1 E'x' \\x41 é ü 中 😀 \t\r\n\u{7f}".to_string();
+    // Every character up to U+00FF and a sample of every plane above (NUL excepted: no SQL
+    // text holds it), short enough for an index entry.
+    awkward.extend(
+        (1u32..0x100)
+            .chain((0x100..0x11_0000).step_by(4999))
+            .filter_map(char::from_u32),
+    );
+    let mut order = {
+        let request = commerce_core::pricing::PricingRequest::from_json(
+            r#"{"currency":"USD","now":"2026-01-01T00:00:00Z",
+                "lines":[{"id":"l1","sku":"A","quantity":1,"unit_price":"10.00"}]}"#,
+        )
+        .unwrap();
+        let quote = commerce_core::pricing::quote(&request)
+            .unwrap()
+            .into_owned();
+        commerce_core::order::Order::from_quote(
+            awkward.clone(),
+            Some(format!("cart {awkward}")),
+            Some(awkward.clone()),
+            quote,
+            commerce_core::testkit::START,
+        )
+        .unwrap()
+    };
+    order.reservation_id = None;
+    store
+        .apply(Changes {
+            now: commerce_core::testkit::START,
+            orders: vec![Versioned {
+                value: order.clone(),
+                expected_version: None,
+            }],
+            idempotency: Some(IdempotencyCompletion {
+                scope: awkward.clone(),
+                key: awkward.clone(),
+                response: awkward.clone(),
+            }),
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(careful(), 0, "the batch took it");
+    assert_eq!(store.order(&awkward).await.unwrap(), Some(order.clone()));
+    let filter = commerce_core::store::OrderFilter {
+        customer_id: Some(awkward.clone()),
+        status: None,
+    };
+    assert_eq!(
+        store.orders(&filter, None, 10).await.unwrap().items,
+        vec![order]
+    );
+    let replay = store
+        .begin_idempotent(&awkward, &awkward, "", commerce_core::testkit::START)
+        .await
+        .unwrap();
+    assert_eq!(
+        replay,
+        commerce_core::store::IdempotencyBegin::Replay(awkward)
+    );
+}
