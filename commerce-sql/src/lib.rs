@@ -26,6 +26,9 @@
 //!   are the last line of defence. SQLite write transactions start with `BEGIN IMMEDIATE` under
 //!   a busy timeout, so `SQLITE_BUSY` never reaches a caller; PostgreSQL serialization failures
 //!   and deadlocks are retried, bounded.
+//! - **A unit of work is one round trip** in the common case: its statements go together,
+//!   inside `BEGIN … COMMIT`, with the database checking every guard; anything the batch does
+//!   not decide is rolled back and run statement by statement (`batch.rs`).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
