@@ -830,7 +830,9 @@ impl Commerce {
                 amount: intent.amount,
                 payment_method: intent.payment_method.clone().unwrap_or_default(),
                 capture_method: intent.capture_method,
-                idempotency_key: format!("{}:authorize", intent.id),
+                // One attempt per version of the intent: a retry repeats it, a new payment
+                // method (a new version) is a new attempt.
+                idempotency_key: format!("{}:authorize:{}", intent.id, intent.version),
             })
             .await?;
         let mut confirmed = intent.clone();
@@ -1279,6 +1281,51 @@ impl Commerce {
             });
         }
         Err(Error::conflict("order", order_id))
+    }
+
+    /// Confirms a payment that was placed but never answered (the gateway could not be reached,
+    /// or the process stopped in between), with another payment method if one is given: the
+    /// checkout resumes where it stopped, and settles as it would have.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_transition` unless the intent awaits confirmation and its order awaits payment;
+    /// as [`Commerce::checkout`] after that (`payment_declined`, `backend_error`, ...).
+    pub async fn confirm_payment(
+        &self,
+        intent_id: &str,
+        payment_method: Option<&str>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Checkout> {
+        let fingerprint = format!("{intent_id}|{payment_method:?}");
+        self.idempotently(key, "confirm", &fingerprint, |completion| async move {
+            let mut intent = self.payment_intent(intent_id).await?;
+            let order = self.order(&intent.order_id).await?;
+            intent.check_confirmable()?;
+            if order.status != OrderStatus::PendingPayment {
+                return Err(Error::transition(
+                    "order",
+                    order.status,
+                    OrderStatus::Confirmed,
+                ));
+            }
+            if let Some(method) = payment_method {
+                let expected = intent.version;
+                intent.attach_payment_method(method, self.now())?;
+                self.store
+                    .apply(Changes {
+                        now: self.now(),
+                        intents: vec![Versioned {
+                            value: intent.clone(),
+                            expected_version: Some(expected),
+                        }],
+                        ..Changes::default()
+                    })
+                    .await?;
+            }
+            self.confirm(order, intent, completion).await
+        })
+        .await
     }
 
     /// Captures `amount` (or everything capturable) of an order's authorized payment.

@@ -71,6 +71,7 @@ where
     accounts_and_sessions(new_store().await).await;
     product_listings_filter_and_page(new_store().await).await;
     order_listings_filter_and_page(new_store().await).await;
+    a_stuck_payment_is_confirmed_later(new_store().await).await;
 }
 
 /// Defines one `#[test]` per conformance check for a store:
@@ -87,7 +88,7 @@ where
 #[macro_export]
 macro_rules! store_conformance_tests {
     (block_on = $block_on:expr, new_store = $new_store:expr $(,)?) => {
-        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked, accounts_and_sessions, product_listings_filter_and_page, order_listings_filter_and_page);
+        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked, accounts_and_sessions, product_listings_filter_and_page, order_listings_filter_and_page, a_stuck_payment_is_confirmed_later);
     };
     (@each $block_on:expr, $new_store:expr, $($check:ident),*) => {
         $(
@@ -1398,6 +1399,24 @@ pub async fn accounts_and_sessions(store: Arc<dyn Store>) {
     assert!(store.session("s3").await.unwrap().is_none());
 }
 
+/// The ids of every page of a listing, following `next_cursor` from the start.
+async fn every_page<F, Fut>(mut fetch: F) -> Vec<String>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = (Vec<String>, Option<String>)>,
+{
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = fetch(after).await;
+        ids.extend(page);
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => return ids,
+        }
+    }
+}
+
 /// Listing products by status, category and text (case-insensitive, Unicode, `%` and `_`
 /// taken literally), a page at a time in id order; categories by id.
 pub async fn product_listings_filter_and_page(store: Arc<dyn Store>) {
@@ -1429,79 +1448,25 @@ pub async fn product_listings_filter_and_page(store: Arc<dyn Store>) {
     let ids = |page: crate::store::Page<Product>| -> Vec<String> {
         page.items.into_iter().map(|p| p.id).collect()
     };
+    let with =
+        |status: Option<ProductStatus>, category: Option<&str>, text: Option<&str>| ProductFilter {
+            status,
+            category_id: category.map(String::from),
+            text: text.map(String::from),
+        };
+    let active = Some(ProductStatus::Active);
     let cases: Vec<(ProductFilter, Vec<&str>)> = vec![
-        (ProductFilter::default(), vec!["p1", "p2", "p3", "p4", "p5"]),
-        (
-            ProductFilter {
-                status: Some(ProductStatus::Active),
-                ..ProductFilter::default()
-            },
-            vec!["p1", "p2", "p5"],
-        ),
-        (
-            ProductFilter {
-                category_id: Some("kitchen".into()),
-                ..ProductFilter::default()
-            },
-            vec!["p1", "p2", "p4"],
-        ),
-        (
-            ProductFilter {
-                category_id: Some("kitchen".into()),
-                status: Some(ProductStatus::Active),
-                ..ProductFilter::default()
-            },
-            vec!["p1", "p2"],
-        ),
-        (
-            ProductFilter {
-                text: Some("MUG".into()),
-                ..ProductFilter::default()
-            },
-            vec!["p1", "p4"],
-        ),
-        (
-            ProductFilter {
-                text: Some("éclair".into()),
-                ..ProductFilter::default()
-            },
-            vec!["p2"],
-        ),
-        (
-            ProductFilter {
-                text: Some("0%".into()),
-                ..ProductFilter::default()
-            },
-            vec!["p3"],
-        ),
-        (
-            ProductFilter {
-                text: Some("d_m".into()),
-                ..ProductFilter::default()
-            },
-            vec!["p4"],
-        ),
-        (
-            ProductFilter {
-                text: Some("e_m".into()),
-                ..ProductFilter::default()
-            },
-            vec![],
-        ),
-        (
-            ProductFilter {
-                text: Some("sku-p5".into()),
-                ..ProductFilter::default()
-            },
-            vec!["p5"],
-        ),
-        (
-            ProductFilter {
-                category_id: Some("none".into()),
-                ..ProductFilter::default()
-            },
-            vec![],
-        ),
+        (with(None, None, None), vec!["p1", "p2", "p3", "p4", "p5"]),
+        (with(active, None, None), vec!["p1", "p2", "p5"]),
+        (with(None, Some("kitchen"), None), vec!["p1", "p2", "p4"]),
+        (with(active, Some("kitchen"), None), vec!["p1", "p2"]),
+        (with(None, None, Some("MUG")), vec!["p1", "p4"]),
+        (with(None, None, Some("éclair")), vec!["p2"]),
+        (with(None, None, Some("0%")), vec!["p3"]),
+        (with(None, None, Some("d_m")), vec!["p4"]),
+        (with(None, None, Some("e_m")), vec![]),
+        (with(None, None, Some("sku-p5")), vec!["p5"]),
+        (with(None, Some("none"), None), vec![]),
     ];
     for (filter, expected) in cases {
         let expected: Vec<String> = expected.into_iter().map(String::from).collect();
@@ -1519,16 +1484,17 @@ pub async fn product_listings_filter_and_page(store: Arc<dyn Store>) {
             );
         }
         // The same list, one at a time.
-        let mut paged = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = store.products(&filter, after.as_deref(), 1).await.unwrap();
-            paged.extend(page.items.iter().map(|p| p.id.clone()));
-            match page.next_cursor {
-                Some(cursor) => after = Some(cursor),
-                None => break,
+        let paged = every_page(|after| {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move {
+                let page = store.products(&filter, after.as_deref(), 1).await.unwrap();
+                (
+                    page.items.into_iter().map(|p| p.id).collect(),
+                    page.next_cursor,
+                )
             }
-        }
+        })
+        .await;
         assert_eq!(paged, expected, "paged {filter:?}");
     }
     // Re-saving a product moves it between categories.
@@ -1599,17 +1565,18 @@ pub async fn order_listings_filter_and_page(store: Arc<dyn Store>) {
         (filter(Some("carol"), None), vec![]),
     ];
     for (filter, expected) in cases {
-        let mut paged = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = store.orders(&filter, after.as_deref(), 2).await.unwrap();
-            assert!(page.items.len() <= 2);
-            paged.extend(page.items.iter().map(|o| o.id.clone()));
-            match page.next_cursor {
-                Some(cursor) => after = Some(cursor),
-                None => break,
+        let paged = every_page(|after| {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move {
+                let page = store.orders(&filter, after.as_deref(), 2).await.unwrap();
+                assert!(page.items.len() <= 2);
+                (
+                    page.items.into_iter().map(|o| o.id).collect(),
+                    page.next_cursor,
+                )
             }
-        }
+        })
+        .await;
         assert_eq!(paged, expected, "{filter:?}");
     }
     let unknown = store
@@ -1617,4 +1584,58 @@ pub async fn order_listings_filter_and_page(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(unknown.items.is_empty() && unknown.next_cursor.is_none());
+}
+
+/// A checkout whose gateway could not be reached keeps its order and its hold; confirming the
+/// payment later, with another payment method, finishes it, once.
+pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
+    let (commerce, gateway, _) = shop(store.clone(), 5).await;
+    let cart = cart_with(&commerce, 2).await;
+    let err = commerce
+        .checkout(&checkout_request(&cart, "tok_gateway_down", Some("k1")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "backend_error", "{err}");
+    let order = store
+        .order_for_cart(&cart)
+        .await
+        .unwrap()
+        .expect("the order was placed");
+    assert_eq!(order.status, OrderStatus::PendingPayment);
+    assert_eq!(level(&*store, "MUG").await, (5, 2), "the hold stays");
+    let intent_id = order.payment_intent_id.clone().unwrap();
+
+    let key = IdempotencyKey {
+        scope: "tester".into(),
+        key: "confirm-1".into(),
+    };
+    let done = commerce
+        .confirm_payment(&intent_id, Some("tok_visa"), Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(done.order.status, OrderStatus::Confirmed);
+    assert_eq!(done.payment_intent.status, IntentStatus::Succeeded);
+    assert_eq!(
+        done.payment_intent.payment_method.as_deref(),
+        Some("tok_visa")
+    );
+    assert_eq!(level(&*store, "MUG").await, (3, 0), "sold");
+    assert_eq!(gateway.charges().0, 1, "one authorization");
+    let replay = commerce
+        .confirm_payment(&intent_id, Some("tok_visa"), Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(replay.order.id, done.order.id);
+    let again = commerce
+        .confirm_payment(&intent_id, None, None)
+        .await
+        .unwrap_err();
+    assert!(again.is_invalid_transition(), "{again}");
+    // The first checkout's key, retried, now finds the order paid.
+    let retried = commerce
+        .checkout(&checkout_request(&cart, "tok_gateway_down", Some("k1")))
+        .await
+        .unwrap();
+    assert_eq!(retried.order.status, OrderStatus::Confirmed);
+    assert_eq!(gateway.charges().0, 1, "still one authorization");
 }

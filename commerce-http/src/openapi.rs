@@ -24,7 +24,7 @@ use crate::accounts::{
 };
 use crate::carts::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
 use crate::catalog::{Adjustment, VariantOf};
-use crate::orders::{Capture, Fulfilment, Refund};
+use crate::orders::{Capture, Confirmation, Fulfilment, Refund};
 use crate::settings::ZoneRates;
 
 /// Who may call an operation.
@@ -151,6 +151,7 @@ const OPERATIONS: &[Operation] = &[
     with_key(op("post", "/v1/orders/{id}/capture", "Captures authorized money (all of it if no amount).", Admin, Some("Capture"), 200, Some("Checkout"))),
     with_key(op("post", "/v1/orders/{id}/refund", "Refunds captured money.", Admin, Some("Refund"), 200, Some("Checkout"))),
     op("get", "/v1/payment-intents/{id}", "A payment intent.", Owner, None, 200, Some("PaymentIntent")),
+    with_key(op("post", "/v1/payment-intents/{id}/confirm", "Finishes a payment the gateway never answered, with another payment method if given.", Owner, Some("Confirmation"), 200, Some("Checkout"))),
     with_key(op("post", "/v1/payment-intents/{id}/capture", "Captures authorized money, as the order's capture.", Admin, Some("Capture"), 200, Some("Checkout"))),
     with_key(op("post", "/v1/payment-intents/{id}/refund", "Refunds captured money, as the order's refund.", Admin, Some("Refund"), 200, Some("Checkout"))),
     with_key(op("post", "/v1/payment-intents/{id}/cancel", "Voids or refunds the payment by cancelling its order.", Admin, None, 200, Some("Checkout"))),
@@ -209,6 +210,7 @@ fn components() -> Value {
     add::<AddressInput>(&mut schemas);
     add::<CustomerChange>(&mut schemas);
     add::<ZoneRates>(&mut schemas);
+    add::<Confirmation>(&mut schemas);
     for (name, item) in [
         ("Categories", "Category"),
         ("Promotions", "Promotion"),
@@ -394,6 +396,18 @@ fn operation(op: &Operation) -> Value {
         responses.insert(
             "403".into(),
             problem("Known caller, not allowed: a customer where an admin is needed."),
+        );
+    }
+    let calls_gateway = op.path.ends_with("/checkout")
+        || op.path.starts_with("/v1/payment-intents/") && op.method == "post"
+        || matches!(
+            op.path.rsplit('/').next(),
+            Some("capture" | "refund" | "cancel")
+        );
+    if calls_gateway {
+        responses.insert(
+            "502".into(),
+            problem("The payment gateway could not be reached; retry with the same key."),
         );
     }
     responses.insert("429".into(), problem("Too many requests; see Retry-After."));

@@ -214,6 +214,32 @@ pub(crate) async fn get_intent(
     ))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Confirmation {
+    /// Another payment method to try; absent, the one given at checkout.
+    #[serde(default)]
+    payment_method: Option<String>,
+}
+
+/// `POST /v1/payment-intents/{id}/confirm` (with `Idempotency-Key`): the order's customer or an
+/// admin finishes a payment the gateway never answered, with another payment method if given.
+pub(crate) async fn confirm_intent(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Confirmation>,
+) -> ApiResult {
+    let key = scoped(&caller, &headers)?;
+    order_of_intent(&state, &caller, &id).await?;
+    let done = state
+        .commerce
+        .confirm_payment(&id, body.payment_method.as_deref(), Some(&key))
+        .await?;
+    Ok(json(StatusCode::OK, &done))
+}
+
 /// `POST /v1/payment-intents/{id}/capture` (with `Idempotency-Key`): as the order's capture.
 pub(crate) async fn capture_intent(
     admin: Admin,

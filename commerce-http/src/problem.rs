@@ -58,6 +58,9 @@ fn status(error: &Error) -> StatusCode {
         | ErrorKind::IdempotencyInFlight { .. }
         | ErrorKind::ReservationExpired { .. } => StatusCode::CONFLICT,
         ErrorKind::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
+        ErrorKind::Backend { source_name, .. } if source_name == "gateway" => {
+            StatusCode::BAD_GATEWAY
+        }
         ErrorKind::Backend { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
@@ -66,8 +69,12 @@ fn status(error: &Error) -> StatusCode {
 impl From<Error> for Problem {
     fn from(error: Error) -> Problem {
         let status = status(&error);
-        let detail = if status.is_server_error() {
-            // Storage and gateway failures are logged, not shown.
+        let detail = if status == StatusCode::BAD_GATEWAY {
+            eprintln!("gateway error: {error}");
+            "the payment gateway could not be reached; retry with the same Idempotency-Key"
+                .to_string()
+        } else if status.is_server_error() {
+            // Storage failures are logged, not shown.
             eprintln!("internal error: {error}");
             "an internal error occurred; retry later".to_string()
         } else {

@@ -127,6 +127,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/orders/{id}/refund", post(orders::refund))
         .route("/v1/payment-intents/{id}", get(orders::get_intent))
         .route(
+            "/v1/payment-intents/{id}/confirm",
+            post(orders::confirm_intent),
+        )
+        .route(
             "/v1/payment-intents/{id}/capture",
             post(orders::capture_intent),
         )

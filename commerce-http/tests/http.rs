@@ -22,26 +22,7 @@ async fn server_with(settings: commerce_http::Settings) -> String {
     support::start(Backend::Sqlite, settings).await.base
 }
 
-macro_rules! on_sqlite {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $scenario() {
-                scenarios::$scenario(Backend::Sqlite).await;
-            }
-        )*
-    };
-}
-
-on_sqlite!(
-    a_whole_purchase,
-    two_hundred_buyers_for_one_hundred_units,
-    an_admin_runs_the_shop,
-    customer_accounts,
-    authorization_matrix,
-    settings_one_part_at_a_time,
-    listings_filter_and_page,
-);
+every_scenario!(Backend::Sqlite);
 
 #[tokio::test]
 async fn client_mistakes_are_problems_never_500() {

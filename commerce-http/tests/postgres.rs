@@ -9,26 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::{Backend, ServerProcess, send, send_as};
 
-macro_rules! on_postgres {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $scenario() {
-                scenarios::$scenario(Backend::Postgres).await;
-            }
-        )*
-    };
-}
-
-on_postgres!(
-    a_whole_purchase,
-    two_hundred_buyers_for_one_hundred_units,
-    an_admin_runs_the_shop,
-    customer_accounts,
-    authorization_matrix,
-    settings_one_part_at_a_time,
-    listings_filter_and_page,
-);
+every_scenario!(Backend::Postgres);
 
 /// Two `commerce-server` processes on one database act as one shop: a session from one works
 /// on the other, an idempotency key replays across them, and 150 buyers spread over both get

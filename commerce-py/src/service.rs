@@ -433,6 +433,36 @@ impl PyCommerce {
         )
     }
 
+    /// The order placed from a cart and its payment intent:
+    /// `{"order": ..., "payment_intent": ...}`; raises `NotFound` if the cart has no order.
+    fn checkout_of_cart<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(
+            py,
+            move |s| async move { s.checkout_of_cart(&cart_id).await },
+        )
+    }
+
+    /// Finishes a payment the gateway never answered (it could not be reached, or the process
+    /// stopped in between), with another payment method if one is given.
+    #[pyo3(signature = (intent_id, payment_method = None, *, idempotency_key = None))]
+    fn confirm_payment<'py>(
+        &self,
+        py: Python<'py>,
+        intent_id: String,
+        payment_method: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = key(idempotency_key);
+        self.call(py, move |s| async move {
+            s.confirm_payment(&intent_id, payment_method.as_deref(), key.as_ref())
+                .await
+        })
+    }
+
     /// Captures `amount` (`Money`; everything capturable if omitted) of a manual-capture
     /// order's authorization.
     #[pyo3(signature = (order_id, amount = None, *, final_capture = true, idempotency_key = None))]

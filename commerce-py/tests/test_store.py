@@ -69,6 +69,27 @@ def test_a_whole_purchase(shop: commerce.Commerce) -> None:
     assert shop.stock("MUG")[0]["on_hand"] == 8
 
 
+def test_a_payment_the_gateway_missed(shop: commerce.Commerce) -> None:
+    cart = shop.create_cart("USD")
+    shop.add_to_cart(cart["id"], "MUG", 1)
+    with pytest.raises(commerce.BackendError):
+        shop.checkout(cart["id"], "tok_gateway_down", idempotency_key="stuck")
+    placed = shop.checkout_of_cart(cart["id"])
+    assert placed["order"]["status"] == "pending_payment"
+    assert placed["payment_intent"]["status"] == "requires_confirmation"
+    assert shop.stock("MUG")[0]["reserved"] == 1, "the hold stays"
+
+    intent = placed["payment_intent"]["id"]
+    done = shop.confirm_payment(intent, "tok_visa", idempotency_key="confirm-1")
+    assert done["order"]["status"] == "confirmed"
+    assert done["payment_intent"]["payment_method"] == "tok_visa"
+    assert shop.confirm_payment(intent, "tok_visa", idempotency_key="confirm-1") == done
+    with pytest.raises(commerce.InvalidTransition):
+        shop.confirm_payment(intent)
+    level = shop.stock("MUG")[0]
+    assert (level["on_hand"], level["reserved"]) == (9, 0)
+
+
 def test_manual_capture_and_cancel(shop: commerce.Commerce) -> None:
     done = bought(shop, 1, capture_method="manual")
     order = done["order"]
