@@ -107,6 +107,19 @@ impl Reservation {
     }
 }
 
+/// A change of stock on hand (a delivery, a count, a write-off), as part of a unit of work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockAdjustment {
+    /// The SKU.
+    pub sku: String,
+    /// The location.
+    pub location: String,
+    /// Units added (or, negative, taken away).
+    pub delta: i64,
+    /// A new backorder flag, if it changes.
+    pub allow_backorder: Option<bool>,
+}
+
 /// A request to hold stock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservationRequest {

@@ -40,7 +40,7 @@ use crate::events::{DomainEvent, EventKind};
 use crate::gateway::{AuthorizeRequest, PaymentGateway};
 use crate::inventory::{
     DEFAULT_LOCATION, DEFAULT_RESERVATION_TTL_MILLIS, ReservationRequest, ReservationStatus,
-    StockLevel,
+    StockAdjustment, StockLevel,
 };
 use crate::money::{Currency, Money};
 use crate::order::{FulfillmentStatus, Order, OrderStatus};
@@ -296,6 +296,59 @@ impl Commerce {
         }
         self.store.put_category(&category).await?;
         Ok(category)
+    }
+
+    /// As [`Commerce::adjust_stock`], once per idempotency key: a retry with the same key and
+    /// change adjusts nothing more and answers with the stock level as it is now; the same key
+    /// with another change is `idempotency_mismatch`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Commerce::adjust_stock`]; idempotency errors.
+    pub async fn adjust_stock_once(
+        &self,
+        sku: &str,
+        delta: i64,
+        allow_backorder: Option<bool>,
+        key: &IdempotencyKey,
+    ) -> Result<StockLevel> {
+        let now = self.now();
+        let scope = format!("adjust:{}", key.scope);
+        let fingerprint = format!("{sku}|{delta}|{allow_backorder:?}");
+        let begun = self
+            .store
+            .begin_idempotent(&scope, &key.key, &fingerprint, now)
+            .await?;
+        if begun == IdempotencyBegin::Started {
+            let applied = self
+                .store
+                .apply(Changes {
+                    now,
+                    adjustment: Some(StockAdjustment {
+                        sku: sku.to_string(),
+                        location: DEFAULT_LOCATION.to_string(),
+                        delta,
+                        allow_backorder,
+                    }),
+                    idempotency: Some(IdempotencyCompletion {
+                        scope: scope.clone(),
+                        key: key.key.clone(),
+                        response: fingerprint,
+                    }),
+                    ..Changes::default()
+                })
+                .await;
+            if let Err(err) = applied {
+                self.store.abandon_idempotent(&scope, &key.key).await?;
+                return Err(err);
+            }
+        }
+        self.store
+            .stock(sku)
+            .await?
+            .into_iter()
+            .find(|level| level.location == DEFAULT_LOCATION)
+            .ok_or_else(|| Error::not_found("stock level", sku))
     }
 
     /// Changes a SKU's stock on hand at the default location (and, if given, its backorder

@@ -72,6 +72,7 @@ where
     product_listings_filter_and_page(new_store().await).await;
     order_listings_filter_and_page(new_store().await).await;
     a_stuck_payment_is_confirmed_later(new_store().await).await;
+    stock_adjustments_apply_once(new_store().await).await;
 }
 
 /// Defines one `#[test]` per conformance check for a store:
@@ -88,7 +89,7 @@ where
 #[macro_export]
 macro_rules! store_conformance_tests {
     (block_on = $block_on:expr, new_store = $new_store:expr $(,)?) => {
-        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked, accounts_and_sessions, product_listings_filter_and_page, order_listings_filter_and_page, a_stuck_payment_is_confirmed_later);
+        $crate::store_conformance_tests!(@each $block_on, $new_store, reservation_is_all_or_nothing, bundle_lines_on_one_sku_are_summed, concurrent_last_units_never_oversell, expired_holds_never_block_a_buyer, sweep_releases_expired_reservations, commit_release_and_the_ledger, backorders_only_when_flagged, stock_never_goes_negative, compare_and_set_has_one_winner, idempotency_keys, gateway_events_apply_once, outbox_delivers_every_event, catalog_customers_and_carts, checkout_sells_stock_and_confirms, idempotent_checkout_charges_once, declined_payment_restores_stock_exactly, expired_checkout_fails_cleanly, concurrent_captures_and_refunds_stay_in_bounds, cancelling_releases_stock_and_refunds, api_keys_are_kept_and_revoked, accounts_and_sessions, product_listings_filter_and_page, order_listings_filter_and_page, a_stuck_payment_is_confirmed_later, stock_adjustments_apply_once);
     };
     (@each $block_on:expr, $new_store:expr, $($check:ident),*) => {
         $(
@@ -1638,4 +1639,52 @@ pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(retried.order.status, OrderStatus::Confirmed);
     assert_eq!(gateway.charges().0, 1, "still one authorization");
+}
+
+/// A stock adjustment in a unit of work is guarded as `adjust_stock` is, and with an
+/// idempotency key it is made once, however often it is retried.
+pub async fn stock_adjustments_apply_once(store: Arc<dyn Store>) {
+    let (commerce, _, _) = shop(store.clone(), 5).await;
+    let key = |k: &str| IdempotencyKey {
+        scope: "admin".into(),
+        key: k.into(),
+    };
+    let delivery = commerce
+        .adjust_stock_once("MUG", 10, None, &key("delivery-1"))
+        .await
+        .unwrap();
+    assert_eq!(delivery.on_hand, 15);
+    let retried = commerce
+        .adjust_stock_once("MUG", 10, None, &key("delivery-1"))
+        .await
+        .unwrap();
+    assert_eq!(retried.on_hand, 15, "a retry adds nothing");
+    let err = commerce
+        .adjust_stock_once("MUG", 11, None, &key("delivery-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::IdempotencyMismatch { .. }),
+        "{err}"
+    );
+    let err = commerce
+        .adjust_stock_once("MUG", -16, None, &key("write-off"))
+        .await
+        .unwrap_err();
+    assert!(err.is_insufficient_stock(), "{err}");
+    // The refused key is free again, and nothing was written.
+    let fixed = commerce
+        .adjust_stock_once("MUG", -15, Some(true), &key("write-off"))
+        .await
+        .unwrap();
+    assert_eq!((fixed.on_hand, fixed.allow_backorder), (0, true));
+    let ledger: Vec<i64> = store
+        .movements("MUG")
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| m.kind == MovementKind::Adjustment)
+        .map(|m| m.quantity)
+        .collect();
+    assert_eq!(ledger, [5, 10, -15]);
 }

@@ -2,16 +2,17 @@
 //! admins see everything and change it.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use commerce_core::access::Caller;
 use commerce_core::catalog::{Category, Product, ProductStatus, Variant};
+use commerce_core::service::IdempotencyKey;
 use commerce_core::store::ProductFilter;
 use commerce_core::{Error, ErrorKind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Admin, Authenticated};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiQuery, ApiResult, AppState, json, page_limit};
+use crate::routes::{ApiJson, ApiQuery, ApiResult, AppState, idempotency_key, json, page_limit};
 
 /// The status a product listing asks for; only admins may ask for other than `active`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -228,13 +229,19 @@ pub(crate) struct Adjustment {
     allow_backorder: Option<bool>,
 }
 
-/// `POST /v1/inventory/{sku}/adjustments`: changes stock on hand.
+/// `POST /v1/inventory/{sku}/adjustments` (with `Idempotency-Key`): changes stock on hand,
+/// once per key.
 pub(crate) async fn adjust_stock(
-    _admin: Admin,
+    admin: Admin,
     State(state): State<AppState>,
     Path(sku): Path<String>,
+    headers: HeaderMap,
     ApiJson(adjustment): ApiJson<Adjustment>,
 ) -> ApiResult {
+    let key = IdempotencyKey {
+        scope: admin.caller().idempotency_scope(),
+        key: idempotency_key(&headers)?,
+    };
     if adjustment.delta.unsigned_abs() > 1_000_000_000 {
         return Err(Error::invalid("delta must be within ±1,000,000,000")
             .at("delta")
@@ -242,7 +249,7 @@ pub(crate) async fn adjust_stock(
     }
     let level = state
         .commerce
-        .adjust_stock(&sku, adjustment.delta, adjustment.allow_backorder)
+        .adjust_stock_once(&sku, adjustment.delta, adjustment.allow_backorder, &key)
         .await?;
     Ok(json(StatusCode::OK, &level))
 }

@@ -103,7 +103,7 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/v1/categories/{id}", "A category.", Public, None, 200, Some("Category")),
     op("put", "/v1/categories/{id}", "Creates or replaces a category.", Admin, Some("Category"), 200, Some("Category")),
     op("get", "/v1/inventory/{sku}", "A SKU's stock levels by location.", Public, None, 200, Some("StockLevels")),
-    op("post", "/v1/inventory/{sku}/adjustments", "Changes a SKU's stock on hand.", Admin, Some("Adjustment"), 200, Some("StockLevel")),
+    with_key(op("post", "/v1/inventory/{sku}/adjustments", "Changes a SKU's stock on hand, once per key (a replay answers with the level as it is now).", Admin, Some("Adjustment"), 200, Some("StockLevel"))),
     op("get", "/v1/settings", "Tax zones, promotions, shipping methods and rounding, with their version.", Admin, None, 200, Some("ShopConfig")),
     op("put", "/v1/settings", "Replaces the settings if their version is still current.", Admin, Some("ShopConfig"), 200, Some("ShopConfig")),
     op("get", "/v1/promotions", "Every promotion.", Admin, None, 200, Some("Promotions")),

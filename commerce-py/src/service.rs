@@ -186,17 +186,26 @@ impl PyCommerce {
     }
 
     /// Changes a SKU's stock on hand by `delta` units (and, if given, whether it may be
-    /// backordered); raises `InsufficientStock` below zero or below what is reserved.
-    #[pyo3(signature = (sku, delta, *, allow_backorder = None))]
+    /// backordered); raises `InsufficientStock` below zero or below what is reserved. With an
+    /// `idempotency_key`, a retry changes nothing more and returns the level as it is now.
+    #[pyo3(signature = (sku, delta, *, allow_backorder = None, idempotency_key = None))]
     fn adjust_stock<'py>(
         &self,
         py: Python<'py>,
         sku: String,
         delta: i64,
         allow_backorder: Option<bool>,
+        idempotency_key: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let key = key(idempotency_key);
         self.call(py, move |s| async move {
-            s.adjust_stock(&sku, delta, allow_backorder).await
+            match key {
+                Some(key) => {
+                    s.adjust_stock_once(&sku, delta, allow_backorder, &key)
+                        .await
+                }
+                None => s.adjust_stock(&sku, delta, allow_backorder).await,
+            }
         })
     }
 

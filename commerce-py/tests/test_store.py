@@ -90,6 +90,14 @@ def test_a_payment_the_gateway_missed(shop: commerce.Commerce) -> None:
     assert (level["on_hand"], level["reserved"]) == (9, 0)
 
 
+def test_a_retried_delivery_is_counted_once(shop: commerce.Commerce) -> None:
+    first = shop.adjust_stock("MUG", 5, idempotency_key="delivery-7")
+    again = shop.adjust_stock("MUG", 5, idempotency_key="delivery-7")
+    assert first["on_hand"] == again["on_hand"] == 15
+    with pytest.raises(commerce.IdempotencyConflict):
+        shop.adjust_stock("MUG", 6, idempotency_key="delivery-7")
+
+
 def test_manual_capture_and_cancel(shop: commerce.Commerce) -> None:
     done = bought(shop, 1, capture_method="manual")
     order = done["order"]

@@ -37,6 +37,8 @@ pub(crate) enum Arg<'a> {
     Text(&'a str),
     /// A string or `NULL`.
     OptText(Option<&'a str>),
+    /// A boolean or `NULL`.
+    OptBool(Option<bool>),
 }
 
 /// What a statement of the batch must have done.
@@ -55,6 +57,8 @@ pub(crate) enum Bound {
     Int(i64),
     /// A string.
     Text(String),
+    /// A boolean.
+    Bool(bool),
     /// `NULL`.
     Null,
 }
@@ -118,7 +122,8 @@ impl Batch {
                         Some(Arg::Text(value)) | Some(Arg::OptText(Some(value))) => {
                             Bound::Text((*value).to_string())
                         }
-                        Some(Arg::OptText(None)) | None => Bound::Null,
+                        Some(Arg::OptBool(Some(value))) => Bound::Bool(*value),
+                        Some(Arg::OptText(None)) | Some(Arg::OptBool(None)) | None => Bound::Null,
                     });
                     let _ = write!(statement, "${}", self.bound.len());
                 }
@@ -129,7 +134,12 @@ impl Batch {
                 (Some(text), Some(Arg::Text(value)) | Some(Arg::OptText(Some(value)))) => {
                     text(value, &mut statement)
                 }
-                (Some(_), Some(Arg::OptText(None)) | None) => statement.push_str("NULL"),
+                (Some(_), Some(Arg::OptBool(Some(value)))) => {
+                    statement.push_str(if *value { "TRUE" } else { "FALSE" })
+                }
+                (Some(_), Some(Arg::OptText(None) | Arg::OptBool(None)) | None) => {
+                    statement.push_str("NULL")
+                }
             }
             rest = &rest[at + 1 + digits..];
         }

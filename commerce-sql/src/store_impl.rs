@@ -204,7 +204,7 @@ macro_rules! impl_store {
             use commerce_core::events::{DomainEvent, EventKind};
             use commerce_core::inventory::{
                 Movement, MovementKind, Reservation, ReservationLine, ReservationRequest,
-                ReservationStatus, StockLevel,
+                ReservationStatus, StockAdjustment, StockLevel,
             };
             use commerce_core::order::Order;
             use commerce_core::payment::PaymentIntent;
@@ -454,6 +454,61 @@ macro_rules! impl_store {
                         .map_err($dialect::failure)?;
                 }
                 Ok(events)
+            }
+
+            /// Changes stock on hand, guarded as the trait says, with its ledger entry.
+            async fn adjust(
+                tx: &mut Tx,
+                adjustment: &StockAdjustment,
+                now: Timestamp,
+            ) -> std::result::Result<StockLevel, Failure> {
+                let StockAdjustment {
+                    sku,
+                    location,
+                    delta,
+                    allow_backorder,
+                } = adjustment;
+                sqlx::query(ENSURE_STOCK)
+                    .bind(sku)
+                    .bind(location)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($dialect::failure)?;
+                let row = sqlx::query(ADJUST_STOCK)
+                    .bind(sku)
+                    .bind(location)
+                    .bind(delta)
+                    .bind(allow_backorder)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err($dialect::failure)?;
+                let Some(row) = row else {
+                    let available = available(tx, sku, location).await?;
+                    return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
+                        sku: sku.clone(),
+                        requested: -delta,
+                        available: available.max(0),
+                    })));
+                };
+                if *delta != 0 {
+                    movement(
+                        tx,
+                        sku,
+                        location,
+                        MovementKind::Adjustment,
+                        *delta,
+                        now,
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(StockLevel {
+                    sku: sku.clone(),
+                    location: location.clone(),
+                    on_hand: row.try_get("on_hand").map_err($dialect::failure)?,
+                    reserved: row.try_get("reserved").map_err($dialect::failure)?,
+                    allow_backorder: row.try_get("allow_backorder").map_err($dialect::failure)?,
+                })
             }
 
             /// Why a live-looking commit failed: expired (release it), or not active.
@@ -828,56 +883,15 @@ macro_rules! impl_store {
                     allow_backorder: Option<bool>,
                     now: Timestamp,
                 ) -> Result<StockLevel> {
-                    let (sku, location) = (sku.to_string(), location.to_string());
+                    let adjustment = StockAdjustment {
+                        sku: sku.to_string(),
+                        location: location.to_string(),
+                        delta,
+                        allow_backorder,
+                    };
                     self.write(move |tx| {
-                        let (sku, location) = (sku.clone(), location.clone());
-                        Box::pin(async move {
-                            sqlx::query(ENSURE_STOCK)
-                                .bind(&sku)
-                                .bind(&location)
-                                .execute(&mut **tx)
-                                .await
-                                .map_err($dialect::failure)?;
-                            let row = sqlx::query(ADJUST_STOCK)
-                                .bind(&sku)
-                                .bind(&location)
-                                .bind(delta)
-                                .bind(allow_backorder)
-                                .fetch_optional(&mut **tx)
-                                .await
-                                .map_err($dialect::failure)?;
-                            let Some(row) = row else {
-                                let available = available(tx, &sku, &location).await?;
-                                return Err(Failure::Error(Error::new(
-                                    ErrorKind::InsufficientStock {
-                                        sku: sku.clone(),
-                                        requested: -delta,
-                                        available: available.max(0),
-                                    },
-                                )));
-                            };
-                            if delta != 0 {
-                                movement(
-                                    tx,
-                                    &sku,
-                                    &location,
-                                    MovementKind::Adjustment,
-                                    delta,
-                                    now,
-                                    None,
-                                )
-                                .await?;
-                            }
-                            Ok(StockLevel {
-                                sku,
-                                location,
-                                on_hand: row.try_get("on_hand").map_err($dialect::failure)?,
-                                reserved: row.try_get("reserved").map_err($dialect::failure)?,
-                                allow_backorder: row
-                                    .try_get("allow_backorder")
-                                    .map_err($dialect::failure)?,
-                            })
-                        })
+                        let adjustment = adjustment.clone();
+                        Box::pin(async move { adjust(tx, &adjustment, now).await })
                     })
                     .await
                 }
@@ -1117,7 +1131,7 @@ macro_rules! impl_store {
             /// The unit of work as one batch (see `batch.rs`), or `None` where a value cannot
             /// be written (the careful path then reports why).
             fn batch_of(changes: &Changes) -> Option<$crate::batch::Batch> {
-                use $crate::batch::Arg::{Int, OptText, Text};
+                use $crate::batch::Arg::{Int, OptBool, OptText, Text};
                 use $crate::batch::Expect::{Any, Changed};
                 let now = Int(millis(changes.now));
                 let mut batch = $crate::batch::Batch::new(&$dialect::BATCH);
@@ -1181,6 +1195,32 @@ macro_rules! impl_store {
                     let kind = Text(movement_name(MovementKind::Return));
                     let entry = [sku, location, kind, quantity, now, OptText(None)];
                     batch.push(INSERT_MOVEMENT, &entry, Changed(1));
+                }
+                if let Some(adjustment) = &changes.adjustment {
+                    if !changes.restock.is_empty() {
+                        return None;
+                    }
+                    let (sku, location) = (Text(&adjustment.sku), Text(&adjustment.location));
+                    batch.push(ENSURE_STOCK, &[sku, location], Any);
+                    let change = [
+                        sku,
+                        location,
+                        Int(adjustment.delta),
+                        OptBool(adjustment.allow_backorder),
+                    ];
+                    batch.push(ADJUST_STOCK, &change, Changed(1));
+                    if adjustment.delta != 0 {
+                        let kind = Text(movement_name(MovementKind::Adjustment));
+                        let entry = [
+                            sku,
+                            location,
+                            kind,
+                            Int(adjustment.delta),
+                            now,
+                            OptText(None),
+                        ];
+                        batch.push(INSERT_MOVEMENT, &entry, Changed(1));
+                    }
                 }
                 let bodies: Vec<String> = changes
                     .orders
@@ -1330,6 +1370,7 @@ macro_rules! impl_store {
                             query = match value {
                                 Bound::Int(value) => query.bind(value),
                                 Bound::Text(value) => query.bind(value),
+                                Bound::Bool(value) => query.bind(value),
                                 Bound::Null => query.bind(None::<String>),
                             };
                         }
@@ -1434,6 +1475,14 @@ macro_rules! impl_store {
                         None,
                     )
                     .await?;
+                }
+                if let Some(adjustment) = &changes.adjustment {
+                    if !changes.restock.is_empty() {
+                        return Err(Failure::Error(Error::invalid(
+                            "a unit of work adjusts stock or restocks it, not both",
+                        )));
+                    }
+                    adjust(tx, adjustment, now).await?;
                 }
                 for order in &changes.orders {
                     write_order(tx, &order.value, order.expected_version).await?;

@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::inventory::{
     Movement, MovementKind, Reservation, ReservationLine, ReservationRequest, ReservationStatus,
-    StockLevel,
+    StockAdjustment, StockLevel,
 };
 use crate::order::Order;
 use crate::payment::PaymentIntent;
@@ -98,6 +98,56 @@ impl MemoryStore {
 }
 
 impl State {
+    /// The stock level an adjustment would leave, or why it is refused.
+    fn check_adjustment(&self, adjustment: &StockAdjustment) -> Result<StockLevel> {
+        let key = (adjustment.sku.clone(), adjustment.location.clone());
+        let mut level = self.stock.get(&key).cloned().unwrap_or(StockLevel {
+            sku: adjustment.sku.clone(),
+            location: adjustment.location.clone(),
+            on_hand: 0,
+            reserved: 0,
+            allow_backorder: false,
+        });
+        let on_hand = level
+            .on_hand
+            .checked_add(adjustment.delta)
+            .ok_or_else(|| Error::overflow("on_hand"))?;
+        if let Some(flag) = adjustment.allow_backorder {
+            level.allow_backorder = flag;
+        }
+        if on_hand < 0 || (!level.allow_backorder && on_hand < level.reserved) {
+            return Err(Error::new(ErrorKind::InsufficientStock {
+                sku: adjustment.sku.clone(),
+                requested: -adjustment.delta,
+                available: level.available().max(0),
+            }));
+        }
+        level.on_hand = on_hand;
+        Ok(level)
+    }
+
+    /// Stores the level a checked adjustment leaves, and its ledger entry.
+    fn do_adjustment(
+        &mut self,
+        adjustment: &StockAdjustment,
+        level: StockLevel,
+        now: Timestamp,
+    ) -> StockLevel {
+        let key = (adjustment.sku.clone(), adjustment.location.clone());
+        self.stock.insert(key, level.clone());
+        if adjustment.delta != 0 {
+            self.movement(
+                &adjustment.sku,
+                &adjustment.location,
+                MovementKind::Adjustment,
+                adjustment.delta,
+                now,
+                None,
+            );
+        }
+        level
+    }
+
     fn movement(
         &mut self,
         sku: &str,
@@ -426,34 +476,14 @@ impl InventoryStore for MemoryStore {
         now: Timestamp,
     ) -> Result<StockLevel> {
         let mut state = self.lock();
-        let key = (sku.to_string(), location.to_string());
-        let mut level = state.stock.get(&key).cloned().unwrap_or(StockLevel {
+        let adjustment = StockAdjustment {
             sku: sku.to_string(),
             location: location.to_string(),
-            on_hand: 0,
-            reserved: 0,
-            allow_backorder: false,
-        });
-        let on_hand = level
-            .on_hand
-            .checked_add(delta)
-            .ok_or_else(|| Error::overflow("on_hand"))?;
-        if let Some(flag) = allow_backorder {
-            level.allow_backorder = flag;
-        }
-        if on_hand < 0 || (!level.allow_backorder && on_hand < level.reserved) {
-            return Err(Error::new(ErrorKind::InsufficientStock {
-                sku: sku.to_string(),
-                requested: -delta,
-                available: level.available().max(0),
-            }));
-        }
-        level.on_hand = on_hand;
-        state.stock.insert(key, level.clone());
-        if delta != 0 {
-            state.movement(sku, location, MovementKind::Adjustment, delta, now, None);
-        }
-        Ok(level)
+            delta,
+            allow_backorder,
+        };
+        let level = state.check_adjustment(&adjustment)?;
+        Ok(state.do_adjustment(&adjustment, level, now))
     }
 
     async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
@@ -597,6 +627,18 @@ impl OrderStore for MemoryStore {
                 )));
             }
         }
+        // Restocking comes first in the unit, so an adjustment is judged after it.
+        let adjusted = match &changes.adjustment {
+            Some(adjustment) if changes.restock.is_empty() => {
+                Some(state.check_adjustment(adjustment)?)
+            }
+            Some(_) => {
+                return Err(Error::invalid(
+                    "a unit of work adjusts stock or restocks it, not both",
+                ));
+            }
+            None => None,
+        };
         // 2. Change everything.
         let mut events = Vec::new();
         if let (Some(request), Some(demand)) = (&changes.reserve, demand) {
@@ -641,6 +683,9 @@ impl OrderStore for MemoryStore {
                 });
             level.on_hand += quantity;
             state.movement(sku, location, MovementKind::Return, *quantity, now, None);
+        }
+        if let (Some(adjustment), Some(level)) = (&changes.adjustment, adjusted) {
+            state.do_adjustment(adjustment, level, now);
         }
         for order in changes.orders {
             if let Some(cart) = &order.value.cart_id {

@@ -27,7 +27,7 @@ use crate::catalog::{Category, Product, ProductStatus};
 use crate::customer::Customer;
 use crate::error::Result;
 use crate::events::DomainEvent;
-use crate::inventory::{Movement, Reservation, ReservationRequest, StockLevel};
+use crate::inventory::{Movement, Reservation, ReservationRequest, StockAdjustment, StockLevel};
 use crate::money::RoundingMode;
 use crate::order::{Order, OrderStatus};
 use crate::payment::PaymentIntent;
@@ -255,7 +255,7 @@ pub struct IdempotencyCompletion {
 }
 
 /// One unit of work, applied all or nothing by [`OrderStore::apply`], in this order: stock
-/// (reserve, then commit, then release), orders, payment intents, the gateway event id, the
+/// (reserve, then commit, then release, restock, adjust), orders, payment intents, the gateway event id, the
 /// events, the idempotency key.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
@@ -269,6 +269,11 @@ pub struct Changes {
     pub release_reservation: Option<String>,
     /// Units to put back on hand: `(sku, location, quantity)` (a cancelled sale, a return).
     pub restock: Vec<(String, String, i64)>,
+    /// A change of stock on hand, refused with
+    /// [`insufficient_stock`](crate::ErrorKind::InsufficientStock) as
+    /// [`InventoryStore::adjust_stock`] refuses it. A unit that restocks cannot also adjust
+    /// (`invalid_input`).
+    pub adjustment: Option<StockAdjustment>,
     /// Orders to insert or compare-and-set.
     pub orders: Vec<Versioned<Order>>,
     /// Payment intents to insert or compare-and-set.

@@ -249,23 +249,27 @@ pub async fn an_admin_runs_the_shop(backend: Backend) {
     );
     let (status, body) = admin(Method::PUT, "/v1/products/other", Some(lamp.clone()), None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, body) = admin(
-        Method::POST,
-        "/v1/inventory/LAMP/adjustments",
-        Some(json!({"delta": 3})),
-        None,
-    )
-    .await;
+    let adjustments = "/v1/inventory/LAMP/adjustments";
+    let (status, body) = admin(Method::POST, adjustments, Some(json!({"delta": 3})), None).await;
     assert_eq!(
-        (status, body["on_hand"].as_i64()),
-        (StatusCode::OK, Some(3)),
-        "{body}"
+        status,
+        StatusCode::BAD_REQUEST,
+        "stock moves only with an Idempotency-Key: {body}"
     );
+    for _ in 0..2 {
+        let delivery = Some(json!({"delta": 3}));
+        let (status, body) = admin(Method::POST, adjustments, delivery, Some("delivery-1")).await;
+        assert_eq!(
+            (status, body["on_hand"].as_i64()),
+            (StatusCode::OK, Some(3)),
+            "a retried delivery is counted once: {body}"
+        );
+    }
     let (status, body) = admin(
         Method::POST,
-        "/v1/inventory/LAMP/adjustments",
+        adjustments,
         Some(json!({"delta": -4})),
-        None,
+        Some("write-off-1"),
     )
     .await;
     assert_eq!(
@@ -1008,7 +1012,7 @@ pub async fn authorization_matrix(backend: Backend) {
             Method::POST,
             "/v1/inventory/TEE-M/adjustments".to_string(),
             Some(json!({"delta": 1})),
-            false,
+            true,
             admin_only,
         ),
         (

@@ -8,7 +8,7 @@ use commerce_core::store::Store;
 use commerce_core::testkit::shop;
 use commerce_core::{CheckoutRequest, Currency, Money};
 
-/// Checks out, declines, captures, refunds and cancels on `store`; `careful` reads how many
+/// Checks out, declines, captures, refunds, cancels and adjusts stock on `store`; `careful` reads how many
 /// units of work the store ran statement by statement.
 pub async fn common_paths_take_one_round_trip(store: Arc<dyn Store>, careful: impl Fn() -> u64) {
     let (commerce, _, _) = shop(store, 3).await;
@@ -49,6 +49,18 @@ pub async fn common_paths_take_one_round_trip(store: Arc<dyn Store>, careful: im
     commerce.refund(&paid.order.id, ten, None).await.unwrap();
     commerce
         .cancel_order(&authorized.order.id, None)
+        .await
+        .unwrap();
+    let key = |k: &str| commerce_core::service::IdempotencyKey {
+        scope: "tests".into(),
+        key: k.into(),
+    };
+    commerce
+        .adjust_stock_once("MUG", 1, Some(false), &key("in"))
+        .await
+        .unwrap();
+    commerce
+        .adjust_stock_once("MUG", -1, None, &key("out"))
         .await
         .unwrap();
     assert_eq!(careful(), 0, "every unit of work above went in one batch");
