@@ -1137,6 +1137,34 @@ impl Commerce {
             .ok_or_else(|| Error::not_found("order", id))
     }
 
+    /// An order, if `caller` may open it ([`Caller::may_open_order`]): otherwise `not_found`,
+    /// as if it did not exist.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn open_order(&self, caller: &Caller, id: &str) -> Result<Order> {
+        let order = self.order(id).await?;
+        if !caller.may_open_order(&order) {
+            return Err(Error::not_found("order", id));
+        }
+        Ok(order)
+    }
+
+    /// A payment intent, if `caller` may open the order it pays for: otherwise `not_found`.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn open_payment_intent(&self, caller: &Caller, id: &str) -> Result<PaymentIntent> {
+        let intent = self.payment_intent(id).await?;
+        let order = self.order(&intent.order_id).await?;
+        if !caller.may_open_order(&order) {
+            return Err(Error::not_found("payment_intent", id));
+        }
+        Ok(intent)
+    }
+
     /// The order placed from a cart, with its payment intent.
     ///
     /// # Errors

@@ -3,25 +3,16 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use commerce_core::Money;
 use commerce_core::access::Caller;
-use commerce_core::order::{FulfillmentStatus, Order, OrderStatus};
+use commerce_core::order::{FulfillmentStatus, OrderStatus};
 use commerce_core::service::IdempotencyKey;
 use commerce_core::store::OrderFilter;
-use commerce_core::{Error, Money};
 use serde::Deserialize;
 
 use crate::auth::{Admin, Authenticated};
 use crate::problem::Problem;
 use crate::routes::{ApiJson, ApiQuery, ApiResult, AppState, idempotency_key, json, page_limit};
-
-/// The order `id`, if the caller may open it; otherwise `404`, as if it did not exist.
-async fn open_order(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Order> {
-    let order = state.commerce.order(id).await?;
-    if !caller.may_open_order(&order) {
-        return Err(Error::not_found("order", id).into());
-    }
-    Ok(order)
-}
 
 /// The caller's idempotency key for a money move: scoped to the caller, so that two callers'
 /// keys never collide.
@@ -84,7 +75,7 @@ pub(crate) async fn get_order(
 ) -> ApiResult {
     Ok(json(
         StatusCode::OK,
-        &open_order(&state, &caller, &id).await?,
+        &state.commerce.open_order(&caller, &id).await?,
     ))
 }
 
@@ -97,7 +88,7 @@ pub(crate) async fn cancel(
     headers: HeaderMap,
 ) -> ApiResult {
     let key = scoped(&caller, &headers)?;
-    open_order(&state, &caller, &id).await?;
+    state.commerce.open_order(&caller, &id).await?;
     let done = state.commerce.cancel_order(&id, Some(&key)).await?;
     Ok(json(StatusCode::OK, &done))
 }
@@ -191,26 +182,15 @@ pub(crate) async fn refund(
     Ok(json(StatusCode::OK, &done))
 }
 
-/// The order a payment intent pays for, if the caller may open it.
-async fn order_of_intent(state: &AppState, caller: &Caller, intent_id: &str) -> ApiResult<Order> {
-    let intent = state.commerce.payment_intent(intent_id).await?;
-    let order = state.commerce.order(&intent.order_id).await?;
-    if !caller.may_open_order(&order) {
-        return Err(Error::not_found("payment_intent", intent_id).into());
-    }
-    Ok(order)
-}
-
 /// `GET /v1/payment-intents/{id}`.
 pub(crate) async fn get_intent(
     Authenticated(caller): Authenticated,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    order_of_intent(&state, &caller, &id).await?;
     Ok(json(
         StatusCode::OK,
-        &state.commerce.payment_intent(&id).await?,
+        &state.commerce.open_payment_intent(&caller, &id).await?,
     ))
 }
 
@@ -232,7 +212,7 @@ pub(crate) async fn confirm_intent(
     ApiJson(body): ApiJson<Confirmation>,
 ) -> ApiResult {
     let key = scoped(&caller, &headers)?;
-    order_of_intent(&state, &caller, &id).await?;
+    state.commerce.open_payment_intent(&caller, &id).await?;
     let done = state
         .commerce
         .confirm_payment(&id, body.payment_method.as_deref(), Some(&key))
@@ -248,8 +228,8 @@ pub(crate) async fn capture_intent(
     headers: HeaderMap,
     body: ApiJson<Capture>,
 ) -> ApiResult {
-    let order = order_of_intent(&state, &admin.caller(), &id).await?;
-    capture(admin, State(state), Path(order.id), headers, body).await
+    let intent = state.commerce.payment_intent(&id).await?;
+    capture(admin, State(state), Path(intent.order_id), headers, body).await
 }
 
 /// `POST /v1/payment-intents/{id}/refund` (with `Idempotency-Key`): as the order's refund.
@@ -260,8 +240,8 @@ pub(crate) async fn refund_intent(
     headers: HeaderMap,
     body: ApiJson<Refund>,
 ) -> ApiResult {
-    let order = order_of_intent(&state, &admin.caller(), &id).await?;
-    refund(admin, State(state), Path(order.id), headers, body).await
+    let intent = state.commerce.payment_intent(&id).await?;
+    refund(admin, State(state), Path(intent.order_id), headers, body).await
 }
 
 /// `POST /v1/payment-intents/{id}/cancel` (with `Idempotency-Key`): voids (or refunds) the
@@ -272,7 +252,12 @@ pub(crate) async fn cancel_intent(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let caller = admin.caller();
-    let order = order_of_intent(&state, &caller, &id).await?;
-    cancel(Authenticated(caller), State(state), Path(order.id), headers).await
+    let intent = state.commerce.payment_intent(&id).await?;
+    cancel(
+        Authenticated(admin.caller()),
+        State(state),
+        Path(intent.order_id),
+        headers,
+    )
+    .await
 }
