@@ -7,7 +7,8 @@
 //! - a **customer's cart, order, payment and addresses** open to that customer only (and
 //!   admins): holding the id is not enough;
 //! - a **guest order** opens through the cart it was placed from (the guest's token), never by
-//!   the order's own id.
+//!   the order's own id;
+//! - a **product** is seen by anyone while it is active; drafts and archived ones only by admins.
 //!
 //! A resource the caller may not open is reported as not found, so that its existence is not
 //! revealed either.
@@ -24,6 +25,7 @@
 //! assert!(Caller::Admin { key_id: "k1".into() }.owns(Some("cus_ada")));
 //! ```
 
+use crate::catalog::{Product, ProductStatus};
 use crate::order::Order;
 use crate::store::StoredCart;
 
@@ -78,6 +80,11 @@ impl Caller {
     /// and admins. Guest orders open through their cart ([`Caller::may_open_cart`]).
     pub fn may_open_order(&self, order: &Order) -> bool {
         self.owns(order.customer_id.as_deref())
+    }
+
+    /// Whether the caller may see a product: an active one, or any, for admins.
+    pub fn may_see_product(&self, product: &Product) -> bool {
+        product.status == ProductStatus::Active || self.is_admin()
     }
 
     /// The scope of the caller's idempotency keys: two callers' keys never collide.

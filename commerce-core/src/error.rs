@@ -259,6 +259,14 @@ impl Error {
         self
     }
 
+    /// The same error about another field: for a check whose own field names differ from what
+    /// the caller sent (a password checked as `password`, sent as `new_password`).
+    #[must_use]
+    pub fn in_field(mut self, field: impl fmt::Display) -> Self {
+        self.field = Some(field.to_string());
+        self
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -317,6 +325,11 @@ impl Error {
             entity: entity.to_string(),
             id: id.into(),
         })
+    }
+
+    /// Shorthand for [`ErrorKind::DuplicateId`].
+    pub fn duplicate_id(id: impl Into<String>) -> Self {
+        Error::new(ErrorKind::DuplicateId { id: id.into() })
     }
 
     /// Shorthand for [`ErrorKind::Conflict`].

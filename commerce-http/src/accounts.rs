@@ -71,6 +71,7 @@ pub(crate) async fn sign_in(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult {
+    // A bound in bytes (at most four per character), so that no huge body is ever hashed.
     if body.password.len() > 4 * commerce_core::customer::MAX_PASSWORD_CHARS {
         return Err(Problem::invalid_request("the password is too long"));
     }
@@ -145,8 +146,7 @@ pub(crate) async fn change_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult {
-    check_password(&body.new_password)
-        .map_err(|e| Error::new(e.kind().clone()).at("new_password"))?;
+    check_password(&body.new_password).map_err(|e| e.in_field("new_password"))?;
     let stored = state
         .commerce
         .store()

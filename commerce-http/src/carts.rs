@@ -5,19 +5,13 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use commerce_core::access::Caller;
 use commerce_core::payment::CaptureMethod;
-use commerce_core::store::{Destination, StoredCart};
+use commerce_core::store::Destination;
 use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
 use crate::routes::{ApiJson, ApiResult, AppState, idempotency_key, json};
-
-/// The cart `id`, if the caller may open it; otherwise `404`, as if it did not exist.
-async fn open_cart(state: &AppState, caller: &Caller, id: &str) -> ApiResult<StoredCart> {
-    Ok(state.commerce.open_cart(caller, id).await?)
-}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +38,7 @@ pub(crate) async fn get_cart(
 ) -> ApiResult {
     Ok(json(
         StatusCode::OK,
-        &open_cart(&state, &caller, &cart).await?,
+        &state.commerce.open_cart(&caller, &cart).await?,
     ))
 }
 
@@ -64,7 +58,7 @@ pub(crate) async fn add_line(
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<NewLine>,
 ) -> ApiResult {
-    let opened = open_cart(&state, &caller, &cart).await?;
+    let opened = state.commerce.open_cart(&caller, &cart).await?;
     let cart = state
         .commerce
         .add_to_opened_cart(opened, &body.sku, body.quantity, body.options)
@@ -85,7 +79,7 @@ pub(crate) async fn set_quantity(
     Path((cart, line)): Path<(String, String)>,
     ApiJson(body): ApiJson<Quantity>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     let cart = state
         .commerce
         .set_cart_quantity(&cart, &line, body.quantity)
@@ -99,7 +93,7 @@ pub(crate) async fn remove_line(
     State(state): State<AppState>,
     Path((cart, line)): Path<(String, String)>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
         &state.commerce.remove_cart_line(&cart, &line).await?,
@@ -119,7 +113,7 @@ pub(crate) async fn apply_coupon(
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<Coupon>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
         &state.commerce.apply_coupon(&cart, &body.code).await?,
@@ -132,7 +126,7 @@ pub(crate) async fn remove_coupon(
     State(state): State<AppState>,
     Path((cart, code)): Path<(String, String)>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
         &state.commerce.remove_coupon(&cart, &code).await?,
@@ -156,7 +150,7 @@ pub(crate) async fn set_shipping(
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<Shipping>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     let destination = Destination {
         country: body.country,
         region: body.region,
@@ -175,7 +169,7 @@ pub(crate) async fn pricing_request(
     State(state): State<AppState>,
     Path(cart): Path<String>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
         &state.commerce.pricing_request(&cart).await?,
@@ -188,7 +182,7 @@ pub(crate) async fn quote_cart(
     State(state): State<AppState>,
     Path(cart): Path<String>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
         &state.commerce.quote_cart(&cart).await?,
@@ -212,7 +206,7 @@ pub(crate) async fn checkout(
     ApiJson(body): ApiJson<Pay>,
 ) -> ApiResult {
     let key = idempotency_key(&headers)?;
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     let request = CheckoutRequest {
         // Keys are scoped to the cart: only who may open it can use them.
         idempotency_scope: format!("cart:{cart}"),
@@ -232,7 +226,7 @@ pub(crate) async fn cart_order(
     State(state): State<AppState>,
     Path(cart): Path<String>,
 ) -> ApiResult {
-    open_cart(&state, &caller, &cart).await?;
+    state.commerce.open_cart(&caller, &cart).await?;
     let checkout = state.commerce.checkout_of_cart(&cart).await?;
     Ok(json(StatusCode::OK, &checkout))
 }

@@ -86,7 +86,7 @@ pub(crate) async fn get_product(
         .store()
         .product(&id)
         .await?
-        .filter(|p| p.status == ProductStatus::Active || caller.is_admin())
+        .filter(|p| caller.may_see_product(p))
         .ok_or_else(|| Error::not_found("product", id))?;
     Ok(json(StatusCode::OK, &product))
 }
@@ -113,7 +113,7 @@ pub(crate) async fn get_variant(
         .store()
         .product_by_sku(&sku)
         .await?
-        .filter(|p| p.status == ProductStatus::Active || caller.is_admin())
+        .filter(|p| caller.may_see_product(p))
         .and_then(|p| {
             let variant = p.variant(&sku)?.clone();
             Some(VariantOf {

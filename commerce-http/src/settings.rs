@@ -115,7 +115,7 @@ pub(crate) async fn put_tax_zone(
     let zone = TaxZone::from_code(&zone, body.rates).map_err(|e| match e.field() {
         Some(field) if field.starts_with("rates") => e,
         // The code comes from the path.
-        _ => Error::new(e.kind().clone()).at("zone"),
+        _ => e.in_field("zone"),
     })?;
     Ok(json(
         StatusCode::OK,

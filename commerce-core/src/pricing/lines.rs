@@ -30,7 +30,7 @@ pub(crate) struct Line<'r> {
 pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &Rates<'_>) -> Result<Vec<Line<'r>>> {
     let currency = request.currency;
     if let Some((index, id)) = first_duplicate(request.lines.iter().map(|l| &*l.id)) {
-        return Err(duplicate(id)
+        return Err(Error::duplicate_id(id)
             .at("id")
             .at(format_args!("[{index}]"))
             .at("lines"));
@@ -51,10 +51,6 @@ pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &Rates<'_>) -> Res
         .at("lines"));
     }
     Ok(lines)
-}
-
-fn duplicate(id: &str) -> Error {
-    Error::new(ErrorKind::DuplicateId { id: id.to_string() })
 }
 
 fn resolve_line<'r>(
@@ -131,7 +127,7 @@ impl<'r> PriceIndex<'r> {
             return Ok(PriceIndex { by_sku });
         }
         if let Some((index, id)) = first_duplicate(request.price_lists.iter().map(|l| &*l.id)) {
-            return Err(duplicate(id)
+            return Err(Error::duplicate_id(id)
                 .at("id")
                 .at(format_args!("[{index}]"))
                 .at("price_lists"));

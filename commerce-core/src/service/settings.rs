@@ -6,7 +6,7 @@
 //! another writer got there first; a bad promotion is refused at the door instead of breaking
 //! every later quote.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::pricing::Promotion;
 use crate::store::{ShippingOption, ShopConfig, TaxZone};
 
@@ -51,14 +51,8 @@ impl Commerce {
     /// `duplicate_id` if one has its id; as [`Promotion::validate`].
     pub async fn create_promotion(&self, promotion: Promotion) -> Result<Promotion> {
         promotion.validate()?;
-        self.edit_config(|config| {
-            if config.promotions.iter().any(|p| p.id == promotion.id) {
-                return Err(duplicate(&promotion.id));
-            }
-            config.promotions.push(promotion.clone());
-            Ok(promotion.clone())
-        })
-        .await
+        self.edit_config(|c| put(&mut c.promotions, &promotion, promotion_id, Put::New))
+            .await
     }
 
     /// Adds or replaces the promotion with `promotion.id`.
@@ -68,14 +62,8 @@ impl Commerce {
     /// As [`Promotion::validate`].
     pub async fn put_promotion(&self, promotion: Promotion) -> Result<Promotion> {
         promotion.validate()?;
-        self.edit_config(|config| {
-            match config.promotions.iter_mut().find(|p| p.id == promotion.id) {
-                Some(slot) => *slot = promotion.clone(),
-                None => config.promotions.push(promotion.clone()),
-            }
-            Ok(promotion.clone())
-        })
-        .await
+        self.edit_config(|c| put(&mut c.promotions, &promotion, promotion_id, Put::Replace))
+            .await
     }
 
     /// Removes a promotion.
@@ -84,15 +72,8 @@ impl Commerce {
     ///
     /// `not_found`.
     pub async fn remove_promotion(&self, id: &str) -> Result<()> {
-        self.edit_config(|config| {
-            let before = config.promotions.len();
-            config.promotions.retain(|p| &*p.id != id);
-            if config.promotions.len() == before {
-                return Err(Error::not_found("promotion", id));
-            }
-            Ok(())
-        })
-        .await
+        self.edit_config(|c| remove(&mut c.promotions, id, promotion_id, "promotion"))
+            .await
     }
 
     /// Adds or replaces the tax zone with the zone's code.
@@ -102,18 +83,8 @@ impl Commerce {
     /// As [`TaxZone::validate`].
     pub async fn put_tax_zone(&self, zone: TaxZone) -> Result<TaxZone> {
         zone.validate()?;
-        self.edit_config(|config| {
-            match config
-                .tax_zones
-                .iter_mut()
-                .find(|z| z.code() == zone.code())
-            {
-                Some(slot) => *slot = zone.clone(),
-                None => config.tax_zones.push(zone.clone()),
-            }
-            Ok(zone.clone())
-        })
-        .await
+        self.edit_config(|c| put(&mut c.tax_zones, &zone, TaxZone::code, Put::Replace))
+            .await
     }
 
     /// Removes the tax zone with a code (`US`, `US-CA`, `*`).
@@ -122,15 +93,8 @@ impl Commerce {
     ///
     /// `not_found`.
     pub async fn remove_tax_zone(&self, code: &str) -> Result<()> {
-        self.edit_config(|config| {
-            let before = config.tax_zones.len();
-            config.tax_zones.retain(|z| z.code() != code);
-            if config.tax_zones.len() == before {
-                return Err(Error::not_found("tax_zone", code));
-            }
-            Ok(())
-        })
-        .await
+        self.edit_config(|c| remove(&mut c.tax_zones, code, TaxZone::code, "tax_zone"))
+            .await
     }
 
     /// Adds a shipping method.
@@ -140,18 +104,8 @@ impl Commerce {
     /// `duplicate_id` if one has its id; as [`ShippingOption::validate`].
     pub async fn create_shipping_option(&self, option: ShippingOption) -> Result<ShippingOption> {
         option.validate()?;
-        self.edit_config(|config| {
-            if config
-                .shipping_methods
-                .iter()
-                .any(|o| o.method.id == option.method.id)
-            {
-                return Err(duplicate(&option.method.id));
-            }
-            config.shipping_methods.push(option.clone());
-            Ok(option.clone())
-        })
-        .await
+        self.edit_config(|c| put(&mut c.shipping_methods, &option, method_id, Put::New))
+            .await
     }
 
     /// Adds or replaces the shipping method with `option.method.id`.
@@ -161,18 +115,8 @@ impl Commerce {
     /// As [`ShippingOption::validate`].
     pub async fn put_shipping_option(&self, option: ShippingOption) -> Result<ShippingOption> {
         option.validate()?;
-        self.edit_config(|config| {
-            match config
-                .shipping_methods
-                .iter_mut()
-                .find(|o| o.method.id == option.method.id)
-            {
-                Some(slot) => *slot = option.clone(),
-                None => config.shipping_methods.push(option.clone()),
-            }
-            Ok(option.clone())
-        })
-        .await
+        self.edit_config(|c| put(&mut c.shipping_methods, &option, method_id, Put::Replace))
+            .await
     }
 
     /// Removes a shipping method.
@@ -181,18 +125,45 @@ impl Commerce {
     ///
     /// `not_found`.
     pub async fn remove_shipping_option(&self, id: &str) -> Result<()> {
-        self.edit_config(|config| {
-            let before = config.shipping_methods.len();
-            config.shipping_methods.retain(|o| &*o.method.id != id);
-            if config.shipping_methods.len() == before {
-                return Err(Error::not_found("shipping_method", id));
-            }
-            Ok(())
-        })
-        .await
+        self.edit_config(|c| remove(&mut c.shipping_methods, id, method_id, "shipping_method"))
+            .await
     }
 }
 
-fn duplicate(id: &str) -> Error {
-    Error::new(ErrorKind::DuplicateId { id: id.to_string() })
+/// Whether [`put`] may replace a part with the same key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Put {
+    /// Only a new key: `duplicate_id` otherwise.
+    New,
+    /// A new key, or the part with that key replaced.
+    Replace,
+}
+
+/// Puts `item` in `list`, by the key `key_of` gives.
+fn put<T: Clone>(list: &mut Vec<T>, item: &T, key_of: fn(&T) -> String, how: Put) -> Result<T> {
+    let key = key_of(item);
+    match list.iter_mut().find(|other| key_of(other) == key) {
+        Some(_) if how == Put::New => return Err(Error::duplicate_id(key)),
+        Some(slot) => *slot = item.clone(),
+        None => list.push(item.clone()),
+    }
+    Ok(item.clone())
+}
+
+/// Removes the part with `key` from `list`, or says `entity` `key` is not found.
+fn remove<T>(list: &mut Vec<T>, key: &str, key_of: fn(&T) -> String, entity: &str) -> Result<()> {
+    let before = list.len();
+    list.retain(|item| key_of(item) != key);
+    if list.len() == before {
+        return Err(Error::not_found(entity, key));
+    }
+    Ok(())
+}
+
+fn promotion_id(promotion: &Promotion) -> String {
+    promotion.id.to_string()
+}
+
+fn method_id(option: &ShippingOption) -> String {
+    option.method.id.to_string()
 }

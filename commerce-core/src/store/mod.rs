@@ -537,7 +537,7 @@ impl ShopConfig {
         for (i, promotion) in self.promotions.iter().enumerate() {
             let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("promotions");
             if self.promotions[..i].iter().any(|p| p.id == promotion.id) {
-                return Err(at(duplicate(&promotion.id).at("id")));
+                return Err(at(crate::Error::duplicate_id(&*promotion.id).at("id")));
             }
             promotion.validate().map_err(at)?;
         }
@@ -545,7 +545,7 @@ impl ShopConfig {
             let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("tax_zones");
             zone.validate().map_err(at)?;
             if self.tax_zones[..i].iter().any(|z| z.code() == zone.code()) {
-                return Err(at(duplicate(&zone.code()).at("country")));
+                return Err(at(crate::Error::duplicate_id(zone.code()).at("country")));
             }
         }
         for (i, option) in self.shipping_methods.iter().enumerate() {
@@ -554,16 +554,14 @@ impl ShopConfig {
                 .iter()
                 .any(|o| o.method.id == option.method.id)
             {
-                return Err(at(duplicate(&option.method.id).at("method.id")));
+                return Err(at(
+                    crate::Error::duplicate_id(&*option.method.id).at("method.id")
+                ));
             }
             option.validate().map_err(at)?;
         }
         Ok(())
     }
-}
-
-fn duplicate(id: &str) -> crate::Error {
-    crate::Error::new(crate::ErrorKind::DuplicateId { id: id.to_string() })
 }
 
 fn is_country_code(code: &str) -> bool {
@@ -658,11 +656,9 @@ impl TaxZone {
         }
         crate::pricing::check_tax_rates(&self.rates).map_err(|e| {
             // The rates' own errors say `tax_rates[...]`; here they are the zone's `rates`.
-            match e.field() {
-                Some(field) => {
-                    let inner = field.strip_prefix("tax_rates").unwrap_or(field).to_string();
-                    crate::Error::new(e.kind().clone()).at(format!("rates{inner}"))
-                }
+            let inner = e.field().and_then(|f| f.strip_prefix("tax_rates"));
+            match inner.map(|inner| format!("rates{inner}")) {
+                Some(field) => e.in_field(field),
                 None => e,
             }
         })

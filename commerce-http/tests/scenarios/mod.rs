@@ -712,7 +712,8 @@ pub async fn customer_accounts(backend: Backend) {
 /// What one caller gets from one route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
-    /// Authorised: anything but 401, 403, a `not_found` 404 or a 5xx.
+    /// Authorised: anything but 401, 403, a `not_found` 404, a 400 (a request the handler
+    /// never got to judge) or a 5xx.
     Allow,
     /// `404 not_found`: the resource is not theirs, and its existence is not revealed.
     Hidden,
@@ -1151,7 +1152,7 @@ pub async fn authorization_matrix(backend: Backend) {
                 401 => Unauthenticated,
                 403 => Forbidden,
                 404 if code == "not_found" => Hidden,
-                500.. => {
+                400 | 500.. => {
                     failures.push(format!("{method} {path} as {who}: {status} {answer}"));
                     continue;
                 }
