@@ -38,8 +38,10 @@ pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &Rates<'_>) -> Res
     let price_lists = PriceIndex::new(request)?;
     let mut lines = Vec::with_capacity(request.lines.len());
     let mut subtotal = 0i128;
+    // Neighbouring lines usually share a tax category: remember the last one looked up.
+    let mut last_category: Option<(&str, Range<usize>)> = None;
     for (index, input) in request.lines.iter().enumerate() {
-        let line = resolve_line(input, currency, &price_lists, rates)
+        let line = resolve_line(input, currency, &price_lists, rates, &mut last_category)
             .map_err(|err| err.at(format_args!("[{index}]")).at("lines"))?;
         subtotal += line.subtotal;
         lines.push(line);
@@ -58,6 +60,7 @@ fn resolve_line<'r>(
     currency: Currency,
     price_lists: &PriceIndex<'r>,
     rates: &Rates<'_>,
+    last_category: &mut Option<(&'r str, Range<usize>)>,
 ) -> Result<Line<'r>> {
     if input.quantity == 0 || input.quantity > MAX_QUANTITY {
         return Err(Error::new(ErrorKind::QuantityOutOfRange {
@@ -73,9 +76,17 @@ fn resolve_line<'r>(
     {
         return Err(Error::invalid("weight must not be negative").at("weight"));
     }
-    let rates = rates
-        .for_category(input.tax_category.as_deref())
-        .map_err(|e| e.at("tax_category"))?;
+    let rates = match (input.tax_category.as_deref(), &*last_category) {
+        (None, _) => 0..0,
+        (Some(category), Some((last, range))) if *last == category => range.clone(),
+        (Some(category), _) => {
+            let range = rates
+                .for_category(Some(category))
+                .map_err(|e| e.at("tax_category"))?;
+            *last_category = Some((category, range.clone()));
+            range
+        }
+    };
     let quantity = i128::from(input.quantity);
     let base = minor_units(input.unit_price, currency).map_err(|e| e.at("unit_price"))?;
     let (mut unit_price, mut source) = (base, PriceSource::Base);

@@ -165,7 +165,7 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
 
     // Steps 3 to 5: merchandise promotions, shipping, shipping promotions.
     let mut stack = Stack::default();
-    let mut outcomes = Vec::with_capacity(prepared.len());
+    let mut outcomes: SmallVec<[Outcome<'_>; 4]> = SmallVec::with_capacity(prepared.len());
     let first_shipping_promotion = prepared
         .iter()
         .position(|p| p.is_shipping())
@@ -185,7 +185,7 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
         level: request.tax_level,
         mode: request.rounding_mode,
     };
-    let line_discounts = LineDiscounts::new(lines.len(), &outcomes);
+    let mut line_discounts = LineDiscounts::new(&outcomes);
     let mut summary: SmallVec<[(i128, i128, bool); 4]> =
         smallvec::smallvec![(0i128, 0i128, false); rates.rates.len()];
     let mut taxes: SmallVec<[(usize, i128); 4]> = SmallVec::new();
@@ -210,7 +210,16 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
             unit_price: decimal(line.unit_price, currency),
             price_source: line.source.clone(),
             subtotal: decimal(line.subtotal, currency),
-            discounts: discounts(line_discounts.of(index), &prepared, currency),
+            discounts: {
+                let mut out = SmallVec::new();
+                line_discounts.of(index, |promotion, amount| {
+                    out.push(LineDiscount {
+                        promotion: Cow::Borrowed(&prepared[promotion].input.id),
+                        amount: decimal(amount, currency),
+                    });
+                });
+                out
+            },
             discount_total: decimal(discount_total, currency),
             net_total: decimal(net, currency),
             tax_lines: tax_lines(&taxes, &rates, currency),
@@ -306,71 +315,40 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
     })
 }
 
-/// Each line's discounts, in evaluation order, gathered from the promotions' allocations in one
-/// flat buffer (a counting sort by line) instead of a vector per line.
-struct LineDiscounts {
-    ends: Vec<u32>,
-    entries: Vec<(usize, i128)>,
+/// Each line's discounts, in evaluation order, read from the promotions' allocations as the
+/// lines are visited in order: every promotion allocates in ascending line order, so one cursor
+/// per promotion finds them without sorting or allocating.
+struct LineDiscounts<'o, 'r> {
+    outcomes: &'o [Outcome<'r>],
+    cursors: SmallVec<[usize; 4]>,
 }
 
-impl LineDiscounts {
-    fn new(lines: usize, outcomes: &[Outcome<'_>]) -> LineDiscounts {
-        let allocations = || {
-            outcomes
-                .iter()
-                .enumerate()
-                .flat_map(|(promotion, outcome)| {
-                    match outcome {
-                        Outcome::Applied { allocations, .. } => allocations.as_slice(),
-                        Outcome::NotApplied(_) => &[],
-                    }
-                    .iter()
-                    .map(move |&(line, amount)| (line, promotion, amount))
-                })
-        };
-        let total: usize = outcomes
-            .iter()
-            .map(|o| match o {
-                Outcome::Applied { allocations, .. } => allocations.len(),
-                Outcome::NotApplied(_) => 0,
-            })
-            .sum();
-        if total == 0 {
-            return LineDiscounts {
-                ends: Vec::new(),
-                entries: Vec::new(),
-            };
+impl<'o, 'r> LineDiscounts<'o, 'r> {
+    fn new(outcomes: &'o [Outcome<'r>]) -> LineDiscounts<'o, 'r> {
+        debug_assert!(outcomes.iter().all(|o| match o {
+            Outcome::Applied { allocations, .. } => allocations.is_sorted_by_key(|a| a.0),
+            Outcome::NotApplied(_) => true,
+        }));
+        LineDiscounts {
+            outcomes,
+            cursors: smallvec::smallvec![0; outcomes.len()],
         }
-        // Counting sort: count per line, turn counts into start positions, then fill; filling
-        // advances each start to the line's end, which is what `of` reads.
-        let mut ends = vec![0u32; lines];
-        for (line, _, _) in allocations() {
-            ends[line] += 1;
-        }
-        let mut start = 0;
-        for end in &mut ends {
-            let count = *end;
-            *end = start;
-            start += count;
-        }
-        let mut entries = vec![(0usize, 0i128); total];
-        for (line, promotion, amount) in allocations() {
-            entries[ends[line] as usize] = (promotion, amount);
-            ends[line] += 1;
-        }
-        LineDiscounts { ends, entries }
     }
 
-    fn of(&self, line: usize) -> &[(usize, i128)] {
-        if self.entries.is_empty() {
-            return &[];
+    /// Calls `each(promotion, amount)` for line `line`'s discounts; lines must be visited in
+    /// ascending order.
+    fn of(&mut self, line: usize, mut each: impl FnMut(usize, i128)) {
+        for (promotion, outcome) in self.outcomes.iter().enumerate() {
+            if let Outcome::Applied { allocations, .. } = outcome {
+                let cursor = &mut self.cursors[promotion];
+                if let Some(&(at, amount)) = allocations.get(*cursor) {
+                    if at == line {
+                        each(promotion, amount);
+                        *cursor += 1;
+                    }
+                }
+            }
         }
-        let start = if line == 0 {
-            0
-        } else {
-            self.ends[line - 1] as usize
-        };
-        &self.entries[start..self.ends[line] as usize]
     }
 }
 

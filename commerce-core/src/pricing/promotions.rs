@@ -180,16 +180,19 @@ fn class_of(target: &Target) -> Class {
     }
 }
 
+/// The checked promotions of a request, inline up to a typical few.
+pub(crate) type PreparedPromotions<'r> = SmallVec<[Prepared<'r>; 4]>;
+
 /// Checks the request's promotions and puts them in evaluation order: merchandise promotions
 /// (order, lines, buy X get Y) by priority then id, then shipping promotions by priority then id.
-pub(crate) fn prepare(request: &PricingRequest) -> Result<Vec<Prepared<'_>>> {
+pub(crate) fn prepare(request: &PricingRequest) -> Result<PreparedPromotions<'_>> {
     if let Some((index, id)) = first_duplicate(request.promotions.iter().map(|p| &*p.id)) {
         return Err(Error::new(ErrorKind::DuplicateId { id: id.to_string() })
             .at("id")
             .at(format_args!("[{index}]"))
             .at("promotions"));
     }
-    let mut prepared = Vec::with_capacity(request.promotions.len());
+    let mut prepared: PreparedPromotions<'_> = SmallVec::with_capacity(request.promotions.len());
     for (index, promotion) in request.promotions.iter().enumerate() {
         let at = |e: Error| e.at(format_args!("[{index}]")).at("promotions");
         prepared.push(Prepared::new(promotion, request.currency).map_err(at)?);
@@ -247,9 +250,16 @@ pub(crate) struct Context<'a> {
 pub(crate) struct Stack {
     applied: SmallVec<[usize; 4]>,
     stopped_by: Option<usize>,
-    targeted: Vec<usize>,
-    remainders: Vec<u128>,
-    order: Vec<usize>,
+    targeted: SmallVec<[usize; 16]>,
+    scratch: Scratch,
+}
+
+/// Buffers for allocating a discount, kept inline for small carts.
+#[derive(Default)]
+struct Scratch {
+    remainders: SmallVec<[u64; 16]>,
+    order_keys: SmallVec<[u64; 16]>,
+    order: SmallVec<[usize; 16]>,
 }
 
 impl Stack {
@@ -334,7 +344,7 @@ impl Stack {
                 });
             }
         }
-        let mut targeted = std::mem::take(&mut self.targeted);
+        let targeted = &mut self.targeted;
         targeted.clear();
         match &promotion.kind {
             Kind::Percent(_, Target::Lines(selector)) | Kind::Fixed(_, Target::Lines(selector)) => {
@@ -346,134 +356,152 @@ impl Stack {
             ),
             _ => targeted.extend(0..lines.len()),
         }
-        let result = self.check_and_compute(promotions, index, context, lines, shipping, &targeted);
-        self.targeted = targeted;
-        result
-    }
-
-    fn check_and_compute<'r>(
-        &mut self,
-        promotions: &[Prepared<'r>],
-        index: usize,
-        context: &Context<'_>,
-        lines: &[Line<'_>],
-        shipping: Option<&mut Shipping<'_>>,
-        targeted: &[usize],
-    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
-        let promotion = &promotions[index];
-        let input = promotion.input;
-        let conditions = &input.conditions;
-        if let Some(threshold) = conditions.min_quantity {
-            let quantity: i128 = targeted.iter().map(|&i| lines[i].quantity).sum();
-            if quantity < i128::from(threshold) {
-                return Err(NotAppliedReason::MinQuantityNotMet { threshold });
-            }
-        }
-        if promotion.class == Class::Shipping {
-            if shipping.is_none() {
-                return Err(NotAppliedReason::ShippingNotSelected);
-            }
-        } else if targeted.is_empty() {
-            return Err(NotAppliedReason::NoEligibleLines);
-        }
-
-        // 2. Stacking.
-        if let Some(stopper) = self.stopped_by {
-            return Err(NotAppliedReason::SupersededBy {
-                promotion: Cow::Borrowed(&promotions[stopper].input.id),
-            });
-        }
-        if input.exclusive {
-            if let Some(&first) = self.applied.first() {
-                return Err(NotAppliedReason::SupersededBy {
-                    promotion: Cow::Borrowed(&promotions[first].input.id),
-                });
-            }
-        }
-        for &other in &self.applied {
-            let other = &promotions[other];
-            if !promotion.class.allowed_by(&other.input.combines_with)
-                || !other.class.allowed_by(&input.combines_with)
-            {
-                return Err(NotAppliedReason::NotCombinableWith {
-                    promotion: Cow::Borrowed(&other.input.id),
-                });
-            }
-        }
-
-        // 3. The amount.
-        let cap = promotion.cap.flatten();
-        let mode = context.mode;
-        match &promotion.kind {
-            Kind::Percent(..) | Kind::Fixed(..) | Kind::FreeShipping
-                if promotion.class == Class::Shipping =>
-            {
-                let shipping = shipping.ok_or(NotAppliedReason::ShippingNotSelected)?;
-                let base = shipping.remaining;
-                let amount = match promotion.kind {
-                    Kind::Percent(f, _) => mode.round_ratio(base * f.numerator, f.denominator),
-                    Kind::Fixed(Some(amount), _) => amount.min(base),
-                    _ => base,
-                };
-                let amount = cap.map_or(amount, |c| amount.min(c));
-                if amount == 0 {
-                    return Err(NotAppliedReason::NothingToDiscount);
-                }
-                shipping.remaining -= amount;
-                shipping.discounts.push((index, amount));
-                Ok((Vec::new(), amount))
-            }
-            Kind::Percent(f, _) => {
-                let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
-                let amount = mode.round_ratio(base * f.numerator, f.denominator);
-                self.spread(lines, targeted, base, amount, cap)
-            }
-            Kind::Fixed(amount, _) => {
-                let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
-                self.spread(lines, targeted, base, amount.unwrap_or(0).min(base), cap)
-            }
-            Kind::BuyXGetY {
-                buy,
-                get,
-                percent,
-                max_applications,
-            } => {
-                let rewarded = buy_x_get_y(lines, targeted, *buy, *get, *max_applications);
-                let Some(rewarded) = rewarded else {
-                    return Err(NotAppliedReason::BuyQuantityNotMet {
-                        required: u32::try_from(buy.1 + get.1).unwrap_or(u32::MAX),
-                    });
-                };
-                let shares: Vec<(usize, i128)> = rewarded
-                    .into_iter()
-                    .map(|(i, units)| {
-                        let line = &lines[i];
-                        let share = mode.round_ratio(
-                            line.remaining * units * percent.numerator,
-                            line.quantity * percent.denominator,
-                        );
-                        (i, share)
-                    })
-                    .collect();
-                let total: i128 = shares.iter().map(|s| s.1).sum();
-                match cap {
-                    Some(cap) if cap < total => {
-                        let indices: Vec<usize> = shares.iter().map(|s| s.0).collect();
-                        let weights: Vec<i128> = shares.iter().map(|s| s.1).collect();
-                        let parts =
-                            allocate(cap, &weights, |a, b| by_id(lines, indices[a], indices[b]))
-                                .map_err(|_| NotAppliedReason::NothingToDiscount)?;
-                        nonzero(indices.into_iter().zip(parts).collect())
-                    }
-                    _ => nonzero(shares),
-                }
-            }
-            Kind::FreeShipping => Err(NotAppliedReason::ShippingNotSelected),
-        }
+        let Stack {
+            applied,
+            stopped_by,
+            targeted,
+            scratch,
+        } = self;
+        let stack = Stacked {
+            applied,
+            stopped_by: *stopped_by,
+        };
+        check_and_compute(
+            promotions, index, context, lines, shipping, &stack, scratch, targeted,
+        )
     }
 }
 
-impl Stack {
+/// What earlier promotions decided, as the stacking rules read it.
+struct Stacked<'a> {
+    applied: &'a [usize],
+    stopped_by: Option<usize>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_and_compute<'r>(
+    promotions: &[Prepared<'r>],
+    index: usize,
+    context: &Context<'_>,
+    lines: &[Line<'_>],
+    shipping: Option<&mut Shipping<'_>>,
+    stack: &Stacked<'_>,
+    scratch: &mut Scratch,
+    targeted: &[usize],
+) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
+    let promotion = &promotions[index];
+    let input = promotion.input;
+    let conditions = &input.conditions;
+    if let Some(threshold) = conditions.min_quantity {
+        let quantity: i128 = targeted.iter().map(|&i| lines[i].quantity).sum();
+        if quantity < i128::from(threshold) {
+            return Err(NotAppliedReason::MinQuantityNotMet { threshold });
+        }
+    }
+    if promotion.class == Class::Shipping {
+        if shipping.is_none() {
+            return Err(NotAppliedReason::ShippingNotSelected);
+        }
+    } else if targeted.is_empty() {
+        return Err(NotAppliedReason::NoEligibleLines);
+    }
+
+    // 2. Stacking.
+    if let Some(stopper) = stack.stopped_by {
+        return Err(NotAppliedReason::SupersededBy {
+            promotion: Cow::Borrowed(&promotions[stopper].input.id),
+        });
+    }
+    if input.exclusive {
+        if let Some(&first) = stack.applied.first() {
+            return Err(NotAppliedReason::SupersededBy {
+                promotion: Cow::Borrowed(&promotions[first].input.id),
+            });
+        }
+    }
+    for &other in stack.applied {
+        let other = &promotions[other];
+        if !promotion.class.allowed_by(&other.input.combines_with)
+            || !other.class.allowed_by(&input.combines_with)
+        {
+            return Err(NotAppliedReason::NotCombinableWith {
+                promotion: Cow::Borrowed(&other.input.id),
+            });
+        }
+    }
+
+    // 3. The amount.
+    let cap = promotion.cap.flatten();
+    let mode = context.mode;
+    match &promotion.kind {
+        Kind::Percent(..) | Kind::Fixed(..) | Kind::FreeShipping
+            if promotion.class == Class::Shipping =>
+        {
+            let shipping = shipping.ok_or(NotAppliedReason::ShippingNotSelected)?;
+            let base = shipping.remaining;
+            let amount = match promotion.kind {
+                Kind::Percent(f, _) => mode.round_ratio(base * f.numerator, f.denominator),
+                Kind::Fixed(Some(amount), _) => amount.min(base),
+                _ => base,
+            };
+            let amount = cap.map_or(amount, |c| amount.min(c));
+            if amount == 0 {
+                return Err(NotAppliedReason::NothingToDiscount);
+            }
+            shipping.remaining -= amount;
+            shipping.discounts.push((index, amount));
+            Ok((Vec::new(), amount))
+        }
+        Kind::Percent(f, _) => {
+            let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
+            let amount = mode.round_ratio(base * f.numerator, f.denominator);
+            scratch.spread(lines, targeted, base, amount, cap)
+        }
+        Kind::Fixed(amount, _) => {
+            let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
+            scratch.spread(lines, targeted, base, amount.unwrap_or(0).min(base), cap)
+        }
+        Kind::BuyXGetY {
+            buy,
+            get,
+            percent,
+            max_applications,
+        } => {
+            let rewarded = buy_x_get_y(lines, targeted, *buy, *get, *max_applications);
+            let Some(rewarded) = rewarded else {
+                return Err(NotAppliedReason::BuyQuantityNotMet {
+                    required: u32::try_from(buy.1 + get.1).unwrap_or(u32::MAX),
+                });
+            };
+            let shares: Vec<(usize, i128)> = rewarded
+                .into_iter()
+                .map(|(i, units)| {
+                    let line = &lines[i];
+                    let share = mode.round_ratio(
+                        line.remaining * units * percent.numerator,
+                        line.quantity * percent.denominator,
+                    );
+                    (i, share)
+                })
+                .collect();
+            let total: i128 = shares.iter().map(|s| s.1).sum();
+            match cap {
+                Some(cap) if cap < total => {
+                    let indices: Vec<usize> = shares.iter().map(|s| s.0).collect();
+                    let weights: Vec<i128> = shares.iter().map(|s| s.1).collect();
+                    let parts =
+                        allocate(cap, &weights, |a, b| by_id(lines, indices[a], indices[b]))
+                            .map_err(|_| NotAppliedReason::NothingToDiscount)?;
+                    nonzero(indices.into_iter().zip(parts).collect())
+                }
+                _ => nonzero(shares),
+            }
+        }
+        Kind::FreeShipping => Err(NotAppliedReason::ShippingNotSelected),
+    }
+}
+
+impl Scratch {
     /// Caps `amount` and allocates it over the `targeted` lines in proportion to what remains of
     /// them (`base` in total), by largest remainder with ties broken by line id.
     fn spread<'r>(
@@ -506,23 +534,40 @@ impl Stack {
                 }
             };
             shares.push((line, share as i128));
-            self.remainders.push(remainder);
+            // A remainder is below `sum`, which fits in 64 bits.
+            self.remainders.push(remainder as u64);
             assigned += share;
         }
         let leftover = (total - assigned) as usize;
-        if leftover > 0 {
-            let remainders = &self.remainders;
-            self.order.clear();
-            self.order.extend(0..targeted.len());
-            let by_priority = |&a: &usize, &b: &usize| {
-                remainders[b]
-                    .cmp(&remainders[a])
-                    .then_with(|| by_id(lines, targeted[a], targeted[b]))
-            };
-            if leftover < self.order.len() {
-                self.order.select_nth_unstable_by(leftover - 1, by_priority);
+        if leftover == targeted.len() {
+            for share in &mut shares {
+                share.1 += 1;
             }
-            for &position in &self.order[..leftover] {
+        } else if leftover > 0 {
+            // The `leftover` largest remainders get a unit each, ties at the smallest of them
+            // going to the lowest line ids. Selecting on the bare remainders first keeps the
+            // comparison cheap; ids are compared only among the tied.
+            self.order_keys.clear();
+            self.order_keys.extend_from_slice(&self.remainders);
+            let (_, &mut threshold, _) = self
+                .order_keys
+                .select_nth_unstable_by(leftover - 1, |a, b| b.cmp(a));
+            let mut above = 0usize;
+            self.order.clear();
+            for (position, &remainder) in self.remainders.iter().enumerate() {
+                if remainder > threshold {
+                    shares[position].1 += 1;
+                } else if remainder == threshold {
+                    self.order.push(position);
+                }
+                above += usize::from(remainder > threshold);
+            }
+            let tied_winners = leftover - above;
+            let by_line_id = |&a: &usize, &b: &usize| by_id(lines, targeted[a], targeted[b]);
+            if tied_winners < self.order.len() {
+                self.order.select_nth_unstable_by(tied_winners, by_line_id);
+            }
+            for &position in &self.order[..tied_winners] {
                 shares[position].1 += 1;
             }
         }
@@ -640,11 +685,86 @@ fn buy_x_get_y(
 }
 
 /// The decimal value of `minor` units of `currency`.
+///
+/// Built from its parts: amounts stay far below 2^96 minor units (see `MAX_AMOUNT_MINOR`), so
+/// the magnitude always fits the 96-bit mantissa, and a currency's exponent is at most 4.
 #[inline]
 pub(crate) fn decimal(minor: i128, currency: Currency) -> rust_decimal::Decimal {
-    match i64::try_from(minor) {
-        Ok(small) => rust_decimal::Decimal::new(small, currency.exponent()),
-        // Amounts are bounded far below 2^96 (see MAX_AMOUNT_MINOR), so this cannot fail.
-        Err(_) => rust_decimal::Decimal::from_i128_with_scale(minor, currency.exponent()),
+    debug_assert!(minor.unsigned_abs() < 1u128 << 96);
+    let magnitude = minor.unsigned_abs();
+    rust_decimal::Decimal::from_parts(
+        magnitude as u32,
+        (magnitude >> 32) as u32,
+        (magnitude >> 64) as u32,
+        minor < 0,
+        currency.exponent(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::pricing::LineInput;
+    use crate::pricing::quote::PriceSource;
+
+    fn input(id: u8) -> LineInput {
+        LineInput {
+            id: Arc::from(format!("line-{id}")),
+            sku: Arc::from("SKU"),
+            product_id: None,
+            category_ids: Vec::new(),
+            quantity: 1,
+            unit_price: Decimal::ZERO,
+            tiers: Vec::new(),
+            tax_category: None,
+            weight: None,
+        }
+    }
+
+    proptest! {
+        /// `spread` selects the units left over on remainders first and on ids only among
+        /// ties; it must agree with the plain largest-remainder allocation, ties by line id.
+        #[test]
+        fn spread_agrees_with_largest_remainder_by_line_id(
+            (lines, ids) in proptest::collection::vec(1i128..50, 1..30).prop_flat_map(|lines| {
+                let ids: Vec<u8> = (0..lines.len() as u8).collect();
+                (Just(lines), Just(ids).prop_shuffle())
+            }),
+            amount in 1i128..500,
+        ) {
+            // Unique ids in a random order, and small weights so that remainders often tie.
+            let lines: Vec<(u8, i128)> = ids.into_iter().zip(lines).collect();
+            let inputs: Vec<LineInput> = lines.iter().map(|&(id, _)| input(id)).collect();
+            let priced: Vec<Line<'_>> = inputs
+                .iter()
+                .zip(&lines)
+                .map(|(input, &(_, remaining))| Line {
+                    input,
+                    quantity: 1,
+                    unit_price: remaining,
+                    source: PriceSource::Base,
+                    subtotal: remaining,
+                    remaining,
+                    rates: 0..0,
+                })
+                .collect();
+            let targeted: Vec<usize> = (0..priced.len()).collect();
+            let base: i128 = lines.iter().map(|l| l.1).sum();
+            let amount = amount.min(base);
+            let (shares, _) = Stack::default()
+                .scratch
+                .spread(&priced, &targeted, base, amount, None)
+                .map_err(|_| TestCaseError::fail("nothing discounted"))?;
+            let weights: Vec<i128> = lines.iter().map(|l| l.1).collect();
+            let expected = allocate(amount, &weights, |a, b| by_id(&priced, a, b)).unwrap();
+            let expected: Vec<(usize, i128)> =
+                expected.into_iter().enumerate().filter(|p| p.1 != 0).collect();
+            prop_assert_eq!(shares, expected);
+        }
     }
 }

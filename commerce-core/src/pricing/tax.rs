@@ -2,7 +2,6 @@
 
 use std::ops::Range;
 
-use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
 use super::request::{TaxLevel, TaxRate};
@@ -32,11 +31,14 @@ pub fn check_tax_rates(rates: &[TaxRate]) -> Result<()> {
 }
 
 /// The request's tax rates, checked, with the rates of each category.
+///
+/// Held inline: a request names a handful of rates, and a quote of one line should not pay for
+/// allocations it does not need.
 pub(crate) struct Rates<'r> {
-    pub rates: Vec<Rate<'r>>,
+    pub rates: SmallVec<[Rate<'r>; 4]>,
     /// `(category, rate index)`, sorted by category then rate index, so that the rates of one
     /// category form a contiguous run in request order.
-    by_category: Vec<(&'r str, usize)>,
+    by_category: SmallVec<[(&'r str, usize); 8]>,
 }
 
 pub(crate) struct Rate<'r> {
@@ -52,10 +54,10 @@ impl<'r> Rates<'r> {
                 .at(format_args!("[{index}]"))
                 .at("tax_rates"));
         }
-        let mut rates = Vec::with_capacity(inputs.len());
-        let mut by_category = Vec::new();
+        let mut rates = SmallVec::with_capacity(inputs.len());
+        let mut by_category = SmallVec::new();
         for (index, input) in inputs.iter().enumerate() {
-            let fraction = Fraction::checked(input.rate, Decimal::from(MAX_TAX_RATE), "a tax rate")
+            let fraction = Fraction::checked(input.rate, MAX_TAX_RATE, "a tax rate")
                 .map_err(|e| e.at("rate").at(format_args!("[{index}]")).at("tax_rates"))?;
             by_category.extend(input.categories.iter().map(|c| (&**c, index)));
             rates.push(Rate { input, fraction });

@@ -36,7 +36,14 @@ pub(crate) fn minor_units(value: Decimal, currency: Currency) -> Result<i128> {
             max: currency.exponent(),
         }));
     }
-    match to_minor(value, currency) {
+    // The scale is at most the currency's exponent (at most 4), so this is one multiplication
+    // of a 96-bit mantissa: it cannot overflow 128 bits.
+    const POWERS_OF_TEN: [i128; 5] = [1, 10, 100, 1_000, 10_000];
+    let minor = POWERS_OF_TEN
+        .get((currency.exponent() - value.scale()) as usize)
+        .map(|factor| value.mantissa() * factor)
+        .or_else(|| to_minor(value, currency));
+    match minor {
         Some(minor) if minor <= MAX_AMOUNT_MINOR => Ok(minor),
         _ => Err(Error::invalid(format!(
             "{value} is above the largest supported amount (10^18 minor units)"
@@ -53,20 +60,29 @@ pub(crate) struct Fraction {
 
 impl Fraction {
     /// A decimal in `0..=max`, with at most [`MAX_FRACTION_DECIMALS`] decimals.
-    pub(crate) fn checked(value: Decimal, max: Decimal, what: &str) -> Result<Fraction> {
-        if value.is_sign_negative() && !value.is_zero() || value > max {
-            return Err(Error::invalid(format!(
-                "{what} must be between 0 and {max}, not {value}"
-            )));
+    pub(crate) fn checked(value: Decimal, max: i64, what: &str) -> Result<Fraction> {
+        let out_of_range =
+            || Error::invalid(format!("{what} must be between 0 and {max}, not {value}"));
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err(out_of_range());
         }
         if value.scale() > MAX_FRACTION_DECIMALS {
+            // Reported as out of range first when it is, as a comparison of the values would.
+            if value > Decimal::from(max) {
+                return Err(out_of_range());
+            }
             return Err(Error::invalid(format!(
                 "{what} may have at most {MAX_FRACTION_DECIMALS} decimal places, not {value}"
             )));
         }
+        // Compared as integers: value ≤ max ⇔ mantissa ≤ max × 10^scale, exact for scale ≤ 9.
+        let denominator = 10i128.pow(value.scale());
+        if value.mantissa() > i128::from(max) * denominator {
+            return Err(out_of_range());
+        }
         Ok(Fraction {
             numerator: value.mantissa(),
-            denominator: 10i128.pow(value.scale()),
+            denominator,
         })
     }
 
@@ -77,7 +93,7 @@ impl Fraction {
                 "percent must be greater than 0 and at most 100, not 0",
             ));
         }
-        let fraction = Fraction::checked(value, Decimal::ONE_HUNDRED, "percent")?;
+        let fraction = Fraction::checked(value, 100, "percent")?;
         Ok(Fraction {
             numerator: fraction.numerator,
             denominator: fraction.denominator * 100,
