@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Admin, SignedIn, hash_password, new_session, verify_password};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiResult, AppState, json};
+use crate::routes::{ApiJson, ApiResult, AppState, Shared, json};
 
 /// A session token, given once: send it as `Authorization: Bearer cs_…`.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -44,7 +44,7 @@ pub(crate) struct Registration {
 
 /// `POST /v1/customers`: registers a customer and signs them in.
 pub(crate) async fn register(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(body): ApiJson<Registration>,
 ) -> ApiResult {
     check_password(&body.password)?;
@@ -68,7 +68,7 @@ pub(crate) struct SignIn {
 
 /// `POST /v1/sessions`: signs a customer in with their e-mail address and password.
 pub(crate) async fn sign_in(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult {
     // A bound in bytes (at most four per character), so that no huge body is ever hashed.
@@ -93,13 +93,13 @@ pub(crate) async fn sign_in(
 }
 
 /// `DELETE /v1/sessions/current`: signs out; the token stops working at once.
-pub(crate) async fn sign_out(signed_in: SignedIn, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn sign_out(signed_in: SignedIn, State(state): State<Shared>) -> ApiResult {
     state.commerce.end_session(&signed_in.session_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /v1/customers/me`.
-pub(crate) async fn me(signed_in: SignedIn, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn me(signed_in: SignedIn, State(state): State<Shared>) -> ApiResult {
     Ok(json(
         StatusCode::OK,
         &state.commerce.customer(&signed_in.customer_id).await?,
@@ -116,7 +116,7 @@ pub(crate) struct Profile {
 /// `PATCH /v1/customers/me`: changes the customer's name.
 pub(crate) async fn update_me(
     signed_in: SignedIn,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(body): ApiJson<Profile>,
 ) -> ApiResult {
     let update = CustomerUpdate {
@@ -143,7 +143,7 @@ pub(crate) struct PasswordChange {
 /// (signed in elsewhere too) and returns a new one.
 pub(crate) async fn change_password(
     signed_in: SignedIn,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult {
     check_password(&body.new_password).map_err(|e| e.in_field("new_password"))?;
@@ -200,7 +200,7 @@ impl AddressInput {
 }
 
 /// `GET /v1/customers/me/addresses`.
-pub(crate) async fn addresses(signed_in: SignedIn, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn addresses(signed_in: SignedIn, State(state): State<Shared>) -> ApiResult {
     let customer = state.commerce.customer(&signed_in.customer_id).await?;
     Ok(json(StatusCode::OK, &customer.addresses))
 }
@@ -208,7 +208,7 @@ pub(crate) async fn addresses(signed_in: SignedIn, State(state): State<AppState>
 /// `POST /v1/customers/me/addresses`: adds an address to the book.
 pub(crate) async fn add_address(
     signed_in: SignedIn,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(body): ApiJson<AddressInput>,
 ) -> ApiResult {
     let address = state
@@ -221,7 +221,7 @@ pub(crate) async fn add_address(
 /// `PUT /v1/customers/me/addresses/{id}`: replaces an address in the book.
 pub(crate) async fn replace_address(
     signed_in: SignedIn,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddressInput>,
 ) -> ApiResult {
@@ -235,7 +235,7 @@ pub(crate) async fn replace_address(
 /// `DELETE /v1/customers/me/addresses/{id}`.
 pub(crate) async fn remove_address(
     signed_in: SignedIn,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     state
@@ -248,7 +248,7 @@ pub(crate) async fn remove_address(
 /// `GET /v1/customers/{id}`: any customer, for admins.
 pub(crate) async fn get_customer(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(json(StatusCode::OK, &state.commerce.customer(&id).await?))
@@ -279,7 +279,7 @@ mod present_or_absent {
 /// `PATCH /v1/customers/{id}`: an admin changes a customer's name or group.
 pub(crate) async fn update_customer(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CustomerChange>,
 ) -> ApiResult {

@@ -32,19 +32,16 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use commerce_core::access::Caller;
 use commerce_core::{Commerce, Error};
+use commerce_sql::hex;
 use sha2::{Digest, Sha256};
 
 use crate::problem::Problem;
-use crate::routes::AppState;
+use crate::routes::Shared;
 
 /// The prefix of admin API keys.
 pub(crate) const ADMIN_KEY_PREFIX: &str = "ck_";
 /// The prefix of customer session tokens.
 pub(crate) const SESSION_PREFIX: &str = "cs_";
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// `bytes` random bytes as hex.
 pub(crate) fn random_hex(bytes: usize) -> Result<String, Error> {
@@ -100,10 +97,10 @@ const BAD_CREDENTIAL: &str = "the credential is not valid: send an admin key (ck
 /// anonymous.
 pub struct Authenticated(pub Caller);
 
-impl FromRequestParts<AppState> for Authenticated {
+impl FromRequestParts<Shared> for Authenticated {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Ok(Authenticated(Caller::Anonymous));
         };
@@ -156,10 +153,10 @@ impl Admin {
     }
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl FromRequestParts<Shared> for Admin {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
         match Authenticated::from_request_parts(parts, state).await?.0 {
             Caller::Admin { key_id } => Ok(Admin { key_id }),
             Caller::Customer { .. } => Err(Problem::forbidden(
@@ -181,10 +178,10 @@ pub struct SignedIn {
     pub session_id: String,
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+impl FromRequestParts<Shared> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
         let session_id = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -11,7 +11,7 @@ use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
-use crate::routes::{ApiJson, ApiResult, AppState, idempotency_key, json};
+use crate::routes::{ApiJson, ApiResult, Shared, idempotency_key, json};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +22,7 @@ pub(crate) struct NewCart {
 /// `POST /v1/carts`: a signed-in customer's own cart, or a guest cart.
 pub(crate) async fn create_cart(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(body): ApiJson<NewCart>,
 ) -> ApiResult {
     let owner = caller.customer_id().map(str::to_string);
@@ -33,7 +33,7 @@ pub(crate) async fn create_cart(
 /// `GET /v1/carts/{cart}`.
 pub(crate) async fn get_cart(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
     Ok(json(
@@ -54,7 +54,7 @@ pub(crate) struct NewLine {
 /// `POST /v1/carts/{cart}/lines`.
 pub(crate) async fn add_line(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<NewLine>,
 ) -> ApiResult {
@@ -75,7 +75,7 @@ pub(crate) struct Quantity {
 /// `PATCH /v1/carts/{cart}/lines/{line}`.
 pub(crate) async fn set_quantity(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path((cart, line)): Path<(String, String)>,
     ApiJson(body): ApiJson<Quantity>,
 ) -> ApiResult {
@@ -90,7 +90,7 @@ pub(crate) async fn set_quantity(
 /// `DELETE /v1/carts/{cart}/lines/{line}`.
 pub(crate) async fn remove_line(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path((cart, line)): Path<(String, String)>,
 ) -> ApiResult {
     state.commerce.open_cart(&caller, &cart).await?;
@@ -109,7 +109,7 @@ pub(crate) struct Coupon {
 /// `POST /v1/carts/{cart}/coupons`.
 pub(crate) async fn apply_coupon(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<Coupon>,
 ) -> ApiResult {
@@ -123,7 +123,7 @@ pub(crate) async fn apply_coupon(
 /// `DELETE /v1/carts/{cart}/coupons/{code}`.
 pub(crate) async fn remove_coupon(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path((cart, code)): Path<(String, String)>,
 ) -> ApiResult {
     state.commerce.open_cart(&caller, &cart).await?;
@@ -146,7 +146,7 @@ pub(crate) struct Shipping {
 /// `PUT /v1/carts/{cart}/shipping`: where the cart ships and how.
 pub(crate) async fn set_shipping(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<Shipping>,
 ) -> ApiResult {
@@ -166,7 +166,7 @@ pub(crate) async fn set_shipping(
 /// browser module to price it itself.
 pub(crate) async fn pricing_request(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
     state.commerce.open_cart(&caller, &cart).await?;
@@ -179,7 +179,7 @@ pub(crate) async fn pricing_request(
 /// `GET /v1/carts/{cart}/quote`: the live quote.
 pub(crate) async fn quote_cart(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
     state.commerce.open_cart(&caller, &cart).await?;
@@ -200,7 +200,7 @@ pub(crate) struct Pay {
 /// `POST /v1/carts/{cart}/checkout` (with `Idempotency-Key`): the order and its payment.
 pub(crate) async fn checkout(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Pay>,
@@ -223,7 +223,7 @@ pub(crate) async fn checkout(
 /// who holds only the cart's token, follows their order.
 pub(crate) async fn cart_order(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
     state.commerce.open_cart(&caller, &cart).await?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Admin, Authenticated};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiQuery, ApiResult, AppState, idempotency_key, json, page_limit};
+use crate::routes::{ApiJson, ApiQuery, ApiResult, Shared, idempotency_key, json, page_limit};
 
 /// The status a product listing asks for; only admins may ask for other than `active`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -38,7 +38,7 @@ pub(crate) struct ProductQuery {
 /// for admins, status.
 pub(crate) async fn list_products(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiQuery(query): ApiQuery<ProductQuery>,
 ) -> ApiResult {
     let status = match query.status.unwrap_or(StatusQuery::Active) {
@@ -78,7 +78,7 @@ pub(crate) async fn list_products(
 /// `GET /v1/products/{id}`: an active product (any product, for admins).
 pub(crate) async fn get_product(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     let product = state
@@ -105,7 +105,7 @@ pub(crate) struct VariantOf {
 /// `GET /v1/variants/{sku}`: a variant of an active product, by SKU.
 pub(crate) async fn get_variant(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(sku): Path<String>,
 ) -> ApiResult {
     let found = state
@@ -129,7 +129,7 @@ pub(crate) async fn get_variant(
 /// `POST /v1/products`: creates a product (`422 duplicate_id` if the id exists).
 pub(crate) async fn create_product(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(product): ApiJson<Product>,
 ) -> ApiResult {
     if state.commerce.store().product(&product.id).await?.is_some() {
@@ -154,7 +154,7 @@ pub(crate) fn same_id(path: &str, body: &str) -> ApiResult<()> {
 /// `PUT /v1/products/{id}`: creates or replaces a product.
 pub(crate) async fn put_product(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(product): ApiJson<Product>,
 ) -> ApiResult {
@@ -168,7 +168,7 @@ pub(crate) async fn put_product(
 /// `POST /v1/products/{id}/archive`.
 pub(crate) async fn archive_product(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(json(
@@ -178,7 +178,7 @@ pub(crate) async fn archive_product(
 }
 
 /// `GET /v1/categories`: every category.
-pub(crate) async fn list_categories(State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn list_categories(State(state): State<Shared>) -> ApiResult {
     Ok(json(
         StatusCode::OK,
         &state.commerce.store().categories().await?,
@@ -186,10 +186,7 @@ pub(crate) async fn list_categories(State(state): State<AppState>) -> ApiResult 
 }
 
 /// `GET /v1/categories/{id}`.
-pub(crate) async fn get_category(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub(crate) async fn get_category(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
     let category = state
         .commerce
         .store()
@@ -202,7 +199,7 @@ pub(crate) async fn get_category(
 /// `PUT /v1/categories/{id}`: creates or replaces a category.
 pub(crate) async fn put_category(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(category): ApiJson<Category>,
 ) -> ApiResult {
@@ -214,7 +211,7 @@ pub(crate) async fn put_category(
 }
 
 /// `GET /v1/inventory/{sku}`: stock levels by location.
-pub(crate) async fn stock(State(state): State<AppState>, Path(sku): Path<String>) -> ApiResult {
+pub(crate) async fn stock(State(state): State<Shared>, Path(sku): Path<String>) -> ApiResult {
     Ok(json(
         StatusCode::OK,
         &state.commerce.store().stock(&sku).await?,
@@ -233,7 +230,7 @@ pub(crate) struct Adjustment {
 /// once per key.
 pub(crate) async fn adjust_stock(
     admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(sku): Path<String>,
     headers: HeaderMap,
     ApiJson(adjustment): ApiJson<Adjustment>,

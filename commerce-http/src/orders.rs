@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::{Admin, Authenticated};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiQuery, ApiResult, AppState, idempotency_key, json, page_limit};
+use crate::routes::{ApiJson, ApiQuery, ApiResult, Shared, idempotency_key, json, page_limit};
 
 /// The caller's idempotency key for a money move: scoped to the caller, so that two callers'
 /// keys never collide.
@@ -36,7 +36,7 @@ pub(crate) struct OrderQuery {
 /// filtered by status and, for admins, customer.
 pub(crate) async fn list_orders(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiQuery(query): ApiQuery<OrderQuery>,
 ) -> ApiResult {
     let customer_id = match &caller {
@@ -70,7 +70,7 @@ pub(crate) async fn list_orders(
 /// `GET /v1/orders/{id}`.
 pub(crate) async fn get_order(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(json(
@@ -83,7 +83,7 @@ pub(crate) async fn get_order(
 /// cancels an order that has not shipped; stock is released, the payment voided or refunded.
 pub(crate) async fn cancel(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
@@ -103,7 +103,7 @@ pub(crate) struct Fulfilment {
 /// `POST /v1/orders/{id}/fulfil`: marks units of a line packed.
 pub(crate) async fn fulfil(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Fulfilment>,
 ) -> ApiResult {
@@ -115,18 +115,18 @@ pub(crate) async fn fulfil(
 }
 
 /// `POST /v1/orders/{id}/ship`.
-pub(crate) async fn ship(admin: Admin, state: State<AppState>, id: Path<String>) -> ApiResult {
+pub(crate) async fn ship(admin: Admin, state: State<Shared>, id: Path<String>) -> ApiResult {
     advance(admin, state, id, FulfillmentStatus::Shipped).await
 }
 
 /// `POST /v1/orders/{id}/deliver`.
-pub(crate) async fn deliver(admin: Admin, state: State<AppState>, id: Path<String>) -> ApiResult {
+pub(crate) async fn deliver(admin: Admin, state: State<Shared>, id: Path<String>) -> ApiResult {
     advance(admin, state, id, FulfillmentStatus::Delivered).await
 }
 
 async fn advance(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     to: FulfillmentStatus,
 ) -> ApiResult {
@@ -156,7 +156,7 @@ pub(crate) struct Refund {
 /// `POST /v1/orders/{id}/capture` (with `Idempotency-Key`): takes authorized money.
 pub(crate) async fn capture(
     admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Capture>,
@@ -172,7 +172,7 @@ pub(crate) async fn capture(
 /// `POST /v1/orders/{id}/refund` (with `Idempotency-Key`): gives captured money back.
 pub(crate) async fn refund(
     admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Refund>,
@@ -185,7 +185,7 @@ pub(crate) async fn refund(
 /// `GET /v1/payment-intents/{id}`.
 pub(crate) async fn get_intent(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(json(
@@ -206,7 +206,7 @@ pub(crate) struct Confirmation {
 /// admin finishes a payment the gateway never answered, with another payment method if given.
 pub(crate) async fn confirm_intent(
     Authenticated(caller): Authenticated,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Confirmation>,
@@ -223,7 +223,7 @@ pub(crate) async fn confirm_intent(
 /// `POST /v1/payment-intents/{id}/capture` (with `Idempotency-Key`): as the order's capture.
 pub(crate) async fn capture_intent(
     admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: ApiJson<Capture>,
@@ -235,7 +235,7 @@ pub(crate) async fn capture_intent(
 /// `POST /v1/payment-intents/{id}/refund` (with `Idempotency-Key`): as the order's refund.
 pub(crate) async fn refund_intent(
     admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: ApiJson<Refund>,
@@ -248,7 +248,7 @@ pub(crate) async fn refund_intent(
 /// payment by cancelling the order it pays for, which also releases its stock.
 pub(crate) async fn cancel_intent(
     admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {

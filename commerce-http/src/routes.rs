@@ -24,6 +24,9 @@ pub struct AppState {
     pub webhook_secret: Option<String>,
 }
 
+/// The state handlers see: shared, so that a request clones one pointer rather than the service.
+pub(crate) type Shared = std::sync::Arc<AppState>;
+
 /// The router of the API.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -144,7 +147,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/webhooks/gateway", post(crate::webhook::receive))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
-        .with_state(state)
+        .with_state(Shared::new(state))
 }
 
 pub(crate) type ApiResult<T = Response> = Result<T, Problem>;
@@ -214,7 +217,7 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> ApiResult {
+async fn readyz(State(state): State<Shared>) -> ApiResult {
     state.commerce.store().config().await?;
     Ok("ready".into_response())
 }

@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use crate::auth::Admin;
 use crate::catalog::same_id;
-use crate::routes::{ApiJson, ApiResult, AppState, json};
+use crate::routes::{ApiJson, ApiResult, Shared, json};
 
 /// `GET /v1/settings`: tax zones, promotions, shipping methods, rounding, with their version.
-pub(crate) async fn settings(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn settings(_admin: Admin, State(state): State<Shared>) -> ApiResult {
     Ok(json(
         StatusCode::OK,
         &state.commerce.store().config().await?,
@@ -25,7 +25,7 @@ pub(crate) async fn settings(_admin: Admin, State(state): State<AppState>) -> Ap
 /// `PUT /v1/settings`: replaces the settings if `version` is still current (else `409`).
 pub(crate) async fn put_settings(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(config): ApiJson<ShopConfig>,
 ) -> ApiResult {
     Ok(json(
@@ -35,7 +35,7 @@ pub(crate) async fn put_settings(
 }
 
 /// `GET /v1/promotions`.
-pub(crate) async fn promotions(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn promotions(_admin: Admin, State(state): State<Shared>) -> ApiResult {
     let config = state.commerce.store().config().await?;
     Ok(json(StatusCode::OK, &config.promotions))
 }
@@ -43,7 +43,7 @@ pub(crate) async fn promotions(_admin: Admin, State(state): State<AppState>) -> 
 /// `GET /v1/promotions/{id}`.
 pub(crate) async fn promotion(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     let config = state.commerce.store().config().await?;
@@ -58,7 +58,7 @@ pub(crate) async fn promotion(
 /// `POST /v1/promotions`: adds a promotion (`422 duplicate_id` if the id exists).
 pub(crate) async fn create_promotion(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(promotion): ApiJson<Promotion>,
 ) -> ApiResult {
     Ok(json(
@@ -70,7 +70,7 @@ pub(crate) async fn create_promotion(
 /// `PUT /v1/promotions/{id}`: adds or replaces a promotion.
 pub(crate) async fn put_promotion(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(promotion): ApiJson<Promotion>,
 ) -> ApiResult {
@@ -84,7 +84,7 @@ pub(crate) async fn put_promotion(
 /// `DELETE /v1/promotions/{id}`.
 pub(crate) async fn remove_promotion(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     state.commerce.remove_promotion(&id).await?;
@@ -92,7 +92,7 @@ pub(crate) async fn remove_promotion(
 }
 
 /// `GET /v1/tax-zones`.
-pub(crate) async fn tax_zones(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn tax_zones(_admin: Admin, State(state): State<Shared>) -> ApiResult {
     let config = state.commerce.store().config().await?;
     Ok(json(StatusCode::OK, &config.tax_zones))
 }
@@ -108,7 +108,7 @@ pub(crate) struct ZoneRates {
 /// else).
 pub(crate) async fn put_tax_zone(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(zone): Path<String>,
     ApiJson(body): ApiJson<ZoneRates>,
 ) -> ApiResult {
@@ -126,7 +126,7 @@ pub(crate) async fn put_tax_zone(
 /// `DELETE /v1/tax-zones/{zone}`.
 pub(crate) async fn remove_tax_zone(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(zone): Path<String>,
 ) -> ApiResult {
     state.commerce.remove_tax_zone(&zone).await?;
@@ -134,7 +134,7 @@ pub(crate) async fn remove_tax_zone(
 }
 
 /// `GET /v1/shipping-methods`.
-pub(crate) async fn shipping_methods(_admin: Admin, State(state): State<AppState>) -> ApiResult {
+pub(crate) async fn shipping_methods(_admin: Admin, State(state): State<Shared>) -> ApiResult {
     let config = state.commerce.store().config().await?;
     Ok(json(StatusCode::OK, &config.shipping_methods))
 }
@@ -142,7 +142,7 @@ pub(crate) async fn shipping_methods(_admin: Admin, State(state): State<AppState
 /// `POST /v1/shipping-methods`: adds a shipping method (`422 duplicate_id` if the id exists).
 pub(crate) async fn create_shipping_method(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     ApiJson(option): ApiJson<ShippingOption>,
 ) -> ApiResult {
     Ok(json(
@@ -154,7 +154,7 @@ pub(crate) async fn create_shipping_method(
 /// `PUT /v1/shipping-methods/{id}`: adds or replaces a shipping method.
 pub(crate) async fn put_shipping_method(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
     ApiJson(option): ApiJson<ShippingOption>,
 ) -> ApiResult {
@@ -168,7 +168,7 @@ pub(crate) async fn put_shipping_method(
 /// `DELETE /v1/shipping-methods/{id}`.
 pub(crate) async fn remove_shipping_method(
     _admin: Admin,
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     state.commerce.remove_shipping_option(&id).await?;

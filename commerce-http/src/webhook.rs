@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::problem::Problem;
-use crate::routes::AppState;
+use crate::routes::Shared;
 
 /// How far a signature's timestamp may be from the server's clock: 5 minutes.
 pub const TOLERANCE_SECONDS: i64 = 300;
@@ -69,13 +69,8 @@ pub fn sign(secret: &[u8], body: &[u8], timestamp: i64) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={timestamp},v1={hex}")
+    let signature = commerce_sql::hex(&mac.finalize().into_bytes());
+    format!("t={timestamp},v1={signature}")
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
@@ -90,7 +85,7 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 
 /// `POST /v1/webhooks/gateway`.
 pub(crate) async fn receive(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {

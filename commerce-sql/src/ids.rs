@@ -20,7 +20,31 @@ impl IdGenerator for RandomIds {
             bytes = (nanos ^ u128::from(COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
                 .to_le_bytes();
         }
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{prefix}_{hex}")
+        let mut id = String::with_capacity(prefix.len() + 1 + 2 * bytes.len());
+        id.push_str(prefix);
+        id.push('_');
+        push_hex(&bytes, &mut id);
+        id
     }
+}
+
+/// Appends `bytes` in lower-case hex to `out`.
+fn push_hex(bytes: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(2 * bytes.len());
+    for &byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+}
+
+/// `bytes` in lower-case hex, as ids, tokens and signatures are written.
+///
+/// ```
+/// assert_eq!(commerce_sql::hex(&[0x00, 0x7f, 0xab, 0xff]), "007fabff");
+/// ```
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    push_hex(bytes, &mut out);
+    out
 }

@@ -46,7 +46,7 @@ use std::sync::Arc;
 use commerce_core::Error;
 use commerce_core::store::Store;
 
-pub use ids::RandomIds;
+pub use ids::{RandomIds, hex};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
