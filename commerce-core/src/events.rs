@@ -18,6 +18,10 @@ pub enum EventKind {
     OrderCancelled,
     /// An order was fulfilled, in part or in full.
     OrderFulfilled,
+    /// A fulfilled order was shipped.
+    OrderShipped,
+    /// A shipped order was delivered (which completes it).
+    OrderDelivered,
     /// A payment was authorized.
     PaymentAuthorized,
     /// Money was captured.
@@ -42,6 +46,8 @@ impl EventKind {
             EventKind::OrderConfirmed => "order_confirmed",
             EventKind::OrderCancelled => "order_cancelled",
             EventKind::OrderFulfilled => "order_fulfilled",
+            EventKind::OrderShipped => "order_shipped",
+            EventKind::OrderDelivered => "order_delivered",
             EventKind::PaymentAuthorized => "payment_authorized",
             EventKind::PaymentCaptured => "payment_captured",
             EventKind::PaymentFailed => "payment_failed",

@@ -1648,7 +1648,11 @@ impl Commerce {
         order_id: &str,
         to: FulfillmentStatus,
     ) -> Result<Order> {
-        self.update_order(order_id, EventKind::OrderFulfilled, |order, now| {
+        let kind = match to {
+            FulfillmentStatus::Delivered => EventKind::OrderDelivered,
+            _ => EventKind::OrderShipped,
+        };
+        self.update_order(order_id, kind, |order, now| {
             order.advance_fulfillment(to, now)
         })
         .await

@@ -29,7 +29,7 @@ use crate::events::{DomainEvent, EventKind};
 use crate::gateway::TestGateway;
 use crate::inventory::{DEFAULT_LOCATION, MovementKind, ReservationRequest, ReservationStatus};
 use crate::money::{Currency, Money};
-use crate::order::{Order, OrderStatus, PaymentStatus};
+use crate::order::{FulfillmentStatus, Order, OrderStatus, PaymentStatus};
 use crate::payment::{CaptureMethod, IntentStatus};
 use crate::pricing::{Benefit, Promotion, Target};
 use crate::service::{CheckoutRequest, Commerce, IdempotencyKey, ManualClock, SequentialIds};
@@ -986,6 +986,39 @@ pub async fn checkout_sells_stock_and_confirms(store: Arc<dyn Store>) {
         EventKind::OrderConfirmed,
     ] {
         assert!(kinds.contains(&kind), "missing {kind} in {kinds:?}");
+    }
+    // Fulfilment, shipping and delivery each say what happened.
+    for line in &checkout.order.lines {
+        commerce
+            .fulfil(&checkout.order.id, &line.id, line.quantity)
+            .await
+            .unwrap();
+    }
+    for to in [FulfillmentStatus::Shipped, FulfillmentStatus::Delivered] {
+        commerce
+            .advance_fulfillment(&checkout.order.id, to)
+            .await
+            .unwrap();
+    }
+    let later = START.plus_millis(10);
+    let kinds: Vec<EventKind> = store
+        .claim_events(100, later.plus_millis(1), later)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.aggregate_id == checkout.order.id)
+        .map(|e| e.event.kind)
+        .collect();
+    for kind in [
+        EventKind::OrderFulfilled,
+        EventKind::OrderShipped,
+        EventKind::OrderDelivered,
+    ] {
+        assert_eq!(
+            kinds.iter().filter(|&&k| k == kind).count(),
+            1,
+            "{kind} once in {kinds:?}"
+        );
     }
     // The cart is frozen, and checking it out again returns the same order.
     assert!(
