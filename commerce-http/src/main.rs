@@ -18,6 +18,8 @@ serve options:\n\
   --bind ADDRESS         where to listen (default 127.0.0.1:8080)\n\
   --rate-limit N         requests per second per client (default 100)\n\
   --rate-burst N         requests a client may make at once (default 200)\n\
+  --password-attempts N  sign-ins, registrations and password changes per client per minute\n\
+                         (default 10)\n\
   --trust-forwarded      key clients by X-Forwarded-For (only behind a proxy you run)\n\
   --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable)\n\
   --request-timeout S    seconds before a request is answered 408 (default 30)\n\
@@ -89,6 +91,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--bind" => options.bind = args.next().ok_or("--bind needs a value")?.clone(),
             "--rate-limit" => options.settings.rate_per_second = number(args.next(), arg)?,
             "--rate-burst" => options.settings.rate_burst = number(args.next(), arg)?,
+            "--password-attempts" => {
+                options.settings.credential_attempts_per_minute = number(args.next(), arg)?
+            }
             "--trust-forwarded" => options.settings.trust_forwarded = true,
             "--webhook-secret" => {
                 options.settings.webhook_secret =

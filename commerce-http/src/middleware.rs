@@ -1,6 +1,8 @@
-//! What wraps every request: ids, logs, a body limit, a timeout, CORS, per-client rate limits.
+//! What wraps every request: ids, logs, a body limit, a timeout, CORS, per-client rate limits,
+//! and a stricter one on the routes that check or set a password.
 
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -12,6 +14,8 @@ use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use commerce_core::IdGenerator;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
@@ -43,6 +47,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// The secret the payment gateway signs webhooks with; `None` turns the endpoint off.
     pub webhook_secret: Option<String>,
+    /// Password attempts (sign-in, registration, password change) each client may make per
+    /// minute, all of them at once if it likes; the general rate is far too generous for
+    /// guessing passwords, and each attempt costs an Argon2 hash.
+    pub credential_attempts_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +63,7 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             body_limit: 1 << 20,
             webhook_secret: None,
+            credential_attempts_per_minute: 10,
         }
     }
 }
@@ -91,19 +100,64 @@ impl MakeRequestId for MakeId {
 fn too_many(error: tower_governor::GovernorError) -> Response<Body> {
     match error {
         tower_governor::GovernorError::TooManyRequests { wait_time, .. } => {
-            let mut response = Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many requests; retry in {wait_time} s"),
-            )
-            .into_response();
-            if let Ok(value) = HeaderValue::from_str(&wait_time.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
+            rate_limited("too many requests", wait_time)
         }
         _ => Problem::invalid_request("the client address could not be determined").into_response(),
     }
+}
+
+/// `429` with the whole seconds to wait, at least one, in `Retry-After`.
+fn rate_limited(what: &str, wait_seconds: u64) -> Response<Body> {
+    let wait = wait_seconds.max(1);
+    let mut response = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("{what}; retry in {wait} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    response
+}
+
+/// The per-client limit on password attempts.
+struct CredentialLimit {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    clients: ClientIp,
+}
+
+/// True for the requests that check or set a password.
+fn is_credential_attempt<B>(request: &Request<B>) -> bool {
+    let path = request.uri().path();
+    (request.method() == axum::http::Method::POST
+        && matches!(path, "/v1/sessions" | "/v1/customers"))
+        || (request.method() == axum::http::Method::PUT && path == "/v1/customers/me/password")
+}
+
+async fn limit_credential_attempts(
+    State(limit): State<Arc<CredentialLimit>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    if is_credential_attempt(&request) {
+        let Ok(client) = limit.clients.extract(&request) else {
+            return Problem::invalid_request("the client address could not be determined")
+                .into_response();
+        };
+        if let Err(not_until) = limit.limiter.check_key(&client) {
+            let wait = not_until.wait_time_from(limit.limiter.clock().now());
+            // Whole seconds, rounded up, so that a client retrying on time is let in.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return rate_limited("too many password attempts", seconds);
+        }
+        // Forget clients whose allowance is full again, so that the table cannot grow without
+        // bound under a scan from many addresses.
+        if limit.limiter.len() > 10_000 {
+            limit.limiter.retain_recent();
+        }
+    }
+    next.run(request).await
 }
 
 /// Request counters for `/metrics`, in the Prometheus text format.
@@ -175,6 +229,14 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(metrics, measure));
     let period = Duration::from_nanos(1_000_000_000 / u64::from(settings.rate_per_second.max(1)));
+    let attempts =
+        NonZeroU32::new(settings.credential_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+    let credential_limit = Arc::new(CredentialLimit {
+        limiter: RateLimiter::keyed(Quota::per_minute(attempts)),
+        clients: ClientIp {
+            trust_forwarded: settings.trust_forwarded,
+        },
+    });
     let governor = GovernorConfigBuilder::default()
         .key_extractor(ClientIp {
             trust_forwarded: settings.trust_forwarded,
@@ -202,7 +264,11 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
-        .layer(cors);
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            credential_limit,
+            limit_credential_attempts,
+        ));
     if let Some(governor) = governor {
         router = router.layer(GovernorLayer::new(governor).error_handler(too_many));
     }

@@ -197,6 +197,53 @@ async fn clients_are_rate_limited_with_retry_after() {
 }
 
 #[tokio::test]
+async fn password_attempts_have_a_stricter_limit_of_their_own() {
+    let base = server_with(commerce_http::Settings {
+        credential_attempts_per_minute: 3,
+        ..commerce_http::Settings::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let sign_in = || {
+        client
+            .post(format!("{base}/v1/sessions"))
+            .header("content-type", "application/json")
+            .body(r#"{"email": "nobody@example.com", "password": "wrong password"}"#)
+            .send()
+    };
+    for _ in 0..3 {
+        let refused = sign_in().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = sign_in().await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One attempt comes back every 20 s at 3 a minute.
+    assert!((1..=20).contains(&wait), "Retry-After: {wait}");
+    let body: Value = serde_json::from_str(&limited.text().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // Registration shares the allowance; everything else keeps the general one.
+    let register = client
+        .post(format!("{base}/v1/customers"))
+        .header("content-type", "application/json")
+        .body(r#"{"email": "new@example.com", "password": "a long passphrase"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(register.status(), StatusCode::TOO_MANY_REQUESTS);
+    let products = client
+        .get(format!("{base}/v1/products"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(products.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn every_response_has_a_request_id_and_cors_is_opt_in() {
     let base = server_with(commerce_http::Settings {
         cors_origins: vec!["https://shop.example".into()],

@@ -121,6 +121,7 @@ pub fn unlimited() -> commerce_http::Settings {
     commerce_http::Settings {
         rate_per_second: 1_000_000,
         rate_burst: 1_000_000,
+        credential_attempts_per_minute: 1_000_000,
         ..commerce_http::Settings::default()
     }
 }
@@ -214,6 +215,8 @@ impl ServerProcess {
             "--rate-limit",
             "1000000",
             "--rate-burst",
+            "1000000",
+            "--password-attempts",
             "1000000",
         ]);
         if demo {
