@@ -52,6 +52,7 @@ fn invalid_prefix(input: &str) -> String {
 }
 
 /// Converts a decimal that is known to be a whole number of minor units of `currency` into them.
+#[inline]
 pub(crate) fn to_minor(value: Decimal, currency: Currency) -> Option<i128> {
     let exponent = currency.exponent();
     let scale = value.scale();
@@ -60,9 +61,15 @@ pub(crate) fn to_minor(value: Decimal, currency: Currency) -> Option<i128> {
         let mantissa = value.mantissa();
         (mantissa % factor == 0).then(|| mantissa / factor)
     } else {
-        value
-            .mantissa()
-            .checked_mul(10i128.checked_pow(exponent - scale)?)
+        // Currencies have at most 4 decimals: the factor is a lookup, and a 96-bit mantissa
+        // times at most 10^4 cannot overflow 128 bits.
+        const POWERS_OF_TEN: [i128; 5] = [1, 10, 100, 1_000, 10_000];
+        match POWERS_OF_TEN.get((exponent - scale) as usize) {
+            Some(factor) => Some(value.mantissa() * factor),
+            None => value
+                .mantissa()
+                .checked_mul(10i128.checked_pow(exponent - scale)?),
+        }
     }
 }
 

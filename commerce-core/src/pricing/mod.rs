@@ -213,10 +213,7 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
             discounts: {
                 let mut out = SmallVec::new();
                 line_discounts.of(index, |promotion, amount| {
-                    out.push(LineDiscount {
-                        promotion: Cow::Borrowed(&prepared[promotion].input.id),
-                        amount: decimal(amount, currency),
-                    });
+                    out.push(discount(&prepared, promotion, amount, currency));
                 });
                 out
             },
@@ -247,7 +244,11 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
                 rate_amount: decimal(s.rate_amount, currency),
                 free_above_threshold: s.free_above_threshold,
                 subtotal: decimal(s.subtotal, currency),
-                discounts: discounts(&s.discounts, &prepared, currency),
+                discounts: s
+                    .discounts
+                    .iter()
+                    .map(|&(promotion, amount)| discount(&prepared, promotion, amount, currency))
+                    .collect(),
                 discount_total: decimal(discount_total, currency),
                 net_total: decimal(net, currency),
                 tax_lines: tax_lines(&taxes, &rates, currency),
@@ -338,9 +339,10 @@ impl<'o, 'r> LineDiscounts<'o, 'r> {
     /// Calls `each(promotion, amount)` for line `line`'s discounts; lines must be visited in
     /// ascending order.
     fn of(&mut self, line: usize, mut each: impl FnMut(usize, i128)) {
-        for (promotion, outcome) in self.outcomes.iter().enumerate() {
+        for (promotion, (outcome, cursor)) in
+            self.outcomes.iter().zip(&mut self.cursors).enumerate()
+        {
             if let Outcome::Applied { allocations, .. } = outcome {
-                let cursor = &mut self.cursors[promotion];
                 if let Some(&(at, amount)) = allocations.get(*cursor) {
                     if at == line {
                         each(promotion, amount);
@@ -410,19 +412,17 @@ fn tax_lines<'r>(
     lines
 }
 
-fn discounts<'r>(
-    discounts: &[(usize, i128)],
+/// A promotion's share of a line or of shipping, as the quote shows it.
+fn discount<'r>(
     prepared: &[promotions::Prepared<'r>],
+    promotion: usize,
+    amount: i128,
     currency: Currency,
-) -> SmallVec<[LineDiscount<'r>; 1]> {
-    let mut out = SmallVec::with_capacity(discounts.len());
-    for &(promotion, amount) in discounts {
-        out.push(LineDiscount {
-            promotion: Cow::Borrowed(&prepared[promotion].input.id),
-            amount: decimal(amount, currency),
-        });
+) -> LineDiscount<'r> {
+    LineDiscount {
+        promotion: Cow::Borrowed(&prepared[promotion].input.id),
+        amount: decimal(amount, currency),
     }
-    out
 }
 
 fn coupon_outcome<'r>(

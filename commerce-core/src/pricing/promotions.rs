@@ -538,12 +538,11 @@ impl Scratch {
             self.remainders.push(remainder as u64);
             assigned += share;
         }
+        // Each share dropped less than one unit, so fewer units are left over than there are
+        // lines.
         let leftover = (total - assigned) as usize;
-        if leftover == targeted.len() {
-            for share in &mut shares {
-                share.1 += 1;
-            }
-        } else if leftover > 0 {
+        debug_assert!(leftover < targeted.len());
+        if leftover > 0 {
             // The `leftover` largest remainders get a unit each, ties at the smallest of them
             // going to the lowest line ids. Selecting on the bare remainders first keeps the
             // comparison cheap; ids are compared only among the tied.
@@ -557,10 +556,10 @@ impl Scratch {
             for (position, &remainder) in self.remainders.iter().enumerate() {
                 if remainder > threshold {
                     shares[position].1 += 1;
+                    above += 1;
                 } else if remainder == threshold {
                     self.order.push(position);
                 }
-                above += usize::from(remainder > threshold);
             }
             let tied_winners = leftover - above;
             let by_line_id = |&a: &usize, &b: &usize| by_id(lines, targeted[a], targeted[b]);

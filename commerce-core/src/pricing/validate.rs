@@ -36,14 +36,7 @@ pub(crate) fn minor_units(value: Decimal, currency: Currency) -> Result<i128> {
             max: currency.exponent(),
         }));
     }
-    // The scale is at most the currency's exponent (at most 4), so this is one multiplication
-    // of a 96-bit mantissa: it cannot overflow 128 bits.
-    const POWERS_OF_TEN: [i128; 5] = [1, 10, 100, 1_000, 10_000];
-    let minor = POWERS_OF_TEN
-        .get((currency.exponent() - value.scale()) as usize)
-        .map(|factor| value.mantissa() * factor)
-        .or_else(|| to_minor(value, currency));
-    match minor {
+    match to_minor(value, currency) {
         Some(minor) if minor <= MAX_AMOUNT_MINOR => Ok(minor),
         _ => Err(Error::invalid(format!(
             "{value} is above the largest supported amount (10^18 minor units)"
