@@ -510,6 +510,19 @@ mod tests {
         assert_eq!(routed, documented);
     }
 
+    /// The middleware's stricter limit names routes that exist, with their methods.
+    #[test]
+    fn every_password_route_is_routed() {
+        for (method, path) in crate::middleware::PASSWORD_ROUTES {
+            assert!(
+                OPERATIONS
+                    .iter()
+                    .any(|op| op.method.eq_ignore_ascii_case(method) && op.path == path),
+                "{method} {path} is not a route"
+            );
+        }
+    }
+
     #[test]
     fn every_reference_resolves() {
         let document = document();

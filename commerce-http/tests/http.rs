@@ -204,17 +204,52 @@ async fn password_attempts_have_a_stricter_limit_of_their_own() {
     })
     .await;
     let client = reqwest::Client::new();
-    let sign_in = || {
-        client
-            .post(format!("{base}/v1/sessions"))
-            .header("content-type", "application/json")
-            .body(r#"{"email": "nobody@example.com", "password": "wrong password"}"#)
-            .send()
+    let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>| {
+        let mut request = client.request(method, format!("{base}{path}"));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
     };
-    for _ in 0..3 {
-        let refused = sign_in().await.unwrap();
-        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    }
+    let change_password = |token: &str| {
+        call(
+            reqwest::Method::PUT,
+            "/v1/customers/me/password",
+            Some(token),
+            Some(
+                json!({"current_password": "not the password", "new_password": "another passphrase"}),
+            ),
+        )
+    };
+    let sign_in = || {
+        call(
+            reqwest::Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"email": "ada@example.com", "password": "wrong password"})),
+        )
+    };
+    // Three attempts on the three routes use up the allowance...
+    let registered = call(
+        reqwest::Method::POST,
+        "/v1/customers",
+        None,
+        Some(json!({"email": "ada@example.com", "password": "a long passphrase"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let session: Value = serde_json::from_str(&registered.text().await.unwrap()).unwrap();
+    let token = session["token"].as_str().unwrap().to_string();
+    let wrong = change_password(&token).await.unwrap();
+    assert_ne!(wrong.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sign_in().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // ...and the fourth, on any of them, is refused until one comes back.
     let limited = sign_in().await.unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = limited.headers()["retry-after"]
@@ -226,21 +261,15 @@ async fn password_attempts_have_a_stricter_limit_of_their_own() {
     assert!((1..=20).contains(&wait), "Retry-After: {wait}");
     let body: Value = serde_json::from_str(&limited.text().await.unwrap()).unwrap();
     assert_eq!(body["code"], "rate_limited");
-    // Registration shares the allowance; everything else keeps the general one.
-    let register = client
-        .post(format!("{base}/v1/customers"))
-        .header("content-type", "application/json")
-        .body(r#"{"email": "new@example.com", "password": "a long passphrase"}"#)
-        .send()
+    assert_eq!(
+        change_password(&token).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Everything else keeps the general allowance, signed-in requests included.
+    let me = call(reqwest::Method::GET, "/v1/customers/me", Some(&token), None)
         .await
         .unwrap();
-    assert_eq!(register.status(), StatusCode::TOO_MANY_REQUESTS);
-    let products = client
-        .get(format!("{base}/v1/products"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(products.status(), StatusCode::OK);
+    assert_eq!(me.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -167,9 +167,7 @@ mod tests {
 
     fn quoted(value: &str, out: &mut String) {
         out.push('[');
-        for byte in value.bytes() {
-            let _ = write!(out, "{byte:02x}");
-        }
+        crate::ids::push_hex(value.as_bytes(), out);
         out.push(']');
     }
 

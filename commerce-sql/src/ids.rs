@@ -29,7 +29,7 @@ impl IdGenerator for RandomIds {
 }
 
 /// Appends `bytes` in lower-case hex to `out`.
-fn push_hex(bytes: &[u8], out: &mut String) {
+pub(crate) fn push_hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     out.reserve(2 * bytes.len());
     for &byte in bytes {
