@@ -23,7 +23,29 @@ const SKUS: usize = 200;
 /// Reservation ids, unique across every case of the run.
 static RESERVATION: AtomicU64 = AtomicU64::new(0);
 
-/// The bare single-statement `UPDATE` loop on a pool: the ceiling the other rates are compared to.
+/// The bare single-statement `UPDATE` loop on one SQLite connection held by the loop (the tasks
+/// take turns), as the store holds its writing connection: the ceiling on SQLite.
+fn held_ceiling(
+    connection: sqlx::SqliteConnection,
+) -> impl Fn(usize, Duration) -> futures::future::BoxFuture<'static, f64> {
+    let connection = Arc::new(tokio::sync::Mutex::new(connection));
+    move |tasks: usize, duration: Duration| -> futures::future::BoxFuture<'static, f64> {
+        let connection = connection.clone();
+        Box::pin(rate(tasks, duration, move |_| {
+            let connection = connection.clone();
+            async move {
+                let mut connection = connection.lock().await;
+                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1")
+                    .execute(&mut *connection)
+                    .await
+                    .expect("update");
+            }
+        }))
+    }
+}
+
+/// The bare single-statement `UPDATE` loop on a pool: the ceiling on PostgreSQL, whose store
+/// uses the same pool.
 macro_rules! ceiling {
     ($pool:expr) => {{
         let pool = $pool;
@@ -234,8 +256,16 @@ fn main() {
             .execute(&pool)
             .await
             .expect("row");
-        let ceiling = ceiling!(pool);
-        measure("SQLite file (WAL)", store, ceiling, duration).await;
+        let connection = sqlx::ConnectOptions::connect(&*pool.connect_options())
+            .await
+            .expect("a connection");
+        measure(
+            "SQLite file (WAL)",
+            store,
+            held_ceiling(connection),
+            duration,
+        )
+        .await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }

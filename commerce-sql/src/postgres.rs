@@ -41,7 +41,7 @@ const MIGRATIONS: &[Migration] = &[
 /// deadlocks are retried, bounded. Outbox batches are claimed with `FOR UPDATE SKIP LOCKED`.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pub(crate) pool: PgPool,
+    pub(crate) readers: PgPool,
     /// The same pool: PostgreSQL runs writers side by side.
     pub(crate) writer: PgPool,
     pub(crate) careful_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -91,7 +91,7 @@ impl PgStore {
             .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;
         let store = PgStore {
             writer: pool.clone(),
-            pool,
+            readers: pool,
             careful_units: Default::default(),
         };
         store.migrate().await?;
@@ -106,7 +106,7 @@ impl PgStore {
     /// `backend_error`, or if an applied migration was changed since.
     pub async fn migrate(&self) -> Result<(), Error> {
         let mut tx = self
-            .pool
+            .readers
             .begin()
             .await
             .map_err(|e| Error::storage(e.to_string()))?;
@@ -124,7 +124,7 @@ impl PgStore {
 
     /// The connection pool, for hosts that share it.
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        &self.readers
     }
 }
 
@@ -228,10 +228,13 @@ pub(crate) mod dialect {
         );
     }
 
+    /// Where the store's connections come from.
+    pub(crate) type Connections = sqlx::PgPool;
+
     pub(crate) async fn begin_write(
-        pool: &sqlx::Pool<Db>,
-    ) -> Result<sqlx::Transaction<'static, Db>, Failure> {
-        pool.begin().await.map_err(failure)
+        connection: &mut sqlx::PgConnection,
+    ) -> Result<sqlx::Transaction<'_, Db>, Failure> {
+        sqlx::Connection::begin(connection).await.map_err(failure)
     }
 
     pub(crate) fn failure(error: sqlx::Error) -> Failure {

@@ -4,11 +4,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use commerce_core::Error;
+use sqlx::ConnectOptions as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::held::Connections;
 use crate::migrate::Migration;
+
+/// Reading connections of a store on a file.
+const READERS: usize = 8;
 
 /// The SQLite migrations, in order.
 const MIGRATIONS: &[Migration] = &[
@@ -39,7 +44,8 @@ const MIGRATIONS: &[Migration] = &[
 /// Opened with WAL, `synchronous = NORMAL`, foreign keys on, and a 30-second busy timeout;
 /// every write transaction starts with `BEGIN IMMEDIATE`, so a transaction that reads before it
 /// writes waits for the write lock instead of failing with `SQLITE_BUSY`. Writes go through one
-/// connection of their own (SQLite has one writer at a time), reads through a pool of eight.
+/// connection of their own (SQLite has one writer at a time), reads through eight others; the
+/// store holds these itself (`held.rs`), and [`SqliteStore::pool`] is a pool for the host.
 ///
 /// `synchronous = NORMAL` means a commit survives a crash of the process, always, but a power
 /// cut or an operating-system crash may undo the last transactions since the last checkpoint
@@ -47,10 +53,12 @@ const MIGRATIONS: &[Migration] = &[
 /// are flushed to disk.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The host's pool on the same database: opens its connections when first used.
+    pool: SqlitePool,
     /// Reads.
-    pub(crate) pool: SqlitePool,
+    pub(crate) readers: Connections,
     /// Writes: one connection, SQLite's one writer at a time.
-    pub(crate) writer: SqlitePool,
+    pub(crate) writer: Connections,
     pub(crate) careful_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -79,33 +87,40 @@ impl SqliteStore {
             // transactions (a busy SKU's stock, the outbox's last page) is copied once per
             // checkpoint, so fewer, larger checkpoints copy less.
             .pragma("wal_autocheckpoint", "4000");
-        let pool_of = |connections: u32| {
-            SqlitePoolOptions::new()
-                .max_connections(connections)
-                // An embedded database cannot hang up, so a connection is not pinged before
-                // each use: that ping was a round trip to the connection's thread, as dear as a
-                // query.
+        let open_error = |e: sqlx::Error| Error::storage(format!("cannot open SQLite: {e}"));
+        let store = if memory {
+            // One connection for everything: each would be a database of its own.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(60))
-                .connect_with(options.clone())
-        };
-        let open_error = |e: sqlx::Error| Error::storage(format!("cannot open SQLite: {e}"));
-        // Memory: one connection for everything (each would be its own database). A file: a few
-        // readers, which WAL runs beside the writer, and one writing connection, so that
-        // writers queue in the pool, awake the moment it is free, instead of polling SQLite's
-        // lock in the busy handler's sleeps.
-        let pool = pool_of(if memory { 1 } else { 8 })
-            .await
-            .map_err(open_error)?;
-        let writer = if memory {
-            pool.clone()
+                .connect_with(options)
+                .await
+                .map_err(open_error)?;
+            SqliteStore {
+                readers: Connections::Pool(pool.clone()),
+                writer: Connections::Pool(pool.clone()),
+                pool,
+                careful_units: Default::default(),
+            }
         } else {
-            pool_of(1).await.map_err(open_error)?
-        };
-        let store = SqliteStore {
-            pool,
-            writer,
-            careful_units: Default::default(),
+            // A file: a few readers, which WAL runs beside the writer, and one writing
+            // connection, so that writers queue for it, awake the moment it is free, instead
+            // of polling SQLite's lock in the busy handler's sleeps.
+            let mut connections = Vec::with_capacity(READERS + 1);
+            for _ in 0..=READERS {
+                connections.push(options.connect().await.map_err(open_error)?);
+            }
+            let writer = connections.pop().map(|c| vec![c]).unwrap_or_default();
+            SqliteStore {
+                pool: SqlitePoolOptions::new()
+                    .max_connections(READERS as u32)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .connect_lazy_with(options),
+                readers: Connections::hold(connections),
+                writer: Connections::hold(writer),
+                careful_units: Default::default(),
+            }
         };
         store.migrate().await?;
         Ok(store)
@@ -117,7 +132,12 @@ impl SqliteStore {
     ///
     /// `backend_error`, or if an applied migration was changed since.
     pub async fn migrate(&self) -> Result<(), Error> {
-        let mut tx = dialect::begin_write(&self.writer)
+        let mut writer = self
+            .writer
+            .acquire()
+            .await
+            .map_err(|e| Error::storage(format!("cannot open SQLite: {e}")))?;
+        let mut tx = dialect::begin_write(&mut writer)
             .await
             .map_err(|_| Error::storage("cannot lock the database for migrations"))?;
         let applied = crate::migrate::apply(&mut tx, MIGRATIONS).await?;
@@ -127,9 +147,18 @@ impl SqliteStore {
         tx.commit().await.map_err(|e| Error::storage(e.to_string()))
     }
 
-    /// The connection pool, for hosts that share it.
+    /// A connection pool on the same database, for hosts that share it. The store itself
+    /// does not use it (on a file; `sqlite::memory:` is one connection, this pool's).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Closes the store's connections and the shared pool: writes are on disk, the file may
+    /// be opened again.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.readers.close().await;
+        self.pool.close().await;
     }
 }
 
@@ -173,10 +202,15 @@ pub(crate) mod dialect {
         );
     }
 
+    /// Where the store's connections come from.
+    pub(crate) type Connections = crate::held::Connections;
+
     pub(crate) async fn begin_write(
-        pool: &sqlx::Pool<Db>,
-    ) -> Result<sqlx::Transaction<'static, Db>, Failure> {
-        pool.begin_with("BEGIN IMMEDIATE").await.map_err(failure)
+        connection: &mut sqlx::SqliteConnection,
+    ) -> Result<sqlx::Transaction<'_, Db>, Failure> {
+        sqlx::Connection::begin_with(connection, "BEGIN IMMEDIATE")
+            .await
+            .map_err(failure)
     }
 
     pub(crate) fn failure(error: sqlx::Error) -> Failure {

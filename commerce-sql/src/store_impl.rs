@@ -1,7 +1,9 @@
 //! The storage traits, written once for both backends.
 //!
-//! `impl_store!(Store, dialect)` implements every trait for a store type whose `pool` field (for
-//! reads) and `writer` field (for writes) are `sqlx::Pool<dialect::Db>`s. The dialect module supplies what differs: `begin_write`,
+//! `impl_store!(Store, dialect)` implements every trait for a store type whose `readers` field
+//! (for reads) and `writer` field (for writes) are `dialect::Connections` (sqlx's pool on
+//! PostgreSQL, connections held by the store on SQLite: `held.rs`), whose `acquire` lends a
+//! connection. The dialect module supplies what differs: `begin_write`,
 //! `failure` (which errors are retried), `is_unique_violation`, and the SQL that differs
 //! (`CLAIM_EVENTS`). Everything else is the SQL below, which both databases accept as is
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`, row values).
@@ -223,7 +225,7 @@ macro_rules! impl_store {
             };
             use $crate::store_impl::*;
 
-            type Tx = sqlx::Transaction<'static, $dialect::Db>;
+            type Tx<'c> = sqlx::Transaction<'c, $dialect::Db>;
 
             fn db(error: sqlx::Error) -> Error {
                 match $dialect::failure(error) {
@@ -233,7 +235,7 @@ macro_rules! impl_store {
             }
 
             async fn movement(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 sku: &str,
                 location: &str,
                 kind: MovementKind,
@@ -267,7 +269,7 @@ macro_rules! impl_store {
             /// Closes an active reservation with `status` and gives its units back. A no-op if
             /// another transaction closed it first (the guarded update affects no row).
             async fn close(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 id: &str,
                 status: &str,
                 now: Timestamp,
@@ -290,7 +292,7 @@ macro_rules! impl_store {
             /// and writes their ledger entries, locking the rows in SKU order where the
             /// database locks rows.
             async fn settle_lines(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 id: &str,
                 update: &str,
                 kind: MovementKind,
@@ -318,7 +320,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn low_stock_threshold(tx: &mut Tx) -> std::result::Result<i64, Failure> {
+            async fn low_stock_threshold(tx: &mut Tx<'_>) -> std::result::Result<i64, Failure> {
                 let row = sqlx::query(SELECT_THRESHOLD)
                     .fetch_optional(&mut **tx)
                     .await
@@ -333,7 +335,7 @@ macro_rules! impl_store {
             }
 
             async fn available(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 sku: &str,
                 location: &str,
             ) -> std::result::Result<i64, Failure> {
@@ -354,7 +356,7 @@ macro_rules! impl_store {
             }
 
             async fn reserve(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 request: &ReservationRequest,
                 now: Timestamp,
             ) -> std::result::Result<Vec<DomainEvent>, Failure> {
@@ -458,7 +460,7 @@ macro_rules! impl_store {
 
             /// Changes stock on hand, guarded as the trait says, with its ledger entry.
             async fn adjust(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 adjustment: &StockAdjustment,
                 now: Timestamp,
             ) -> std::result::Result<StockLevel, Failure> {
@@ -539,7 +541,7 @@ macro_rules! impl_store {
             /// Writes a product's document and what listings filter it by: its status, its search
             /// text and its categories.
             async fn save_product(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 product: &Product,
                 body: &str,
             ) -> std::result::Result<(), Failure> {
@@ -579,7 +581,7 @@ macro_rules! impl_store {
 
                 /// Fills the listing columns of every stored product from its document, once,
                 /// when the migration that added them is applied.
-                pub(crate) async fn index_every_product(tx: &mut Tx) -> Result<()> {
+                pub(crate) async fn index_every_product(tx: &mut Tx<'_>) -> Result<()> {
                     let rows = sqlx::query(SELECT_EVERY_PRODUCT)
                         .fetch_all(&mut **tx)
                         .await
@@ -601,8 +603,8 @@ macro_rules! impl_store {
                 /// Runs `work` in a write transaction, retrying (bounded) when the database asks.
                 async fn write<T, F>(&self, mut work: F) -> Result<T>
                 where
-                    F: for<'t> FnMut(
-                        &'t mut Tx,
+                    F: for<'t, 'c> FnMut(
+                        &'t mut Tx<'c>,
                     ) -> std::pin::Pin<
                         Box<
                             dyn std::future::Future<Output = std::result::Result<T, Failure>>
@@ -612,7 +614,8 @@ macro_rules! impl_store {
                     >,
                 {
                     for _ in 0..RETRIES {
-                        let mut tx = match $dialect::begin_write(&self.writer).await {
+                        let mut connection = self.writer.acquire().await.map_err(db)?;
+                        let mut tx = match $dialect::begin_write(&mut connection).await {
                             Ok(tx) => tx,
                             Err(Failure::Retry) => continue,
                             Err(Failure::Error(error)) => return Err(error),
@@ -649,7 +652,7 @@ macro_rules! impl_store {
                 async fn fetch_body(&self, sql: &'static str, key: &str) -> Result<Option<String>> {
                     let row = sqlx::query(sql)
                         .bind(key)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     row.map(|row| row.try_get::<String, _>("body").map_err(db))
@@ -736,7 +739,7 @@ macro_rules! impl_store {
                     }
                     let rows = query
                         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     let items: Vec<Product> = rows
@@ -750,7 +753,7 @@ macro_rules! impl_store {
                     sqlx::query(UPSERT_CATEGORY)
                         .bind(&category.id)
                         .bind(to_json(category)?)
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -765,7 +768,7 @@ macro_rules! impl_store {
 
                 async fn categories(&self) -> Result<Vec<Category>> {
                     let rows = sqlx::query(SELECT_CATEGORIES)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     rows.iter()
@@ -841,7 +844,7 @@ macro_rules! impl_store {
                                 .bind(&cart.id)
                                 .bind(version)
                                 .bind(&body)
-                                .execute(&self.writer)
+                                .execute(&mut *self.writer.acquire().await.map_err(db)?)
                                 .await
                         }
                         Some(expected) => {
@@ -853,7 +856,7 @@ macro_rules! impl_store {
                                     i64::try_from(expected)
                                         .map_err(|_| Error::overflow("version"))?,
                                 )
-                                .execute(&self.writer)
+                                .execute(&mut *self.writer.acquire().await.map_err(db)?)
                                 .await
                         }
                     }
@@ -899,7 +902,7 @@ macro_rules! impl_store {
                 async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
                     let rows = sqlx::query(SELECT_STOCK)
                         .bind(sku)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     rows.iter()
@@ -918,7 +921,7 @@ macro_rules! impl_store {
                 async fn reservation(&self, id: &str) -> Result<Option<Reservation>> {
                     let Some(row) = sqlx::query(SELECT_RESERVATION)
                         .bind(id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                     else {
@@ -926,7 +929,7 @@ macro_rules! impl_store {
                     };
                     let lines = sqlx::query(SELECT_RESERVATION_LINES)
                         .bind(id)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     let lines = lines
@@ -955,7 +958,7 @@ macro_rules! impl_store {
                         .bind(id)
                         .bind(millis(expires_at))
                         .bind(millis(now))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .rows_affected();
@@ -1001,7 +1004,7 @@ macro_rules! impl_store {
                 async fn movements(&self, sku: &str) -> Result<Vec<Movement>> {
                     let rows = sqlx::query(SELECT_MOVEMENTS)
                         .bind(sku)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     rows.iter()
@@ -1026,7 +1029,7 @@ macro_rules! impl_store {
             }
 
             async fn write_order(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 order: &Order,
                 expected: Option<u64>,
             ) -> std::result::Result<(), Failure> {
@@ -1073,7 +1076,7 @@ macro_rules! impl_store {
             }
 
             async fn write_intent(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 intent: &PaymentIntent,
                 expected: Option<u64>,
             ) -> std::result::Result<(), Failure> {
@@ -1352,7 +1355,7 @@ macro_rules! impl_store {
             /// with a `COMMIT` or a `ROLLBACK`; `Ok(false)` if it was rolled back (a check
             /// failed, or a statement erred) and the careful path must run it.
             async fn run_batch(
-                pool: &sqlx::Pool<$dialect::Db>,
+                pool: &$dialect::Connections,
                 sql: String,
                 bound: Vec<$crate::batch::Bound>,
             ) -> Result<bool> {
@@ -1401,7 +1404,7 @@ macro_rules! impl_store {
 
             /// One attempt at a unit of work; `Ok(None)` means a duplicate gateway event.
             async fn apply_once(
-                tx: &mut Tx,
+                tx: &mut Tx<'_>,
                 changes: &Changes,
             ) -> std::result::Result<Option<()>, Failure> {
                 let now = changes.now;
@@ -1580,7 +1583,7 @@ macro_rules! impl_store {
                     }
                     let rows = query
                         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     let items: Vec<Order> = rows
@@ -1613,7 +1616,7 @@ macro_rules! impl_store {
                         .bind(key)
                         .bind(fingerprint)
                         .bind(millis(now))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .rows_affected();
@@ -1683,7 +1686,7 @@ macro_rules! impl_store {
                     sqlx::query(ABANDON_IDEMPOTENCY)
                         .bind(scope)
                         .bind(key)
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -1692,7 +1695,7 @@ macro_rules! impl_store {
                 async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
                     Ok(sqlx::query(PURGE_IDEMPOTENCY)
                         .bind(millis(before))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -1758,7 +1761,7 @@ macro_rules! impl_store {
                         sqlx::query(RETRY_EVENT)
                             .bind(id)
                             .bind(millis(not_before))
-                            .execute(&self.writer)
+                            .execute(&mut *self.writer.acquire().await.map_err(db)?)
                             .await
                             .map_err(db)?;
                     }
@@ -1806,7 +1809,7 @@ macro_rules! impl_store {
                         .bind(&key.secret_hash)
                         .bind(millis(key.created_at))
                         .bind(key.revoked_at.map(millis))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     if inserted.rows_affected() == 0 {
@@ -1818,7 +1821,7 @@ macro_rules! impl_store {
                 async fn api_key(&self, id: &str) -> Result<Option<ApiKey>> {
                     sqlx::query(SELECT_API_KEY)
                         .bind(id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .as_ref()
@@ -1828,7 +1831,7 @@ macro_rules! impl_store {
 
                 async fn api_keys(&self) -> Result<Vec<ApiKey>> {
                     sqlx::query(SELECT_API_KEYS)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .iter()
@@ -1840,7 +1843,7 @@ macro_rules! impl_store {
                     let updated = sqlx::query(REVOKE_API_KEY)
                         .bind(id)
                         .bind(millis(now))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     if updated.rows_affected() == 0 {
@@ -1906,7 +1909,7 @@ macro_rules! impl_store {
                 async fn password_hash(&self, customer_id: &str) -> Result<Option<String>> {
                     sqlx::query(SELECT_CREDENTIAL)
                         .bind(customer_id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .map(|row| row.try_get::<String, _>("password_hash").map_err(db))
@@ -1921,7 +1924,7 @@ macro_rules! impl_store {
                     let updated = sqlx::query(UPDATE_CREDENTIAL)
                         .bind(customer_id)
                         .bind(password_hash)
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     if updated.rows_affected() == 0 {
@@ -1938,7 +1941,7 @@ macro_rules! impl_store {
                         .bind(millis(session.created_at))
                         .bind(millis(session.expires_at))
                         .bind(session.revoked_at.map(millis))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     if inserted.rows_affected() == 0 {
@@ -1952,7 +1955,7 @@ macro_rules! impl_store {
                 async fn session(&self, id: &str) -> Result<Option<Session>> {
                     let Some(row) = sqlx::query(SELECT_SESSION)
                         .bind(id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                     else {
@@ -1975,7 +1978,7 @@ macro_rules! impl_store {
                     sqlx::query(REVOKE_SESSION)
                         .bind(id)
                         .bind(millis(now))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -1989,7 +1992,7 @@ macro_rules! impl_store {
                     Ok(sqlx::query(REVOKE_SESSIONS_OF)
                         .bind(customer_id)
                         .bind(millis(now))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -1998,7 +2001,7 @@ macro_rules! impl_store {
                 async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
                     Ok(sqlx::query(PURGE_SESSIONS)
                         .bind(millis(before))
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -2009,7 +2012,7 @@ macro_rules! impl_store {
             impl ConfigStore for $store {
                 async fn config(&self) -> Result<ShopConfig> {
                     let row = sqlx::query(SELECT_CONFIG)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
                         .await
                         .map_err(db)?;
                     match row {
@@ -2041,14 +2044,14 @@ macro_rules! impl_store {
                         sqlx::query(INSERT_CONFIG)
                             .bind(new_version)
                             .bind(&body)
-                            .execute(&self.writer)
+                            .execute(&mut *self.writer.acquire().await.map_err(db)?)
                             .await
                     } else {
                         sqlx::query(UPDATE_CONFIG)
                             .bind(new_version)
                             .bind(&body)
                             .bind(expected)
-                            .execute(&self.writer)
+                            .execute(&mut *self.writer.acquire().await.map_err(db)?)
                             .await
                     }
                     .map_err(db)?;

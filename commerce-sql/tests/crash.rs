@@ -80,7 +80,7 @@ fn sigkill_mid_checkout_leaves_a_consistent_shop() {
             shop.put_product(races::product(sku)).await.unwrap();
             shop.adjust_stock(sku, STOCK, None).await.unwrap();
         }
-        store.pool().close().await;
+        store.close().await;
     });
     for round in 0..3u64 {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
@@ -173,5 +173,5 @@ async fn check_consistent(url: &str, round: u64) {
     for sku in SKUS {
         races::assert_conserved(&store, sku, STOCK, &live).await;
     }
-    store.pool().close().await;
+    store.close().await;
 }

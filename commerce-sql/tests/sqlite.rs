@@ -31,7 +31,7 @@ fn products_stored_before_the_listing_columns_are_indexed_on_upgrade() {
         .execute(store.pool())
         .await
         .unwrap();
-        store.pool().close().await;
+        store.close().await;
 
         let store = SqliteStore::open(&url).await.unwrap();
         let filter = ProductFilter {
@@ -73,5 +73,87 @@ fn awkward_text_survives_a_batch_on_sqlite() {
             move || careful.careful_units(),
         )
         .await;
+    });
+}
+
+/// The store lends its SQLite connections without a check on their return: a caller that gives
+/// up half-way (a request timeout) must leave them fit for the next. Checkouts, reads and
+/// careful writes are dropped at every point of their way; afterwards every cart checks out,
+/// every read answers, and stock is conserved.
+#[test]
+fn callers_that_give_up_half_way_leave_the_connections_usable() {
+    use std::collections::BTreeMap;
+
+    use commerce_core::order::OrderStatus;
+    use commerce_core::store::ProductFilter;
+    use commerce_core::{CheckoutRequest, Currency};
+    use support::races;
+
+    support::block_on(async {
+        let path = support::sqlite_path("cancelled");
+        let store: std::sync::Arc<dyn commerce_core::store::Store> = std::sync::Arc::new(
+            commerce_sql::SqliteStore::open(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap(),
+        );
+        let shop = races::commerce(store.clone(), "cancel");
+        shop.put_product(races::product("KEPT")).await.unwrap();
+        shop.adjust_stock("KEPT", 1_000, None).await.unwrap();
+        let mut carts = Vec::new();
+        for _ in 0..120 {
+            let cart = shop.create_cart(Currency::USD, None).await.unwrap();
+            shop.add_to_cart(&cart.id, "KEPT", 1, BTreeMap::new())
+                .await
+                .unwrap();
+            carts.push(cart.id);
+        }
+        let request = |cart: &str| CheckoutRequest {
+            cart_id: cart.to_string(),
+            payment_method: "tok_visa".into(),
+            capture_method: Default::default(),
+            idempotency_key: None,
+            idempotency_scope: String::new(),
+        };
+        // How long one checkout takes here, uncut.
+        let started = std::time::Instant::now();
+        shop.checkout(&request(&carts.pop().unwrap()))
+            .await
+            .unwrap();
+        let whole = started.elapsed();
+        let attempts = carts.iter().enumerate().map(|(i, cart)| {
+            let (shop, store, request) = (shop.clone(), store.clone(), request(cart));
+            // From at once to several whole checkouts (some wait in line), so that each step is
+            // cut somewhere.
+            let patience = whole * (i % 60) as u32 / 10;
+            async move {
+                let finished = tokio::time::timeout(patience, shop.checkout(&request))
+                    .await
+                    .is_ok();
+                let filter = ProductFilter::default();
+                let _ = tokio::time::timeout(patience, store.products(&filter, None, 50)).await;
+                let other = races::product(&format!("OTHER-{i}"));
+                let _ = tokio::time::timeout(patience, shop.put_product(other)).await;
+                finished
+            }
+        });
+        // A few at a time, so that waiting in line does not use up the patience of all.
+        let finished: Vec<bool> = futures::StreamExt::collect(
+            futures::StreamExt::buffer_unordered(futures::stream::iter(attempts), 4),
+        )
+        .await;
+        let cut = finished.iter().filter(|f| !**f).count();
+        assert!(
+            cut > 0 && cut < carts.len(),
+            "some checkouts cut ({cut}), some finished"
+        );
+
+        for cart in &carts {
+            let checkout = shop.checkout(&request(cart)).await.unwrap();
+            assert_eq!(checkout.order.status, OrderStatus::Confirmed);
+        }
+        let level = &store.stock("KEPT").await.unwrap()[0];
+        assert_eq!((level.on_hand, level.reserved), (1_000 - 120, 0));
+        races::assert_conserved(&*store, "KEPT", 1_000, &[]).await;
+        assert!(store.product("p-OTHER-119").await.is_ok());
     });
 }
