@@ -115,6 +115,7 @@ impl SqliteStore {
             SqliteStore {
                 pool: SqlitePoolOptions::new()
                     .max_connections(READERS as u32)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(60))
                     .connect_lazy_with(options),
                 readers: Connections::hold(connections),
