@@ -28,6 +28,22 @@
 
 use std::fmt::Write as _;
 
+/// A unit of work that writes its statements into a batch; `None` where a value cannot be
+/// written (the careful path then runs the unit and reports why). It may be asked twice: once
+/// among other units (group commit on SQLite: `group.rs`), and alone if that group failed.
+pub(crate) type Unit = Box<dyn Fn(&mut Batch) -> Option<()> + Send + Sync>;
+
+/// How a unit of work ran as a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ran {
+    /// Committed.
+    Done,
+    /// Rolled back (a check failed, or a statement erred): the careful path must run it.
+    RolledBack,
+    /// Not a batch at all (a value that cannot be written): the careful path must run it.
+    NotBatched,
+}
+
 /// A value of a statement.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Arg<'a> {
@@ -152,6 +168,22 @@ impl Batch {
             }
         }
         self.scratch = statement;
+    }
+
+    /// Where the batch ends now, to [`Batch::truncate`] back to.
+    pub(crate) fn mark(&self) -> (usize, usize) {
+        (self.sql.len(), self.bound.len())
+    }
+
+    /// Drops whatever was pushed since `mark`.
+    pub(crate) fn truncate(&mut self, mark: (usize, usize)) {
+        self.sql.truncate(mark.0);
+        self.bound.truncate(mark.1);
+    }
+
+    /// How many values are bound so far.
+    pub(crate) fn bound_len(&self) -> usize {
+        self.bound.len()
     }
 
     /// The whole unit, `BEGIN`, the statements, `COMMIT`, and the values bound to it.

@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 mod batch;
+mod group;
 mod held;
 mod ids;
 mod migrate;

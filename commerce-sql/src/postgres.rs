@@ -228,8 +228,52 @@ pub(crate) mod dialect {
         );
     }
 
-    /// Where the store's connections come from.
-    pub(crate) type Connections = sqlx::PgPool;
+    /// PostgreSQL runs writers side by side: nothing is grouped, a single statement goes alone.
+    pub(crate) const GROUP_COMMIT: bool = false;
+
+    /// Runs a unit of work as one batch, on a task of its own so that it always ends with a
+    /// `COMMIT` or a `ROLLBACK`, whatever happens to the caller.
+    pub(crate) async fn run_unit(
+        store: &super::PgStore,
+        unit: crate::batch::Unit,
+    ) -> Result<crate::batch::Ran, commerce_core::Error> {
+        use crate::batch::Ran;
+        use futures::StreamExt as _;
+
+        let mut batch = crate::batch::Batch::new(&BATCH);
+        if unit(&mut batch).is_none() {
+            return Ok(Ran::NotBatched);
+        }
+        // Values are written into the text as literals: PostgreSQL prepares one statement at
+        // a time.
+        let (sql, _) = batch.finish();
+        let pool = store.writer.clone();
+        let storage = |e: sqlx::Error| commerce_core::Error::storage(e.to_string());
+        let task = tokio::spawn(async move {
+            let mut connection = pool.acquire().await.map_err(storage)?;
+            let mut results =
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *connection);
+            let mut failed = false;
+            while let Some(result) = results.next().await {
+                if result.is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            drop(results);
+            if !failed {
+                return Ok(Ran::Done);
+            }
+            // The batch stopped before its COMMIT: end the transaction it opened.
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut *connection)
+                .await
+                .map_err(storage)?;
+            Ok(Ran::RolledBack)
+        });
+        task.await
+            .map_err(|e| commerce_core::Error::storage(format!("a unit of work stopped: {e}")))?
+    }
 
     pub(crate) async fn begin_write(
         connection: &mut sqlx::PgConnection,

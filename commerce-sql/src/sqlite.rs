@@ -59,6 +59,8 @@ pub struct SqliteStore {
     pub(crate) readers: Connections,
     /// Writes: one connection, SQLite's one writer at a time.
     pub(crate) writer: Connections,
+    /// Units of work waiting for the writer (group commit: `group.rs`).
+    pub(crate) units: std::sync::Arc<crate::group::Queue>,
     pub(crate) careful_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -101,6 +103,7 @@ impl SqliteStore {
                 readers: Connections::Pool(pool.clone()),
                 writer: Connections::Pool(pool.clone()),
                 pool,
+                units: Default::default(),
                 careful_units: Default::default(),
             }
         } else {
@@ -120,6 +123,7 @@ impl SqliteStore {
                     .connect_lazy_with(options),
                 readers: Connections::hold(connections),
                 writer: Connections::hold(writer),
+                units: Default::default(),
                 careful_units: Default::default(),
             }
         };
@@ -152,6 +156,14 @@ impl SqliteStore {
     /// does not use it (on a file; `sqlite::memory:` is one connection, this pool's).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// How many units of work this store committed in a group with others that waited for the
+    /// writer at the same time (group commit): a health figure, which grows with the load.
+    pub fn grouped_units(&self) -> u64 {
+        self.units
+            .grouped
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Closes the store's connections and the shared pool: writes are on disk, the file may
@@ -203,8 +215,16 @@ pub(crate) mod dialect {
         );
     }
 
-    /// Where the store's connections come from.
-    pub(crate) type Connections = crate::held::Connections;
+    /// Single-statement writes (a cart, an idempotency key) join the writer's queue too.
+    pub(crate) const GROUP_COMMIT: bool = true;
+
+    /// Runs a unit of work on the writer, grouped with whatever else waits for it.
+    pub(crate) async fn run_unit(
+        store: &super::SqliteStore,
+        unit: crate::batch::Unit,
+    ) -> Result<crate::batch::Ran, commerce_core::Error> {
+        crate::group::run(&store.units, &store.writer, unit).await
+    }
 
     pub(crate) async fn begin_write(
         connection: &mut sqlx::SqliteConnection,

@@ -838,7 +838,34 @@ macro_rules! impl_store {
                     let body = to_json(cart)?;
                     let version =
                         i64::try_from(cart.version).map_err(|_| Error::overflow("version"))?;
-                    let written = match expected_version {
+                    let expected = expected_version
+                        .map(i64::try_from)
+                        .transpose()
+                        .map_err(|_| Error::overflow("version"))?;
+                    if $dialect::GROUP_COMMIT {
+                        use $crate::batch::Arg::{Int, Text};
+                        use $crate::batch::Expect::Changed;
+                        let (id, body) = (cart.id.clone(), body.clone());
+                        let unit: $crate::batch::Unit = Box::new(move |batch| {
+                            let (id, body) = (Text(&id), Text(&body));
+                            match expected {
+                                None => {
+                                    batch.push(INSERT_CART, &[id, Int(version), body], Changed(1))
+                                }
+                                Some(expected) => batch.push(
+                                    UPDATE_CART,
+                                    &[id, Int(version), body, Int(expected)],
+                                    Changed(1),
+                                ),
+                            }
+                            Some(())
+                        });
+                        // Anything else is decided below, by the statement alone.
+                        if $dialect::run_unit(self, unit).await? == $crate::batch::Ran::Done {
+                            return Ok(());
+                        }
+                    }
+                    let written = match expected {
                         None => {
                             sqlx::query(INSERT_CART)
                                 .bind(&cart.id)
@@ -852,10 +879,7 @@ macro_rules! impl_store {
                                 .bind(&cart.id)
                                 .bind(version)
                                 .bind(&body)
-                                .bind(
-                                    i64::try_from(expected)
-                                        .map_err(|_| Error::overflow("version"))?,
-                                )
+                                .bind(expected)
                                 .execute(&mut *self.writer.acquire().await.map_err(db)?)
                                 .await
                         }
@@ -1131,13 +1155,12 @@ macro_rules! impl_store {
                 }
             }
 
-            /// The unit of work as one batch (see `batch.rs`), or `None` where a value cannot
-            /// be written (the careful path then reports why).
-            fn batch_of(changes: &Changes) -> Option<$crate::batch::Batch> {
+            /// Writes the unit of work into a batch (see `batch.rs`); `None` where a value
+            /// cannot be written (the careful path then reports why).
+            fn push_unit(batch: &mut $crate::batch::Batch, changes: &Changes) -> Option<()> {
                 use $crate::batch::Arg::{Int, OptBool, OptText, Text};
                 use $crate::batch::Expect::{Any, Changed};
                 let now = Int(millis(changes.now));
-                let mut batch = $crate::batch::Batch::new(&$dialect::BATCH);
                 if let Some(event) = &changes.gateway_event_id {
                     batch.push(INSERT_GATEWAY_EVENT, &[Text(event), now], Changed(1));
                 }
@@ -1185,11 +1208,11 @@ macro_rules! impl_store {
                 };
                 if let Some(id) = &changes.commit_reservation {
                     batch.push(COMMIT_RESERVATION, &[Text(id), now], Changed(1));
-                    settle(&mut batch, id, SELL_RESERVED, MovementKind::Sale);
+                    settle(batch, id, SELL_RESERVED, MovementKind::Sale);
                 }
                 if let Some(id) = &changes.release_reservation {
                     batch.push(CLOSE_RESERVATION, &[Text(id), Text("released")], Changed(1));
-                    settle(&mut batch, id, RETURN_RESERVED, MovementKind::Release);
+                    settle(batch, id, RETURN_RESERVED, MovementKind::Release);
                 }
                 for (sku, location, quantity) in &changes.restock {
                     let (sku, location, quantity) = (Text(sku), Text(location), Int(*quantity));
@@ -1348,58 +1371,7 @@ macro_rules! impl_store {
                     ];
                     batch.push(COMPLETE_IDEMPOTENCY, &completion, Any);
                 }
-                Some(batch)
-            }
-
-            /// Runs a unit of work as one batch, on a task of its own so that it always ends
-            /// with a `COMMIT` or a `ROLLBACK`; `Ok(false)` if it was rolled back (a check
-            /// failed, or a statement erred) and the careful path must run it.
-            async fn run_batch(
-                pool: &$dialect::Connections,
-                sql: String,
-                bound: Vec<$crate::batch::Bound>,
-            ) -> Result<bool> {
-                use futures::StreamExt as _;
-                use sqlx::Executor as _;
-                use $crate::batch::Bound;
-                let pool = pool.clone();
-                let task = tokio::spawn(async move {
-                    let mut conn = pool.acquire().await.map_err(db)?;
-                    let mut results = if $dialect::BATCH.text.is_some() {
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *conn)
-                    } else {
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for value in bound {
-                            query = match value {
-                                Bound::Int(value) => query.bind(value),
-                                Bound::Text(value) => query.bind(value),
-                                Bound::Bool(value) => query.bind(value),
-                                Bound::Null => query.bind(None::<String>),
-                            };
-                        }
-                        // Several statements in one prepared statement: SQLite's driver runs
-                        // them in turn (see batch.rs).
-                        (&mut *conn).execute_many(query)
-                    };
-                    let mut failed = false;
-                    while let Some(result) = results.next().await {
-                        if result.is_err() {
-                            failed = true;
-                            break;
-                        }
-                    }
-                    drop(results);
-                    if failed {
-                        // The batch stopped before its COMMIT: end the transaction it opened.
-                        sqlx::raw_sql("ROLLBACK")
-                            .execute(&mut *conn)
-                            .await
-                            .map_err(db)?;
-                    }
-                    Ok(!failed)
-                });
-                task.await
-                    .map_err(|e| Error::storage(format!("a unit of work stopped: {e}")))?
+                Some(())
             }
 
             /// One attempt at a unit of work; `Ok(None)` means a duplicate gateway event.
@@ -1520,17 +1492,22 @@ macro_rules! impl_store {
             #[async_trait]
             impl OrderStore for $store {
                 async fn apply(&self, changes: Changes) -> Result<Applied> {
+                    use $crate::batch::Ran;
                     // The common path: the whole unit in one round trip.
-                    if let Some(batch) = batch_of(&changes) {
-                        let (sql, bound) = batch.finish();
-                        if run_batch(&self.writer, sql, bound).await? {
-                            return Ok(Applied::Done);
+                    let changes = std::sync::Arc::new(changes);
+                    let batched = changes.clone();
+                    let unit: $crate::batch::Unit =
+                        Box::new(move |batch| push_unit(batch, &batched));
+                    match $dialect::run_unit(self, unit).await? {
+                        Ran::Done => return Ok(Applied::Done),
+                        Ran::RolledBack => {
+                            self.careful_units
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
-                        self.careful_units
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        Ran::NotBatched => {}
                     }
                     // The careful path, statement by statement: it decides every refusal.
-                    let shared = std::sync::Arc::new(changes.clone());
+                    let shared = changes.clone();
                     let result = self
                         .write(move |tx| {
                             let changes = shared.clone();
@@ -1611,6 +1588,28 @@ macro_rules! impl_store {
                     now: Timestamp,
                 ) -> Result<IdempotencyBegin> {
                     // The common case, a new key, is one statement, atomic on its own.
+                    if $dialect::GROUP_COMMIT {
+                        use $crate::batch::Arg::{Int, Text};
+                        let (scope, key, fingerprint) =
+                            (scope.to_string(), key.to_string(), fingerprint.to_string());
+                        let unit: $crate::batch::Unit = Box::new(move |batch| {
+                            let claim = [
+                                Text(&scope),
+                                Text(&key),
+                                Text(&fingerprint),
+                                Int(millis(now)),
+                            ];
+                            batch.push(
+                                INSERT_IDEMPOTENCY,
+                                &claim,
+                                $crate::batch::Expect::Changed(1),
+                            );
+                            Some(())
+                        });
+                        if $dialect::run_unit(self, unit).await? == $crate::batch::Ran::Done {
+                            return Ok(IdempotencyBegin::Started);
+                        }
+                    }
                     let claimed = sqlx::query(INSERT_IDEMPOTENCY)
                         .bind(scope)
                         .bind(key)

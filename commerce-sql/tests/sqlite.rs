@@ -157,3 +157,68 @@ fn callers_that_give_up_half_way_leave_the_connections_usable() {
         assert!(store.product("p-OTHER-119").await.is_ok());
     });
 }
+
+/// Units of work that wait for the writer together are committed together (group commit); a
+/// group with a unit that must be refused is rolled back whole and its units run one by one, so
+/// that exactly the ones that fit commit and the refused one is refused for itself.
+#[test]
+fn units_waiting_together_commit_together_and_fail_alone() {
+    use commerce_core::inventory::{DEFAULT_LOCATION, ReservationRequest};
+    use commerce_core::store::Changes;
+    use support::races;
+
+    support::block_on(async {
+        let path = support::sqlite_path("grouped");
+        let sqlite = commerce_sql::SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let store: std::sync::Arc<dyn commerce_core::store::Store> =
+            std::sync::Arc::new(sqlite.clone());
+        let shop = races::commerce(store.clone(), "group");
+        for (sku, stock) in [("PLENTY", 1_000), ("SCARCE", 30)] {
+            shop.put_product(races::product(sku)).await.unwrap();
+            shop.adjust_stock(sku, stock, None).await.unwrap();
+        }
+        let reserve = |sku: &'static str, n: usize| {
+            let store = store.clone();
+            async move {
+                let now = races::START;
+                store
+                    .apply(Changes {
+                        now,
+                        reserve: Some(ReservationRequest {
+                            id: format!("r-{sku}-{n}"),
+                            items: vec![(sku.to_string(), 1)],
+                            location: DEFAULT_LOCATION.into(),
+                            expires_at: now.plus_millis(3_600_000),
+                            reference: None,
+                        }),
+                        ..Changes::default()
+                    })
+                    .await
+            }
+        };
+
+        let plenty = futures::future::join_all((0..40).map(|n| reserve("PLENTY", n))).await;
+        assert!(plenty.iter().all(Result::is_ok), "{plenty:?}");
+        assert!(
+            sqlite.grouped_units() > 0,
+            "units that waited together were grouped"
+        );
+
+        let scarce = futures::future::join_all((0..60).map(|n| reserve("SCARCE", n))).await;
+        let held = scarce.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(held, 30, "exactly the stock is held");
+        for refused in scarce.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(refused.is_insufficient_stock(), "{refused}");
+        }
+        // Only the refused went the careful way: the others of their groups committed alone.
+        assert_eq!(sqlite.careful_units(), 30);
+        for (sku, held) in [("PLENTY", 40), ("SCARCE", 30)] {
+            let level = &store.stock(sku).await.unwrap()[0];
+            assert_eq!(level.reserved, held, "{sku}");
+            let live: Vec<String> = (0..60).map(|n| format!("r-{sku}-{n}")).collect();
+            races::assert_conserved(&*store, sku, level.on_hand, &live).await;
+        }
+    });
+}

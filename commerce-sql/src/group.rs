@@ -1,0 +1,191 @@
+//! Group commit: units of work waiting for SQLite's one writer run together.
+//!
+//! SQLite writes one transaction at a time, through the store's one writing connection. Each use
+//! of it is a hand-off to the connection's thread and back, and under load the connection spent
+//! about half its time waiting for those hand-offs rather than writing. So a unit of work joins
+//! a queue, and whoever next holds the writer takes every unit queued (up to a bound) and sends
+//! them in one batch: one `BEGIN IMMEDIATE`, each unit's statements in the order they queued,
+//! one `COMMIT`. The units are separate transactions in meaning (each is all-or-nothing, each
+//! sees the ones before it, as they would one after another), and are answered only once the
+//! whole group is committed.
+//!
+//! A group that fails (a unit's check, any error) is rolled back whole, and its units then run
+//! one by one as single batches, each answered for itself: the units that would commit commit,
+//! and the one that failed goes on to the careful path, which decides its refusal. A unit alone
+//! in the queue runs as a single batch at once, with its statements prepared and cached; a group
+//! is prepared once and not cached (its text is unlikely ever to repeat).
+//!
+//! The leader runs on a task of its own, so that a caller that gives up half-way never leaves
+//! the connection inside an open transaction, nor the units it took unanswered.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use commerce_core::Error;
+use futures::StreamExt as _;
+use sqlx::Executor as _;
+use tokio::sync::oneshot;
+
+use crate::batch::{Batch, Bound, Ran, Unit};
+use crate::held::Connections;
+
+/// At most this many units in one group, so that a long queue is answered in steps.
+const MOST_UNITS: usize = 32;
+/// At most this many bound values in one group, well below SQLite's limit of 32,766.
+const MOST_VALUES: usize = 16_000;
+
+/// The units waiting for the writer.
+#[derive(Default)]
+pub(crate) struct Queue {
+    waiting: Mutex<Vec<Waiting>>,
+    /// Units committed in a group of two or more.
+    pub(crate) grouped: AtomicU64,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue").finish_non_exhaustive()
+    }
+}
+
+struct Waiting {
+    unit: Unit,
+    answer: oneshot::Sender<Result<Ran, Error>>,
+}
+
+/// Runs `unit` on the writer, with whatever else is queued for it.
+///
+/// # Errors
+///
+/// `backend_error` if the writer cannot be had or a rollback fails.
+pub(crate) async fn run(
+    queue: &Arc<Queue>,
+    writer: &Connections,
+    unit: Unit,
+) -> Result<Ran, Error> {
+    let (answer, answered) = oneshot::channel();
+    queue
+        .waiting
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(Waiting { unit, answer });
+    let (queue, writer) = (queue.clone(), writer.clone());
+    tokio::spawn(async move { lead(&queue, &writer).await });
+    answered
+        .await
+        .map_err(|_| Error::storage("a unit of work stopped unanswered"))?
+}
+
+/// Waits for the writer, then runs everything queued (nothing, if an earlier leader took it).
+async fn lead(queue: &Queue, writer: &Connections) {
+    let mut connection = writer.acquire().await;
+    let waiting =
+        std::mem::take(&mut *queue.waiting.lock().unwrap_or_else(PoisonError::into_inner));
+    let connection = match &mut connection {
+        Ok(connection) => connection,
+        Err(error) => {
+            for unit in waiting {
+                let _ = unit
+                    .answer
+                    .send(Err(Error::storage(format!("cannot write: {error}"))));
+            }
+            return;
+        }
+    };
+    let mut waiting = waiting.into_iter().peekable();
+    while waiting.peek().is_some() {
+        let mut batch = Batch::new(&crate::sqlite::dialect::BATCH);
+        let mut group = Vec::new();
+        while group.len() < MOST_UNITS && batch.bound_len() < MOST_VALUES {
+            let Some(next) = waiting.next() else { break };
+            let mark = batch.mark();
+            if (next.unit)(&mut batch).is_some() {
+                group.push(next);
+            } else {
+                batch.truncate(mark);
+                let _ = next.answer.send(Ok(Ran::NotBatched));
+            }
+        }
+        match group.len() {
+            0 => {}
+            1 => {
+                let (sql, bound) = batch.finish();
+                let ran = execute(connection, sql, bound, true).await;
+                let _ = group.remove(0).answer.send(ran);
+            }
+            _ => {
+                let (sql, bound) = batch.finish();
+                match execute(connection, sql, bound, false).await {
+                    Ok(Ran::Done) => {
+                        queue
+                            .grouped
+                            .fetch_add(group.len() as u64, Ordering::Relaxed);
+                        for unit in group {
+                            let _ = unit.answer.send(Ok(Ran::Done));
+                        }
+                    }
+                    // Rolled back whole: each on its own, answered for itself.
+                    Ok(_) => {
+                        for unit in group {
+                            let ran = alone(connection, &unit.unit).await;
+                            let _ = unit.answer.send(ran);
+                        }
+                    }
+                    Err(error) => {
+                        for unit in group {
+                            let _ = unit.answer.send(Err(Error::storage(error.to_string())));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs one unit as a single batch.
+async fn alone(connection: &mut sqlx::SqliteConnection, unit: &Unit) -> Result<Ran, Error> {
+    let mut batch = Batch::new(&crate::sqlite::dialect::BATCH);
+    if unit(&mut batch).is_none() {
+        return Ok(Ran::NotBatched);
+    }
+    let (sql, bound) = batch.finish();
+    execute(connection, sql, bound, true).await
+}
+
+/// Sends a batch (`BEGIN IMMEDIATE` … `COMMIT`); rolls it back if any statement fails.
+/// `persistent`: keep the prepared statements for the next batch of the same text.
+async fn execute(
+    connection: &mut sqlx::SqliteConnection,
+    sql: String,
+    bound: Vec<Bound>,
+    persistent: bool,
+) -> Result<Ran, Error> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(persistent);
+    for value in bound {
+        query = match value {
+            Bound::Int(value) => query.bind(value),
+            Bound::Text(value) => query.bind(value),
+            Bound::Bool(value) => query.bind(value),
+            Bound::Null => query.bind(None::<String>),
+        };
+    }
+    // Several statements in one prepared statement: SQLite's driver runs them in turn.
+    let mut results = (&mut *connection).execute_many(query);
+    let mut failed = false;
+    while let Some(result) = results.next().await {
+        if result.is_err() {
+            failed = true;
+            break;
+        }
+    }
+    drop(results);
+    if !failed {
+        return Ok(Ran::Done);
+    }
+    // The batch stopped before its COMMIT: end the transaction it opened.
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut *connection)
+        .await
+        .map_err(|e| Error::storage(format!("cannot roll back a unit of work: {e}")))?;
+    Ok(Ran::RolledBack)
+}
