@@ -28,7 +28,9 @@
 //!   and deadlocks are retried, bounded.
 //! - **A unit of work is one round trip** in the common case: its statements go together,
 //!   inside `BEGIN … COMMIT`, with the database checking every guard; anything the batch does
-//!   not decide is rolled back and run statement by statement (`batch.rs`).
+//!   not decide is rolled back and run statement by statement (`batch.rs`). On SQLite, units
+//!   that wait for the one writer at the same time share one transaction (group commit,
+//!   `group.rs`), and the store holds its connections itself (`held.rs`).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
