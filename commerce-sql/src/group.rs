@@ -37,7 +37,7 @@ const MOST_VALUES: usize = 16_000;
 /// The units waiting for the writer.
 #[derive(Default)]
 pub(crate) struct Queue {
-    waiting: Mutex<Vec<Waiting>>,
+    waiting: Mutex<Line>,
     /// Units committed in a group of two or more.
     pub(crate) grouped: AtomicU64,
 }
@@ -46,6 +46,14 @@ impl std::fmt::Debug for Queue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Queue").finish_non_exhaustive()
     }
+}
+
+/// The queue itself, behind one lock, so that a unit joins it and a leader empties it atomically.
+#[derive(Default)]
+struct Line {
+    units: Vec<Waiting>,
+    /// A leader is on its way to the writer and will take whatever is here when it gets it.
+    led: bool,
 }
 
 struct Waiting {
@@ -64,23 +72,36 @@ pub(crate) async fn run(
     unit: Unit,
 ) -> Result<Ran, Error> {
     let (answer, answered) = oneshot::channel();
-    queue
-        .waiting
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(Waiting { unit, answer });
-    let (queue, writer) = (queue.clone(), writer.clone());
-    tokio::spawn(async move { lead(&queue, &writer).await });
+    let lead_it = {
+        let mut line = queue.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        line.units.push(Waiting { unit, answer });
+        // One leader at a time waits for the writer; a unit that finds one on its way is taken
+        // by it.
+        !std::mem::replace(&mut line.led, true)
+    };
+    if lead_it {
+        let (queue, writer) = (queue.clone(), writer.clone());
+        tokio::spawn(async move { lead(&queue, &writer).await });
+    }
     answered
         .await
         .map_err(|_| Error::storage("a unit of work stopped unanswered"))?
 }
 
-/// Waits for the writer, then runs everything queued (nothing, if an earlier leader took it).
+/// Waits for the writer, then runs everything queued. Units that join after it has taken the
+/// queue find no leader on its way and send the next.
 async fn lead(queue: &Queue, writer: &Connections) {
+    let mut leading = Leading {
+        queue,
+        on_its_way: true,
+    };
     let mut connection = writer.acquire().await;
-    let waiting =
-        std::mem::take(&mut *queue.waiting.lock().unwrap_or_else(PoisonError::into_inner));
+    let waiting = {
+        let mut line = queue.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        line.led = false;
+        leading.on_its_way = false;
+        std::mem::take(&mut line.units)
+    };
     let connection = match &mut connection {
         Ok(connection) => connection,
         Err(error) => {
@@ -138,6 +159,26 @@ async fn lead(queue: &Queue, writer: &Connections) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A leader on its way to the writer. Dropped on the way (its runtime shutting down), it lifts
+/// the queue's mark, so that the next unit to join sends another leader rather than waiting for
+/// one that will never come.
+struct Leading<'a> {
+    queue: &'a Queue,
+    on_its_way: bool,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        if self.on_its_way {
+            self.queue
+                .waiting
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .led = false;
         }
     }
 }
