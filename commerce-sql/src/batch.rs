@@ -193,6 +193,20 @@ impl Batch {
     }
 }
 
+/// Whether every statement of a batch succeeded, reading its results until the first failure
+/// (after which the driver runs nothing more: the batch stopped before its `COMMIT`).
+pub(crate) async fn all_succeeded<T>(
+    mut results: impl futures::Stream<Item = Result<T, sqlx::Error>> + Unpin,
+) -> bool {
+    use futures::StreamExt as _;
+    while let Some(result) = results.next().await {
+        if result.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

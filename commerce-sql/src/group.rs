@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use commerce_core::Error;
-use futures::StreamExt as _;
 use sqlx::Executor as _;
 use tokio::sync::oneshot;
 
@@ -211,16 +210,7 @@ async fn execute(
         };
     }
     // Several statements in one prepared statement: SQLite's driver runs them in turn.
-    let mut results = (&mut *connection).execute_many(query);
-    let mut failed = false;
-    while let Some(result) = results.next().await {
-        if result.is_err() {
-            failed = true;
-            break;
-        }
-    }
-    drop(results);
-    if !failed {
+    if crate::batch::all_succeeded((&mut *connection).execute_many(query)).await {
         return Ok(Ran::Done);
     }
     // The batch stopped before its COMMIT: end the transaction it opened.

@@ -238,7 +238,6 @@ pub(crate) mod dialect {
         unit: crate::batch::Unit,
     ) -> Result<crate::batch::Ran, commerce_core::Error> {
         use crate::batch::Ran;
-        use futures::StreamExt as _;
 
         let mut batch = crate::batch::Batch::new(&BATCH);
         if unit(&mut batch).is_none() {
@@ -251,17 +250,8 @@ pub(crate) mod dialect {
         let storage = |e: sqlx::Error| commerce_core::Error::storage(e.to_string());
         let task = tokio::spawn(async move {
             let mut connection = pool.acquire().await.map_err(storage)?;
-            let mut results =
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *connection);
-            let mut failed = false;
-            while let Some(result) = results.next().await {
-                if result.is_err() {
-                    failed = true;
-                    break;
-                }
-            }
-            drop(results);
-            if !failed {
+            let results = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *connection);
+            if crate::batch::all_succeeded(results).await {
                 return Ok(Ran::Done);
             }
             // The batch stopped before its COMMIT: end the transaction it opened.
