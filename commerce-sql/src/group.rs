@@ -79,8 +79,12 @@ pub(crate) async fn run(
         !std::mem::replace(&mut line.led, true)
     };
     if lead_it {
-        let (queue, writer) = (queue.clone(), writer.clone());
-        tokio::spawn(async move { lead(&queue, &writer).await });
+        let leading = Leading {
+            queue: queue.clone(),
+            on_its_way: true,
+        };
+        let writer = writer.clone();
+        tokio::spawn(async move { lead(leading, &writer).await });
     }
     answered
         .await
@@ -89,11 +93,8 @@ pub(crate) async fn run(
 
 /// Waits for the writer, then runs everything queued. Units that join after it has taken the
 /// queue find no leader on its way and send the next.
-async fn lead(queue: &Queue, writer: &Connections) {
-    let mut leading = Leading {
-        queue,
-        on_its_way: true,
-    };
+async fn lead(mut leading: Leading, writer: &Connections) {
+    let queue = leading.queue.clone();
     let mut connection = writer.acquire().await;
     let waiting = {
         let mut line = queue.waiting.lock().unwrap_or_else(PoisonError::into_inner);
@@ -162,15 +163,15 @@ async fn lead(queue: &Queue, writer: &Connections) {
     }
 }
 
-/// A leader on its way to the writer. Dropped on the way (its runtime shutting down), it lifts
-/// the queue's mark, so that the next unit to join sends another leader rather than waiting for
-/// one that will never come.
-struct Leading<'a> {
-    queue: &'a Queue,
+/// A leader on its way to the writer. Dropped on the way (its runtime shutting down, even before
+/// its task first ran), it lifts the queue's mark, so that the next unit to join sends another
+/// leader rather than waiting for one that will never come.
+struct Leading {
+    queue: Arc<Queue>,
     on_its_way: bool,
 }
 
-impl Drop for Leading<'_> {
+impl Drop for Leading {
     fn drop(&mut self) {
         if self.on_its_way {
             self.queue

@@ -222,3 +222,52 @@ fn units_waiting_together_commit_together_and_fail_alone() {
         }
     });
 }
+
+/// A unit whose leader never ran (its runtime shut down first) does not stall the writer's
+/// queue: the next unit, on another runtime, sends a leader of its own and is answered.
+#[test]
+fn a_leader_lost_with_its_runtime_does_not_stall_the_queue() {
+    use commerce_core::catalog::Category;
+    use commerce_core::store::{CartStore, CatalogStore};
+
+    let current = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let path = support::sqlite_path("lost-leader");
+    let first = current();
+    let store = first.block_on(async {
+        commerce_sql::SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap()
+    });
+    let cart = |id: &str| commerce_core::store::StoredCart {
+        id: id.into(),
+        customer_id: None,
+        destination: None,
+        cart: commerce_core::Cart::new(commerce_core::Currency::USD),
+        version: 1,
+        updated_at: commerce_core::Timestamp::from_unix_millis(0),
+    };
+    first.block_on(async {
+        // Polled once: the unit joins the queue and its leader is spawned, but the runtime
+        // never runs it.
+        let abandoned_cart = cart("abandoned");
+        let abandoned = store.put_cart(&abandoned_cart, None);
+        let polled = futures::FutureExt::now_or_never(abandoned);
+        assert!(polled.is_none(), "the leader cannot have run yet");
+    });
+    drop(first);
+    current().block_on(async {
+        let answered = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            store.put_cart(&cart("next"), None),
+        )
+        .await;
+        assert!(matches!(answered, Ok(Ok(()))), "{answered:?}");
+        let _ = store.categories().await.unwrap();
+        let _: Option<Category> = store.category("none").await.unwrap();
+    });
+}
