@@ -79,6 +79,18 @@ pub(crate) enum Bound {
     Null,
 }
 
+impl Bound {
+    /// The value as a statement's argument.
+    pub(crate) fn as_arg(&self) -> Arg<'_> {
+        match self {
+            Bound::Int(value) => Arg::Int(*value),
+            Bound::Text(value) => Arg::Text(value),
+            Bound::Bool(value) => Arg::OptBool(Some(*value)),
+            Bound::Null => Arg::OptText(None),
+        }
+    }
+}
+
 /// How a database writes the parts of a batch.
 pub(crate) struct Dialect {
     /// Opens the write transaction.

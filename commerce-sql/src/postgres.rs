@@ -106,7 +106,7 @@ impl PgStore {
     /// `backend_error`, or if an applied migration was changed since.
     pub async fn migrate(&self) -> Result<(), Error> {
         let mut tx = self
-            .readers
+            .writer
             .begin()
             .await
             .map_err(|e| Error::storage(e.to_string()))?;

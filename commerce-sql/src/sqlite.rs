@@ -114,7 +114,7 @@ impl SqliteStore {
             for _ in 0..=READERS {
                 connections.push(options.connect().await.map_err(open_error)?);
             }
-            let writer = connections.pop().map(|c| vec![c]).unwrap_or_default();
+            let writer = connections.split_off(READERS);
             SqliteStore {
                 pool: SqlitePoolOptions::new()
                     .max_connections(READERS as u32)

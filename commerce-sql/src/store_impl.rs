@@ -1,11 +1,11 @@
 //! The storage traits, written once for both backends.
 //!
 //! `impl_store!(Store, dialect)` implements every trait for a store type whose `readers` field
-//! (for reads) and `writer` field (for writes) are `dialect::Connections` (sqlx's pool on
-//! PostgreSQL, connections held by the store on SQLite: `held.rs`), whose `acquire` lends a
-//! connection. The dialect module supplies what differs: `begin_write`,
-//! `failure` (which errors are retried), `is_unique_violation`, and the SQL that differs
-//! (`CLAIM_EVENTS`). Everything else is the SQL below, which both databases accept as is
+//! (for reads) and `writer` field (for writes) lend a connection with `acquire` (sqlx's pool on
+//! PostgreSQL, connections held by the store on SQLite: `held.rs`). The dialect module supplies
+//! what differs: `begin_write`, `run_unit` (a unit of work as one batch; grouped with others on
+//! SQLite, where `GROUP_COMMIT` sends single-statement writes through it too), `failure` (which
+//! errors are retried), `is_unique_violation`, and the SQL that differs (`CLAIM_EVENTS`). Everything else is the SQL below, which both databases accept as is
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`, row values).
 
 use commerce_core::store::{OrderFilter, Page, ProductFilter};
@@ -579,6 +579,44 @@ macro_rules! impl_store {
                         .load(std::sync::atomic::Ordering::Relaxed)
                 }
 
+                /// Sends one statement that must change exactly one row through the writer's
+                /// queue (group commit): `true` if it did; otherwise nothing was written, and the
+                /// caller runs the statement alone to learn why.
+                async fn one_row_in_group(
+                    &self,
+                    sql: &'static str,
+                    values: Vec<$crate::batch::Bound>,
+                ) -> Result<bool> {
+                    let unit: $crate::batch::Unit = Box::new(move |batch| {
+                        let args: Vec<_> =
+                            values.iter().map($crate::batch::Bound::as_arg).collect();
+                        batch.push(sql, &args, $crate::batch::Expect::Changed(1));
+                        Some(())
+                    });
+                    Ok($dialect::run_unit(self, unit).await? == $crate::batch::Ran::Done)
+                }
+
+                /// A reading connection, the caller's until dropped.
+                async fn reading(
+                    &self,
+                ) -> Result<
+                    impl std::ops::DerefMut<Target = <$dialect::Db as sqlx::Database>::Connection>
+                    + Send,
+                > {
+                    self.readers.acquire().await.map_err(db)
+                }
+
+                /// The writing connection (on SQLite, the one writer; on PostgreSQL, any),
+                /// the caller's until dropped.
+                async fn writing(
+                    &self,
+                ) -> Result<
+                    impl std::ops::DerefMut<Target = <$dialect::Db as sqlx::Database>::Connection>
+                    + Send,
+                > {
+                    self.writer.acquire().await.map_err(db)
+                }
+
                 /// Fills the listing columns of every stored product from its document, once,
                 /// when the migration that added them is applied.
                 pub(crate) async fn index_every_product(tx: &mut Tx<'_>) -> Result<()> {
@@ -614,7 +652,7 @@ macro_rules! impl_store {
                     >,
                 {
                     for _ in 0..RETRIES {
-                        let mut connection = self.writer.acquire().await.map_err(db)?;
+                        let mut connection = self.writing().await?;
                         let mut tx = match $dialect::begin_write(&mut connection).await {
                             Ok(tx) => tx,
                             Err(Failure::Retry) => continue,
@@ -652,7 +690,7 @@ macro_rules! impl_store {
                 async fn fetch_body(&self, sql: &'static str, key: &str) -> Result<Option<String>> {
                     let row = sqlx::query(sql)
                         .bind(key)
-                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_optional(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     row.map(|row| row.try_get::<String, _>("body").map_err(db))
@@ -739,7 +777,7 @@ macro_rules! impl_store {
                     }
                     let rows = query
                         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     let items: Vec<Product> = rows
@@ -753,7 +791,7 @@ macro_rules! impl_store {
                     sqlx::query(UPSERT_CATEGORY)
                         .bind(&category.id)
                         .bind(to_json(category)?)
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -768,7 +806,7 @@ macro_rules! impl_store {
 
                 async fn categories(&self) -> Result<Vec<Category>> {
                     let rows = sqlx::query(SELECT_CATEGORIES)
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     rows.iter()
@@ -843,25 +881,19 @@ macro_rules! impl_store {
                         .transpose()
                         .map_err(|_| Error::overflow("version"))?;
                     if $dialect::GROUP_COMMIT {
-                        use $crate::batch::Arg::{Int, Text};
-                        use $crate::batch::Expect::Changed;
-                        let (id, body) = (cart.id.clone(), body.clone());
-                        let unit: $crate::batch::Unit = Box::new(move |batch| {
-                            let (id, body) = (Text(&id), Text(&body));
-                            match expected {
-                                None => {
-                                    batch.push(INSERT_CART, &[id, Int(version), body], Changed(1))
-                                }
-                                Some(expected) => batch.push(
-                                    UPDATE_CART,
-                                    &[id, Int(version), body, Int(expected)],
-                                    Changed(1),
-                                ),
+                        use $crate::batch::Bound::{Int, Text};
+                        let (id, body) = (Text(cart.id.clone()), Text(body.clone()));
+                        let written = match expected {
+                            None => {
+                                self.one_row_in_group(INSERT_CART, vec![id, Int(version), body])
                             }
-                            Some(())
-                        });
+                            Some(expected) => self.one_row_in_group(
+                                UPDATE_CART,
+                                vec![id, Int(version), body, Int(expected)],
+                            ),
+                        };
                         // Anything else is decided below, by the statement alone.
-                        if $dialect::run_unit(self, unit).await? == $crate::batch::Ran::Done {
+                        if written.await? {
                             return Ok(());
                         }
                     }
@@ -871,7 +903,7 @@ macro_rules! impl_store {
                                 .bind(&cart.id)
                                 .bind(version)
                                 .bind(&body)
-                                .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                                .execute(&mut *self.writing().await?)
                                 .await
                         }
                         Some(expected) => {
@@ -880,7 +912,7 @@ macro_rules! impl_store {
                                 .bind(version)
                                 .bind(&body)
                                 .bind(expected)
-                                .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                                .execute(&mut *self.writing().await?)
                                 .await
                         }
                     }
@@ -926,7 +958,7 @@ macro_rules! impl_store {
                 async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
                     let rows = sqlx::query(SELECT_STOCK)
                         .bind(sku)
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     rows.iter()
@@ -945,7 +977,7 @@ macro_rules! impl_store {
                 async fn reservation(&self, id: &str) -> Result<Option<Reservation>> {
                     let Some(row) = sqlx::query(SELECT_RESERVATION)
                         .bind(id)
-                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_optional(&mut *self.reading().await?)
                         .await
                         .map_err(db)?
                     else {
@@ -953,7 +985,7 @@ macro_rules! impl_store {
                     };
                     let lines = sqlx::query(SELECT_RESERVATION_LINES)
                         .bind(id)
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     let lines = lines
@@ -982,7 +1014,7 @@ macro_rules! impl_store {
                         .bind(id)
                         .bind(millis(expires_at))
                         .bind(millis(now))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?
                         .rows_affected();
@@ -1028,7 +1060,7 @@ macro_rules! impl_store {
                 async fn movements(&self, sku: &str) -> Result<Vec<Movement>> {
                     let rows = sqlx::query(SELECT_MOVEMENTS)
                         .bind(sku)
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     rows.iter()
@@ -1560,7 +1592,7 @@ macro_rules! impl_store {
                     }
                     let rows = query
                         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     let items: Vec<Order> = rows
@@ -1589,24 +1621,14 @@ macro_rules! impl_store {
                 ) -> Result<IdempotencyBegin> {
                     // The common case, a new key, is one statement, atomic on its own.
                     if $dialect::GROUP_COMMIT {
-                        use $crate::batch::Arg::{Int, Text};
-                        let (scope, key, fingerprint) =
-                            (scope.to_string(), key.to_string(), fingerprint.to_string());
-                        let unit: $crate::batch::Unit = Box::new(move |batch| {
-                            let claim = [
-                                Text(&scope),
-                                Text(&key),
-                                Text(&fingerprint),
-                                Int(millis(now)),
-                            ];
-                            batch.push(
-                                INSERT_IDEMPOTENCY,
-                                &claim,
-                                $crate::batch::Expect::Changed(1),
-                            );
-                            Some(())
-                        });
-                        if $dialect::run_unit(self, unit).await? == $crate::batch::Ran::Done {
+                        use $crate::batch::Bound::{Int, Text};
+                        let claim = vec![
+                            Text(scope.to_string()),
+                            Text(key.to_string()),
+                            Text(fingerprint.to_string()),
+                            Int(millis(now)),
+                        ];
+                        if self.one_row_in_group(INSERT_IDEMPOTENCY, claim).await? {
                             return Ok(IdempotencyBegin::Started);
                         }
                     }
@@ -1615,7 +1637,7 @@ macro_rules! impl_store {
                         .bind(key)
                         .bind(fingerprint)
                         .bind(millis(now))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?
                         .rows_affected();
@@ -1685,7 +1707,7 @@ macro_rules! impl_store {
                     sqlx::query(ABANDON_IDEMPOTENCY)
                         .bind(scope)
                         .bind(key)
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -1694,7 +1716,7 @@ macro_rules! impl_store {
                 async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
                     Ok(sqlx::query(PURGE_IDEMPOTENCY)
                         .bind(millis(before))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -1760,7 +1782,7 @@ macro_rules! impl_store {
                         sqlx::query(RETRY_EVENT)
                             .bind(id)
                             .bind(millis(not_before))
-                            .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                            .execute(&mut *self.writing().await?)
                             .await
                             .map_err(db)?;
                     }
@@ -1808,7 +1830,7 @@ macro_rules! impl_store {
                         .bind(&key.secret_hash)
                         .bind(millis(key.created_at))
                         .bind(key.revoked_at.map(millis))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     if inserted.rows_affected() == 0 {
@@ -1820,7 +1842,7 @@ macro_rules! impl_store {
                 async fn api_key(&self, id: &str) -> Result<Option<ApiKey>> {
                     sqlx::query(SELECT_API_KEY)
                         .bind(id)
-                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_optional(&mut *self.reading().await?)
                         .await
                         .map_err(db)?
                         .as_ref()
@@ -1830,7 +1852,7 @@ macro_rules! impl_store {
 
                 async fn api_keys(&self) -> Result<Vec<ApiKey>> {
                     sqlx::query(SELECT_API_KEYS)
-                        .fetch_all(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_all(&mut *self.reading().await?)
                         .await
                         .map_err(db)?
                         .iter()
@@ -1842,7 +1864,7 @@ macro_rules! impl_store {
                     let updated = sqlx::query(REVOKE_API_KEY)
                         .bind(id)
                         .bind(millis(now))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     if updated.rows_affected() == 0 {
@@ -1908,7 +1930,7 @@ macro_rules! impl_store {
                 async fn password_hash(&self, customer_id: &str) -> Result<Option<String>> {
                     sqlx::query(SELECT_CREDENTIAL)
                         .bind(customer_id)
-                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_optional(&mut *self.reading().await?)
                         .await
                         .map_err(db)?
                         .map(|row| row.try_get::<String, _>("password_hash").map_err(db))
@@ -1923,7 +1945,7 @@ macro_rules! impl_store {
                     let updated = sqlx::query(UPDATE_CREDENTIAL)
                         .bind(customer_id)
                         .bind(password_hash)
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     if updated.rows_affected() == 0 {
@@ -1940,7 +1962,7 @@ macro_rules! impl_store {
                         .bind(millis(session.created_at))
                         .bind(millis(session.expires_at))
                         .bind(session.revoked_at.map(millis))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     if inserted.rows_affected() == 0 {
@@ -1954,7 +1976,7 @@ macro_rules! impl_store {
                 async fn session(&self, id: &str) -> Result<Option<Session>> {
                     let Some(row) = sqlx::query(SELECT_SESSION)
                         .bind(id)
-                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_optional(&mut *self.reading().await?)
                         .await
                         .map_err(db)?
                     else {
@@ -1977,7 +1999,7 @@ macro_rules! impl_store {
                     sqlx::query(REVOKE_SESSION)
                         .bind(id)
                         .bind(millis(now))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?;
                     Ok(())
@@ -1991,7 +2013,7 @@ macro_rules! impl_store {
                     Ok(sqlx::query(REVOKE_SESSIONS_OF)
                         .bind(customer_id)
                         .bind(millis(now))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -2000,7 +2022,7 @@ macro_rules! impl_store {
                 async fn purge_sessions(&self, before: Timestamp) -> Result<u64> {
                     Ok(sqlx::query(PURGE_SESSIONS)
                         .bind(millis(before))
-                        .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                        .execute(&mut *self.writing().await?)
                         .await
                         .map_err(db)?
                         .rows_affected())
@@ -2011,7 +2033,7 @@ macro_rules! impl_store {
             impl ConfigStore for $store {
                 async fn config(&self) -> Result<ShopConfig> {
                     let row = sqlx::query(SELECT_CONFIG)
-                        .fetch_optional(&mut *self.readers.acquire().await.map_err(db)?)
+                        .fetch_optional(&mut *self.reading().await?)
                         .await
                         .map_err(db)?;
                     match row {
@@ -2043,14 +2065,14 @@ macro_rules! impl_store {
                         sqlx::query(INSERT_CONFIG)
                             .bind(new_version)
                             .bind(&body)
-                            .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                            .execute(&mut *self.writing().await?)
                             .await
                     } else {
                         sqlx::query(UPDATE_CONFIG)
                             .bind(new_version)
                             .bind(&body)
                             .bind(expected)
-                            .execute(&mut *self.writer.acquire().await.map_err(db)?)
+                            .execute(&mut *self.writing().await?)
                             .await
                     }
                     .map_err(db)?;
