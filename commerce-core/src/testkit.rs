@@ -923,6 +923,17 @@ pub async fn shop(
     (commerce, gateway, clock)
 }
 
+/// The events a relay claims at `now` (up to 100, leased for a millisecond).
+async fn claimed(store: &dyn Store, now: Timestamp) -> Vec<DomainEvent> {
+    store
+        .claim_events(100, now.plus_millis(1), now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect()
+}
+
 async fn cart_with(commerce: &Commerce, quantity: u32) -> String {
     let cart = commerce.create_cart(Currency::USD, None).await.unwrap();
     commerce
@@ -971,12 +982,10 @@ pub async fn checkout_sells_stock_and_confirms(store: Arc<dyn Store>) {
         "15.00 USD"
     );
     assert_eq!(level(&*store, "MUG").await, (3, 0));
-    let kinds: Vec<EventKind> = store
-        .claim_events(100, START.plus_millis(1), START)
+    let kinds: Vec<EventKind> = claimed(&*store, START)
         .await
-        .unwrap()
         .iter()
-        .map(|e| e.event.kind)
+        .map(|e| e.kind)
         .collect();
     for kind in [
         EventKind::OrderPlaced,
@@ -1001,13 +1010,11 @@ pub async fn checkout_sells_stock_and_confirms(store: Arc<dyn Store>) {
             .unwrap();
     }
     let later = START.plus_millis(10);
-    let kinds: Vec<EventKind> = store
-        .claim_events(100, later.plus_millis(1), later)
+    let kinds: Vec<EventKind> = claimed(&*store, later)
         .await
-        .unwrap()
         .iter()
-        .filter(|e| e.event.aggregate_id == checkout.order.id)
-        .map(|e| e.event.kind)
+        .filter(|e| e.aggregate_id == checkout.order.id)
+        .map(|e| e.kind)
         .collect();
     for kind in [
         EventKind::OrderFulfilled,

@@ -35,14 +35,17 @@ pub fn sqlite_path(name: &str) -> std::path::PathBuf {
     path
 }
 
+/// A store on a new SQLite file (WAL) named after `name`.
+pub async fn sqlite_file(name: &str) -> SqliteStore {
+    let path = sqlite_path(name);
+    SqliteStore::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("SQLite opens")
+}
+
 /// A store on a new SQLite file (WAL).
 pub async fn sqlite() -> Arc<dyn Store> {
-    let path = sqlite_path("store");
-    Arc::new(
-        SqliteStore::open(&format!("sqlite://{}", path.display()))
-            .await
-            .expect("SQLite opens"),
-    )
+    Arc::new(sqlite_file("store").await)
 }
 
 /// The PostgreSQL URL the tests use.
