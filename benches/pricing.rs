@@ -4,8 +4,9 @@
 //! - (b) three promotions (10 % off the order, 15 % off one category, 5.00 off with a coupon)
 //!   and two tax rates (20 % and 5 %, alternating by line), plus flat-rate shipping.
 //!
-//! The request is built once; the benchmark measures `quote(&request)` alone, and, for 100
-//! lines, the JSON round trip the bindings use (`quote_json`).
+//! The request is built once; the benchmark measures `quote(&request)` alone (the quote with
+//! every amount explained), `quote_totals(&request)` (the same totals without the explanation),
+//! and, for 100 lines, the JSON round trip the bindings use (`quote_json`).
 //!
 //! Run: `cargo bench -p commerce-benches --bench pricing`
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use commerce_core::pricing::{
     Benefit, LineInput, LineSelector, PricingRequest, Promotion, ShippingMethod, ShippingRate,
-    Target, TaxRate, quote, quote_json,
+    Target, TaxRate, quote, quote_json, quote_totals,
 };
 use commerce_core::{Currency, Timestamp};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -115,15 +116,19 @@ fn pricing(c: &mut Criterion) {
         ("a", shape_a as fn(usize) -> PricingRequest),
         ("b", shape_b),
     ] {
-        let mut group = c.benchmark_group(format!("quote/shape_{shape}"));
+        let mut group = c.benchmark_group(format!("shape_{shape}"));
         for size in SIZES {
             let request = build(size);
             // Fail loudly rather than measure an error path.
             let expected = quote(&request).expect("the benchmark request is valid");
             assert_eq!(expected.lines.len(), size);
             group.throughput(Throughput::Elements(size as u64));
-            group.bench_with_input(BenchmarkId::from_parameter(size), &request, |b, r| {
+            assert_eq!(quote_totals(&request).expect("valid"), expected.totals);
+            group.bench_with_input(BenchmarkId::new("quote", size), &request, |b, r| {
                 b.iter(|| quote(black_box(r)))
+            });
+            group.bench_with_input(BenchmarkId::new("totals", size), &request, |b, r| {
+                b.iter(|| quote_totals(black_box(r)))
             });
         }
         group.finish();

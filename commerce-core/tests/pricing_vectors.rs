@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use commerce_core::pricing::{PricingRequest, quote};
+use commerce_core::pricing::{PricingRequest, quote, quote_totals};
 use serde_json::Value;
 
 fn cases() -> Vec<PathBuf> {
@@ -54,6 +54,18 @@ fn run(path: &Path) -> Vec<String> {
         (Some(expected), Ok(_)) => out.push(format!("expected error {expected}, got a quote")),
         (None, Err(err)) => out.push(format!("unexpected error {}: {err}", err.code())),
         (None, Ok(actual)) => mismatches(&case["expected"], &actual, "quote", &mut out),
+    }
+    // The totals-only entry point gives the quote's totals, or the same error.
+    if let Ok(request) = PricingRequest::from_json(&request) {
+        match (quote(&request), quote_totals(&request)) {
+            (Ok(quote), Ok(totals)) if quote.totals == totals => {}
+            (Err(a), Err(b)) if (a.code(), a.field()) == (b.code(), b.field()) => {}
+            (quote, totals) => out.push(format!(
+                "quote_totals disagrees with quote: {:?} against {:?}",
+                totals.map_err(|e| e.to_string()),
+                quote.map(|q| q.totals).map_err(|e| e.to_string())
+            )),
+        }
     }
     out
 }

@@ -85,6 +85,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     module.add_function(wrap_pyfunction!(quote_json, module)?)?;
     module.add_function(wrap_pyfunction!(typed_quote::price, module)?)?;
+    module.add_function(wrap_pyfunction!(typed_quote::totals_only, module)?)?;
     module.add_function(wrap_pyfunction!(_bench_native_quote, module)?)?;
     module.add_function(wrap_pyfunction!(version, module)?)?;
     module.add_function(wrap_pyfunction!(money::currency_exponent, module)?)?;

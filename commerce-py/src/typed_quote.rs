@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use commerce_core::pricing::{PricingRequest, Quote, quote};
+use commerce_core::pricing::{PricingRequest, Quote, Totals, quote, quote_totals};
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
@@ -100,7 +100,7 @@ impl PyQuote {
     #[getter]
     fn totals(&self) -> PyTotals {
         PyTotals {
-            quote: self.quote.clone(),
+            totals: self.quote.totals.clone(),
         }
     }
 
@@ -119,10 +119,31 @@ impl PyQuote {
     }
 }
 
+/// Prices a pricing request and returns only its `Totals`: the same totals as `price()` and
+/// `quote()`, computed without the explanation (lines, promotions, taxes), for a total shown or
+/// checked often.
+///
+/// >>> import commerce
+/// >>> t = commerce.quote_totals({
+/// ...     "currency": "USD", "now": "2026-11-22T09:00:00Z",
+/// ...     "lines": [{"id": "1", "sku": "TEE", "quantity": 3, "unit_price": "19.99"}],
+/// ... })
+/// >>> t.grand_total
+/// Decimal('59.97')
+#[pyfunction(name = "quote_totals")]
+pub fn totals_only(request: &Bound<'_, PyAny>) -> PyResult<PyTotals> {
+    let py = request.py();
+    let json = to_json(request)?;
+    let totals = py.detach(|| quote_totals(&PricingRequest::from_json(&json)?));
+    Ok(PyTotals {
+        totals: totals.or_raise(py)?,
+    })
+}
+
 /// The order totals of a `Quote`.
 #[pyclass(frozen, module = "commerce._native", name = "Totals")]
 pub struct PyTotals {
-    quote: Owned,
+    totals: Totals,
 }
 
 #[pymethods]
@@ -130,39 +151,39 @@ impl PyTotals {
     /// Merchandise before discounts.
     #[getter]
     fn subtotal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        decimal(py, &self.quote.totals.subtotal)
+        decimal(py, &self.totals.subtotal)
     }
     /// Every discount, lines and shipping.
     #[getter]
     fn discount_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        decimal(py, &self.quote.totals.discount_total)
+        decimal(py, &self.totals.discount_total)
     }
     /// Shipping after its discounts.
     #[getter]
     fn shipping_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        decimal(py, &self.quote.totals.shipping_total)
+        decimal(py, &self.totals.shipping_total)
     }
     /// Everything after discounts, before (or without) tax.
     #[getter]
     fn net_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        decimal(py, &self.quote.totals.net_total)
+        decimal(py, &self.totals.net_total)
     }
     /// Every tax line.
     #[getter]
     fn tax_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        decimal(py, &self.quote.totals.tax_total)
+        decimal(py, &self.totals.tax_total)
     }
     /// What the customer pays.
     #[getter]
     fn grand_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        decimal(py, &self.quote.totals.grand_total)
+        decimal(py, &self.totals.grand_total)
     }
     /// The totals as a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.quote.totals)
+        to_py(py, &self.totals)
     }
     fn __repr__(&self) -> String {
-        let t = &self.quote.totals;
+        let t = &self.totals;
         format!(
             "Totals(subtotal='{}', discount_total='{}', shipping_total='{}', tax_total='{}', grand_total='{}')",
             t.subtotal, t.discount_total, t.shipping_total, t.tax_total, t.grand_total

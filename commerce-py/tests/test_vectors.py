@@ -104,6 +104,26 @@ def test_amounts_are_decimals() -> None:
     assert isinstance(quote["lines"][0]["quantity"], int)
 
 
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_quote_totals_are_the_quotes_totals(path: Path) -> None:
+    """quote_totals() gives quote()'s totals, or refuses the request with the same error."""
+    request = load_case(path)["request"]
+    if contains_float(request):
+        with pytest.raises(TypeError, match="never float"):
+            commerce.quote_totals(request)
+        return
+    try:
+        expected = commerce.quote(request)
+    except commerce.CommerceError as error:
+        with pytest.raises(type(error)) as raised:
+            commerce.quote_totals(request)
+        assert (raised.value.code, raised.value.field) == (error.code, error.field)
+        return
+    totals = commerce.quote_totals(request)
+    assert totals.to_dict() == expected["totals"]
+    assert totals.grand_total == expected["totals"]["grand_total"]
+
+
 @pytest.mark.parametrize("path", [p for p in CASES if "expected" in load_case(p)], ids=lambda p: p.stem)
 def test_price_reads_the_same_quote(path: Path) -> None:
     """The Quote object holds exactly what quote() returns, field for field."""

@@ -10,6 +10,7 @@ import type {
   PricingContext,
   PricingRequest,
   Quote,
+  Totals,
 } from './types';
 
 export * from './types';
@@ -24,6 +25,13 @@ export declare class CommerceError extends Error {
 export declare function quote(request: PricingRequest): Promise<Quote>;
 /** Prices a request synchronously; throws a CommerceError. */
 export declare function quoteSync(request: PricingRequest): Quote;
+/**
+ * Prices a request and returns only its totals (the quote's totals, without the explanation);
+ * the promise rejects with a CommerceError.
+ */
+export declare function quoteTotals(request: PricingRequest): Promise<Totals>;
+/** Prices a request and returns only its totals, synchronously; throws a CommerceError. */
+export declare function quoteTotalsSync(request: PricingRequest): Totals;
 /** The library version. */
 export declare function version(): string;
 /** Browsers (the ES module build): loads the WebAssembly module first. */

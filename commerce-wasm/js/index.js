@@ -30,6 +30,16 @@ async function quote(request) {
   return quoteSync(request);
 }
 
+/** Prices a request and returns only its totals, synchronously; throws a CommerceError. */
+function quoteTotalsSync(request) {
+  return JSON.parse(call(() => wasm.quoteTotalsJson(JSON.stringify(request))));
+}
+
+/** Prices a request and returns only its totals; the promise rejects with a CommerceError. */
+async function quoteTotals(request) {
+  return quoteTotalsSync(request);
+}
+
 /** A cart: lines merged by SKU and options, coupon codes, a shipping method; no prices. */
 class Cart {
   constructor(currency) {
@@ -69,4 +79,4 @@ class Cart {
   }
 }
 
-module.exports = { quote, quoteSync, Cart, CommerceError, version: wasm.version };
+module.exports = { quote, quoteSync, quoteTotals, quoteTotalsSync, Cart, CommerceError, version: wasm.version };

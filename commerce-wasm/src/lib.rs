@@ -46,6 +46,17 @@ pub fn quote_json(request: &str) -> Result<String, JsValue> {
     commerce_core::pricing::quote_json(request).map_err(|e| js_error(&e))
 }
 
+/// Prices a pricing request given as JSON; returns only its totals as JSON: the quote's totals,
+/// computed without the explanation, for a total shown on every change of a cart.
+///
+/// # Errors
+///
+/// As [`quote_json`].
+#[wasm_bindgen(js_name = quoteTotalsJson)]
+pub fn quote_totals_json(request: &str) -> Result<String, JsValue> {
+    commerce_core::pricing::quote_totals_json(request).map_err(|e| js_error(&e))
+}
+
 /// The library version.
 #[wasm_bindgen]
 pub fn version() -> String {

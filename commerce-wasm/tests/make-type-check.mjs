@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const dir = new URL('../../testdata/pricing/', import.meta.url);
 const lines = [
-  "import type { PricingRequest, Quote } from '../pkg/index.js';",
+  "import type { PricingRequest, Quote, Totals } from '../pkg/index.js';",
+  "import { quoteTotals, quoteTotalsSync } from '../pkg/index.js';",
   'type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;',
   '',
 ];
@@ -17,5 +18,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
   if (c.expected) lines.push(`export const expected${n} = ${JSON.stringify(c.expected)} satisfies DeepPartial<Quote>;`);
   n += 1;
 }
+// The totals-only entry points take a request and give the quote's Totals.
+lines.push('export const totals: Totals = quoteTotalsSync(request0);');
+lines.push('export const totalsLater: Promise<Totals> = quoteTotals(request0);');
 writeFileSync(new URL('./type-check.ts', import.meta.url), lines.join('\n') + '\n');
 console.log(`type-check.ts: ${n} cases`);

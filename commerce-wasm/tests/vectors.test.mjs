@@ -41,11 +41,21 @@ for (const file of files) {
         assert.ok(error.message.length > 0, 'a message');
         return true;
       });
+      // The totals-only entry point refuses the request the same way.
+      await assert.rejects(commerce.quoteTotals(c.request), (error) => {
+        assert.ok(error instanceof commerce.CommerceError, 'a CommerceError');
+        const out = [];
+        mismatches(c.expected_error, { code: error.code, field: error.field }, 'error', out);
+        assert.deepEqual(out, []);
+        return true;
+      });
     } else {
       const quote = await commerce.quote(c.request);
       const out = [];
       mismatches(c.expected, quote, 'quote', out);
       assert.deepEqual(out, []);
+      // The totals-only entry point gives the quote's totals.
+      assert.deepEqual(await commerce.quoteTotals(c.request), quote.totals);
     }
   });
 }

@@ -89,8 +89,11 @@ impl RoundingMode {
             return numerator;
         }
         let (floor, remainder) =
-            if let (Ok(n), Ok(d)) = (i64::try_from(numerator), i64::try_from(denominator)) {
-                // 64-bit division is several times faster than 128-bit; most amounts fit.
+            if let (Ok(n), Ok(d)) = (u64::try_from(numerator), u64::try_from(denominator)) {
+                // 64-bit division is several times faster than 128-bit, and most amounts fit;
+                // for the usual non-negative amount one unsigned division gives both parts.
+                (i128::from(n / d), i128::from(n % d))
+            } else if let (Ok(n), Ok(d)) = (i64::try_from(numerator), i64::try_from(denominator)) {
                 (i128::from(n.div_euclid(d)), i128::from(n.rem_euclid(d)))
             } else {
                 (
@@ -193,6 +196,31 @@ mod tests {
         for (mode, expected) in table {
             for ((n, d), want) in inputs.iter().zip(expected) {
                 assert_eq!(mode.round_ratio(*n, *d), want, "{mode} {n}/{d}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Every width the ratio may take (unsigned 64-bit, signed 64-bit, 128-bit) rounds as
+        /// the decimal would: `n / 10^k` is exact as a decimal.
+        #[test]
+        fn ratio_rounding_agrees_with_decimal_rounding_at_every_width(
+            n in proptest::prop_oneof![
+                -1_000_000i128..1_000_000,
+                i128::from(i64::MIN)..=i128::from(i64::MAX),
+                -(1i128 << 95)..(1i128 << 95),
+            ],
+            k in 1u32..=9,
+        ) {
+            for mode in RoundingMode::ALL {
+                let value = rust_decimal::Decimal::from_i128_with_scale(n, k);
+                let by_decimal = mode.round(value, 0);
+                let by_ratio = mode.round_ratio(n, 10i128.pow(k));
+                proptest::prop_assert_eq!(
+                    by_decimal,
+                    rust_decimal::Decimal::from_i128_with_scale(by_ratio, 0),
+                    "{} {}", mode, value
+                );
             }
         }
     }

@@ -4,47 +4,177 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::quote::PriceSource;
 use super::request::{LineInput, PriceList, PricingRequest};
 use super::tax::Rates;
-use super::validate::{FxHashMap, MAX_AMOUNT_MINOR, MAX_QUANTITY, first_duplicate, minor_units};
+use super::validate::{
+    FxHashMap, MAX_AMOUNT_MINOR, MAX_QUANTITY, ascending, first_duplicate, minor_units,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::Currency;
 use crate::time::Timestamp;
 
 /// A line being priced.
+///
+/// Kept small (64 bytes), because a large cart's lines are walked once per step: amounts are
+/// held in 64 bits (every checked amount is below 10^18) and read as `i128` for arithmetic.
 pub(crate) struct Line<'r> {
     pub input: &'r LineInput,
-    pub quantity: i128,
-    pub unit_price: i128,
-    pub source: PriceSource<'r>,
-    pub subtotal: i128,
+    unit_price: i64,
+    /// `unit_price × quantity`, or `i64::MAX` when that is above it (such a cart is rejected).
+    subtotal: i64,
     /// What is left to discount and to tax: the subtotal minus the discounts so far.
-    pub remaining: i128,
+    remaining: i64,
+    quantity: u32,
     /// The tax rates covering the line's category (see [`Rates::indices`]).
-    pub rates: Range<usize>,
+    rates: (u32, u32),
+    source: Source<'r>,
 }
 
-/// Checks every line and resolves its unit price.
-pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &Rates<'_>) -> Result<Vec<Line<'r>>> {
+/// Where a line's unit price came from: [`PriceSource`], without the copy of the list's id.
+#[derive(Clone, Copy)]
+enum Source<'r> {
+    Base,
+    Tier(u32),
+    PriceList(&'r PriceList, u32),
+}
+
+impl<'r> Line<'r> {
+    /// A line of `quantity` units priced at `unit_price` each, with its tax rates.
+    #[cfg(test)]
+    pub(crate) fn new(
+        input: &'r LineInput,
+        quantity: u32,
+        unit_price: i128,
+        rates: Range<usize>,
+    ) -> Line<'r> {
+        Line::resolved(input, quantity, unit_price, Source::Base, rates)
+    }
+
+    fn resolved(
+        input: &'r LineInput,
+        quantity: u32,
+        unit_price: i128,
+        source: Source<'r>,
+        rates: Range<usize>,
+    ) -> Line<'r> {
+        debug_assert!((0..=MAX_AMOUNT_MINOR).contains(&unit_price));
+        let subtotal = i64::try_from(unit_price * i128::from(quantity)).unwrap_or(i64::MAX);
+        Line {
+            input,
+            unit_price: unit_price as i64,
+            subtotal,
+            remaining: subtotal,
+            quantity,
+            // A request holds few rates: their indices fit in 32 bits.
+            rates: (rates.start as u32, rates.end as u32),
+            source,
+        }
+    }
+
+    /// The number of units.
+    #[inline]
+    pub(crate) fn quantity(&self) -> i128 {
+        i128::from(self.quantity)
+    }
+
+    /// The resolved unit price.
+    #[inline]
+    pub(crate) fn unit_price(&self) -> i128 {
+        i128::from(self.unit_price)
+    }
+
+    /// `unit_price × quantity`.
+    #[inline]
+    pub(crate) fn subtotal(&self) -> i128 {
+        i128::from(self.subtotal)
+    }
+
+    /// The subtotal minus the discounts taken so far.
+    #[inline]
+    pub(crate) fn remaining(&self) -> i128 {
+        i128::from(self.remaining)
+    }
+
+    /// Takes `amount` (at most what remains) off the line.
+    #[inline]
+    pub(crate) fn discount(&mut self, amount: i128) {
+        debug_assert!((0..=self.remaining()).contains(&amount));
+        self.remaining -= amount as i64;
+    }
+
+    /// The tax rates covering the line's category (see [`Rates::indices`]).
+    #[inline]
+    pub(crate) fn rates(&self) -> Range<usize> {
+        self.rates.0 as usize..self.rates.1 as usize
+    }
+
+    /// Where the unit price came from, as the quote shows it.
+    pub(crate) fn source(&self) -> PriceSource<'r> {
+        match self.source {
+            Source::Base => PriceSource::Base,
+            Source::Tier(min_quantity) => PriceSource::Tier { min_quantity },
+            Source::PriceList(list, min_quantity) => PriceSource::PriceList {
+                price_list: Cow::Borrowed(&list.id),
+                min_quantity,
+            },
+        }
+    }
+}
+
+/// The lines of a request being priced, inline for small carts.
+pub(crate) type Lines<'r> = SmallVec<[Line<'r>; 3]>;
+
+/// Checks every line and resolves its unit price, into `lines` (empty). Filled in place,
+/// because small carts' lines are held inline and returning them would copy them.
+pub(crate) fn resolve<'r>(
+    request: &'r PricingRequest,
+    rates: &Rates<'_>,
+    lines: &mut Lines<'r>,
+) -> Result<()> {
     let currency = request.currency;
-    if let Some((index, id)) = first_duplicate(request.lines.iter().map(|l| &*l.id)) {
-        return Err(Error::duplicate_id(id)
+    // Duplicate ids are reported before anything else. Ids in ascending order (the usual case)
+    // are unique, and that is checked while the lines are read, so that a large cart is walked
+    // once; the full check runs only when they are not, or before another error is reported.
+    let duplicate = || match first_duplicate(request.lines.iter().map(|l| &*l.id)) {
+        Some((index, id)) => Err(Error::duplicate_id(id)
             .at("id")
             .at(format_args!("[{index}]"))
-            .at("lines"));
-    }
-    let price_lists = PriceIndex::new(request)?;
-    let mut lines = Vec::with_capacity(request.lines.len());
+            .at("lines")),
+        None => Ok(()),
+    };
+    let price_lists = match PriceIndex::new(request) {
+        Ok(price_lists) => price_lists,
+        Err(err) => {
+            duplicate()?;
+            return Err(err);
+        }
+    };
+    lines.reserve_exact(request.lines.len());
     let mut subtotal = 0i128;
+    let mut in_order = true;
+    let mut previous: Option<&str> = None;
     // Neighbouring lines usually share a tax category: remember the last one looked up.
     let mut last_category: Option<(&str, Range<usize>)> = None;
     for (index, input) in request.lines.iter().enumerate() {
-        let line = resolve_line(input, currency, &price_lists, rates, &mut last_category)
-            .map_err(|err| err.at(format_args!("[{index}]")).at("lines"))?;
-        subtotal += line.subtotal;
+        if in_order {
+            in_order = previous.is_none_or(|p| ascending(p, &input.id));
+            previous = Some(&input.id);
+        }
+        let line = match resolve_line(input, currency, &price_lists, rates, &mut last_category) {
+            Ok(line) => line,
+            Err(err) => {
+                duplicate()?;
+                return Err(err.at(format_args!("[{index}]")).at("lines"));
+            }
+        };
+        subtotal += line.subtotal();
         lines.push(line);
+    }
+    if !in_order {
+        duplicate()?;
     }
     if subtotal > MAX_AMOUNT_MINOR {
         return Err(Error::invalid(
@@ -52,9 +182,10 @@ pub(crate) fn resolve<'r>(request: &'r PricingRequest, rates: &Rates<'_>) -> Res
         )
         .at("lines"));
     }
-    Ok(lines)
+    Ok(())
 }
 
+#[inline(always)]
 fn resolve_line<'r>(
     input: &'r LineInput,
     currency: Currency,
@@ -87,9 +218,8 @@ fn resolve_line<'r>(
             range
         }
     };
-    let quantity = i128::from(input.quantity);
     let base = minor_units(input.unit_price, currency).map_err(|e| e.at("unit_price"))?;
-    let (mut unit_price, mut source) = (base, PriceSource::Base);
+    let (mut unit_price, mut source) = (base, Source::Base);
     for (t, tier) in input.tiers.iter().enumerate() {
         let at = |e: Error| e.at(format_args!("tiers[{t}]"));
         let price = minor_units(tier.unit_price, currency).map_err(|e| at(e.at("unit_price")))?;
@@ -100,30 +230,22 @@ fn resolve_line<'r>(
         }
         if tier.min_quantity <= input.quantity && price < unit_price {
             unit_price = price;
-            source = PriceSource::Tier {
-                min_quantity: tier.min_quantity,
-            };
+            source = Source::Tier(tier.min_quantity);
         }
     }
     if let Some((price, list, min_quantity)) = price_lists.best(&input.sku, input.quantity) {
         if price < unit_price {
             unit_price = price;
-            source = PriceSource::PriceList {
-                price_list: Cow::Borrowed(&list.id),
-                min_quantity,
-            };
+            source = Source::PriceList(list, min_quantity);
         }
     }
-    let subtotal = unit_price * quantity;
-    Ok(Line {
+    Ok(Line::resolved(
         input,
-        quantity,
+        input.quantity,
         unit_price,
         source,
-        subtotal,
-        remaining: subtotal,
         rates,
-    })
+    ))
 }
 
 /// The entries of every price list that applies now, to this customer, in this currency, by SKU.

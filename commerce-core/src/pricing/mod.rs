@@ -42,13 +42,15 @@ pub use tax::check_tax_rates;
 pub use validate::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_QUANTITY};
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
 use crate::money::Currency;
-use promotions::{Context, Outcome, Stack, decimal};
-use shipping::PreparedShipping;
+use lines::{Line, Lines};
+use promotions::{Context, Outcome, PreparedPromotions, Stack, decimal};
+use shipping::{PreparedShipping, Shipping};
 use tax::{Rates, TaxRule};
 use validate::normalize_code;
 
@@ -88,6 +90,18 @@ impl Quote<'_> {
 /// As [`PricingRequest::from_json`] and [`quote`].
 pub fn quote_json(request: &str) -> Result<String> {
     Ok(quote(&PricingRequest::from_json(request)?)?.to_json())
+}
+
+/// Prices a JSON request and returns only its totals as JSON (see [`quote_totals`]): the
+/// totals-only entry point of the language bindings.
+///
+/// # Errors
+///
+/// As [`PricingRequest::from_json`] and [`quote_totals`].
+pub fn quote_totals_json(request: &str) -> Result<String> {
+    let totals = quote_totals(&PricingRequest::from_json(request)?)?;
+    // Totals hold only decimal strings: they always serialise.
+    Ok(serde_json::to_string(&totals).unwrap_or_default())
 }
 
 /// Normalises a coupon code the way pricing compares codes: surrounding whitespace removed,
@@ -132,6 +146,53 @@ pub fn normalize_coupon_code(code: &str) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
+    price(request, explain)
+}
+
+/// Prices a cart and returns only its totals: the same pipeline as [`quote`], the same totals
+/// to the minor unit and the same errors, without building the explanation (lines, promotion
+/// outcomes, coupon outcomes, tax summary).
+///
+/// For callers that show or charge a total and do not need to say how it was reached: a cart
+/// badge recomputed on every change, a total checked against a payment. Anything that shows a
+/// customer the discounts or taxes should use [`quote`].
+///
+/// # Errors
+///
+/// As [`quote`]: an input [`quote`] rejects, this rejects with the same error.
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::pricing::{quote, quote_totals, PricingRequest};
+///
+/// let request: PricingRequest = serde_json::from_str(r#"{
+///     "currency": "USD",
+///     "now": "2026-11-22T12:00:00Z",
+///     "lines": [
+///         {"id": "1", "sku": "MUG", "quantity": 3, "unit_price": "3.33", "tax_category": "standard"}
+///     ],
+///     "tax_rates": [{"id": "vat", "rate": "0.20", "categories": ["standard"]}]
+/// }"#)?;
+/// let totals = quote_totals(&request)?;
+/// assert_eq!(totals.grand_total.to_string(), "11.99");
+/// assert_eq!(totals, quote(&request)?.totals);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn quote_totals(request: &PricingRequest) -> Result<Totals> {
+    price(request, |priced| {
+        let (_, sums) = priced.tax(|_, _, _| {}, |_, _| {})?;
+        Ok(sums.into_totals(request.currency))
+    })
+}
+
+/// Runs steps 1 to 5 and hands what they priced to `finish`, which runs step 6 (tax, through
+/// [`Priced::tax`]) and step 7 (what the caller gets back). Everything stays in this frame and
+/// is lent to `finish`, so nothing large is moved between the steps.
+fn price<'r, T>(
+    request: &'r PricingRequest,
+    finish: impl FnOnce(Priced<'_, 'r>) -> Result<T>,
+) -> Result<T> {
     let currency = request.currency;
     if request.lines.len() > MAX_LINES {
         return Err(Error::invalid(format!(
@@ -140,9 +201,12 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
         ))
         .at("lines"));
     }
-    let rates = Rates::new(&request.tax_rates)?;
-    let mut lines = lines::resolve(request, &rates)?;
-    let prepared = promotions::prepare(request)?;
+    let mut rates = Rates::new();
+    rates.fill(&request.tax_rates)?;
+    let mut lines = Lines::new();
+    lines::resolve(request, &rates, &mut lines)?;
+    let mut prepared = PreparedPromotions::new();
+    promotions::prepare(request, &mut prepared)?;
     let prepared_shipping = request
         .shipping
         .as_ref()
@@ -159,13 +223,13 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
     let context = Context {
         request,
         entered_codes: &entered_codes,
-        merchandise_subtotal: lines.iter().map(|l| l.subtotal).sum(),
+        merchandise_subtotal: lines.iter().map(|l| l.subtotal()).sum(),
         mode: request.rounding_mode,
     };
 
     // Steps 3 to 5: merchandise promotions, shipping, shipping promotions.
     let mut stack = Stack::default();
-    let mut outcomes: SmallVec<[Outcome<'_>; 4]> = SmallVec::with_capacity(prepared.len());
+    let mut outcomes: SmallVec<[Outcome<'_>; 4]> = SmallVec::new();
     let first_shipping_promotion = prepared
         .iter()
         .position(|p| p.is_shipping())
@@ -173,73 +237,157 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
     for index in 0..first_shipping_promotion {
         outcomes.push(stack.evaluate(&prepared, index, &context, &mut lines, None));
     }
-    let merchandise_total: i128 = lines.iter().map(|l| l.remaining).sum();
+    let merchandise_total: i128 = lines.iter().map(|l| l.remaining()).sum();
     let mut shipping = prepared_shipping.map(|s| s.price(merchandise_total));
     for index in first_shipping_promotion..prepared.len() {
         outcomes.push(stack.evaluate(&prepared, index, &context, &mut lines, shipping.as_mut()));
     }
 
-    // Step 6: tax.
-    let rule = TaxRule {
-        inclusive: request.prices_include_tax,
-        level: request.tax_level,
-        mode: request.rounding_mode,
-    };
-    let mut line_discounts = LineDiscounts::new(&outcomes);
-    let mut summary: SmallVec<[(i128, i128, bool); 4]> =
-        smallvec::smallvec![(0i128, 0i128, false); rates.rates.len()];
-    let mut taxes: SmallVec<[(usize, i128); 4]> = SmallVec::new();
-    let mut quote_lines = Vec::with_capacity(lines.len());
-    let mut totals = Sums::default();
-    for (index, line) in lines.iter().enumerate() {
-        taxes.clear();
-        let net = rule.apply(
-            line.remaining,
-            line.quantity,
-            rates.indices(line.rates.clone()),
-            &rates,
-            &mut taxes,
-        )?;
-        let tax_total = record_taxes(&taxes, net, &mut summary);
-        let discount_total = line.subtotal - line.remaining;
-        totals.add(line.subtotal, discount_total, net, tax_total);
-        quote_lines.push(QuoteLine {
-            id: Cow::Borrowed(&line.input.id),
-            sku: Cow::Borrowed(&line.input.sku),
-            quantity: line.input.quantity,
-            unit_price: decimal(line.unit_price, currency),
-            price_source: line.source.clone(),
-            subtotal: decimal(line.subtotal, currency),
-            discounts: {
-                let mut out = SmallVec::new();
-                line_discounts.of(index, |promotion, amount| {
-                    out.push(discount(&prepared, promotion, amount, currency));
-                });
-                out
-            },
-            discount_total: decimal(discount_total, currency),
-            net_total: decimal(net, currency),
-            tax_lines: tax_lines(&taxes, &rates, currency),
-            tax_total: decimal(tax_total, currency),
-            total: decimal(net + tax_total, currency),
-        });
-    }
-    let quote_shipping = match &shipping {
-        None => None,
-        Some(s) => {
+    finish(Priced {
+        request,
+        rates: &rates,
+        lines: &lines,
+        prepared: &prepared,
+        outcomes: &outcomes,
+        shares: &stack.shares,
+        shipping: shipping.as_ref(),
+        entered_codes,
+    })
+}
+
+/// What steps 1 to 5 priced, lent to the last two steps.
+struct Priced<'a, 'r> {
+    request: &'r PricingRequest,
+    rates: &'a Rates<'r>,
+    lines: &'a [Line<'r>],
+    /// In evaluation order.
+    prepared: &'a [promotions::Prepared<'r>],
+    /// One per promotion, in evaluation order.
+    outcomes: &'a [Outcome<'r>],
+    /// The applied promotions' shares of lines, which their outcomes index.
+    shares: &'a [(usize, i128)],
+    shipping: Option<&'a Shipping<'r>>,
+    /// Normalised, distinct, in the order entered.
+    entered_codes: Vec<String>,
+}
+
+/// One line's (or shipping's) tax, as step 6 computed it.
+struct Taxed<'t> {
+    /// The amount excluding tax, after discounts.
+    net: i128,
+    /// `(rate index, tax)`, one per rate covering the line.
+    taxes: &'t [(usize, i128)],
+    tax_total: i128,
+}
+
+/// Per rate: `(taxable amount, tax, whether the rate taxed anything)`.
+type RateSummary = SmallVec<[(i128, i128, bool); 4]>;
+
+impl<'r> Priced<'_, 'r> {
+    /// Step 6: taxes every line, in order, then shipping, telling `on_line` and `on_shipping`
+    /// each result; returns the per-rate summary and the order's sums.
+    fn tax(
+        &self,
+        mut on_line: impl FnMut(usize, &Line<'r>, &Taxed<'_>),
+        on_shipping: impl FnOnce(&Shipping<'r>, &Taxed<'_>),
+    ) -> Result<(RateSummary, Sums)> {
+        let request = self.request;
+        let rule = TaxRule {
+            inclusive: request.prices_include_tax,
+            level: request.tax_level,
+            mode: request.rounding_mode,
+        };
+        let rates = self.rates;
+        let mut summary: RateSummary =
+            smallvec::smallvec![(0i128, 0i128, false); rates.rates.len()];
+        let mut taxes: SmallVec<[(usize, i128); 4]> = SmallVec::new();
+        let mut sums = Sums::default();
+        for (index, line) in self.lines.iter().enumerate() {
+            taxes.clear();
+            let net = rule.apply(
+                line.remaining(),
+                line.quantity(),
+                rates.indices(line.rates()),
+                rates,
+                &mut taxes,
+            )?;
+            let tax_total = record_taxes(&taxes, net, &mut summary);
+            sums.add(
+                line.subtotal(),
+                line.subtotal() - line.remaining(),
+                net,
+                tax_total,
+            );
+            on_line(
+                index,
+                line,
+                &Taxed {
+                    net,
+                    taxes: &taxes,
+                    tax_total,
+                },
+            );
+        }
+        if let Some(s) = self.shipping {
             taxes.clear();
             let net = rule.apply(
                 s.remaining,
                 1,
                 rates.indices(s.rates.clone()),
-                &rates,
+                rates,
                 &mut taxes,
             )?;
             let tax_total = record_taxes(&taxes, net, &mut summary);
-            let discount_total = s.subtotal - s.remaining;
-            totals.add(0, discount_total, net, tax_total);
-            totals.shipping = net + tax_total;
-            Some(QuoteShipping {
+            sums.add(0, s.subtotal - s.remaining, net, tax_total);
+            sums.shipping = net + tax_total;
+            on_shipping(
+                s,
+                &Taxed {
+                    net,
+                    taxes: &taxes,
+                    tax_total,
+                },
+            );
+        }
+        Ok((summary, sums))
+    }
+}
+
+/// Steps 6 and 7 of [`quote`]: tax, with every amount explained.
+fn explain<'r>(priced: Priced<'_, 'r>) -> Result<Quote<'r>> {
+    let request = priced.request;
+    let currency = request.currency;
+    let prepared = priced.prepared;
+    let rates = priced.rates;
+    let mut line_discounts = LineDiscounts::new(priced.outcomes, priced.shares);
+    let mut quote_lines = Vec::with_capacity(priced.lines.len());
+    let mut quote_shipping = None;
+    let (summary, sums) = priced.tax(
+        |index, line, taxed| {
+            let discount_total = line.subtotal() - line.remaining();
+            quote_lines.push(QuoteLine {
+                id: Cow::Borrowed(&line.input.id),
+                sku: Cow::Borrowed(&line.input.sku),
+                quantity: line.input.quantity,
+                unit_price: decimal(line.unit_price(), currency),
+                price_source: line.source(),
+                subtotal: decimal(line.subtotal(), currency),
+                discounts: {
+                    let mut out = SmallVec::new();
+                    line_discounts.of(index, |promotion, amount| {
+                        out.push(discount(prepared, promotion, amount, currency));
+                    });
+                    out
+                },
+                discount_total: decimal(discount_total, currency),
+                net_total: decimal(taxed.net, currency),
+                tax_lines: tax_lines(taxed.taxes, rates, currency),
+                tax_total: decimal(taxed.tax_total, currency),
+                total: decimal(taxed.net + taxed.tax_total, currency),
+            });
+        },
+        |s, taxed| {
+            quote_shipping = Some(QuoteShipping {
                 method: Cow::Borrowed(&s.method.id),
                 rate_amount: decimal(s.rate_amount, currency),
                 free_above_threshold: s.free_above_threshold,
@@ -247,49 +395,52 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
                 discounts: s
                     .discounts
                     .iter()
-                    .map(|&(promotion, amount)| discount(&prepared, promotion, amount, currency))
+                    .map(|&(promotion, amount)| discount(prepared, promotion, amount, currency))
                     .collect(),
-                discount_total: decimal(discount_total, currency),
-                net_total: decimal(net, currency),
-                tax_lines: tax_lines(&taxes, &rates, currency),
-                tax_total: decimal(tax_total, currency),
-                total: decimal(net + tax_total, currency),
-            })
-        }
-    };
+                discount_total: decimal(s.subtotal - s.remaining, currency),
+                net_total: decimal(taxed.net, currency),
+                tax_lines: tax_lines(taxed.taxes, rates, currency),
+                tax_total: decimal(taxed.tax_total, currency),
+                total: decimal(taxed.net + taxed.tax_total, currency),
+            });
+        },
+    )?;
 
     // Step 7: explanations and totals.
+    let lines = priced.lines;
     let promotion_outcomes = prepared
         .iter()
-        .zip(outcomes)
+        .zip(priced.outcomes)
         .map(|(p, outcome)| match outcome {
             Outcome::Applied {
                 allocations,
                 shipping,
             } => {
+                let allocations = &priced.shares[allocations.clone()];
                 let lines_amount: i128 = allocations.iter().map(|a| a.1).sum();
                 PromotionOutcome::Applied {
                     id: Cow::Borrowed(&p.input.id),
                     amount: decimal(lines_amount + shipping, currency),
                     allocations: allocations
-                        .into_iter()
-                        .map(|(line, amount)| Allocation {
+                        .iter()
+                        .map(|&(line, amount)| Allocation {
                             line: Cow::Borrowed(&lines[line].input.id),
                             amount: decimal(amount, currency),
                         })
                         .collect(),
-                    shipping_amount: decimal(shipping, currency),
+                    shipping_amount: decimal(*shipping, currency),
                 }
             }
             Outcome::NotApplied(reason) => PromotionOutcome::NotApplied {
                 id: Cow::Borrowed(&p.input.id),
-                reason,
+                reason: reason.clone(),
             },
         })
         .collect::<Vec<_>>();
-    let coupon_codes = entered_codes
+    let coupon_codes = priced
+        .entered_codes
         .into_iter()
-        .map(|code| coupon_outcome(code, &prepared, &promotion_outcomes))
+        .map(|code| coupon_outcome(code, prepared, &promotion_outcomes))
         .collect();
     let taxes = rates
         .rates
@@ -312,42 +463,45 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
         promotions: promotion_outcomes,
         coupon_codes,
         taxes,
-        totals: totals.into_totals(currency),
+        totals: sums.into_totals(currency),
     })
 }
 
 /// Each line's discounts, in evaluation order, read from the promotions' allocations as the
 /// lines are visited in order: every promotion allocates in ascending line order, so one cursor
 /// per promotion finds them without sorting or allocating.
-struct LineDiscounts<'o, 'r> {
-    outcomes: &'o [Outcome<'r>],
-    cursors: SmallVec<[usize; 4]>,
+struct LineDiscounts<'o> {
+    shares: &'o [(usize, i128)],
+    /// Per promotion: the range of its shares not yet read (empty if it did not apply).
+    cursors: SmallVec<[Range<usize>; 4]>,
 }
 
-impl<'o, 'r> LineDiscounts<'o, 'r> {
-    fn new(outcomes: &'o [Outcome<'r>]) -> LineDiscounts<'o, 'r> {
-        debug_assert!(outcomes.iter().all(|o| match o {
-            Outcome::Applied { allocations, .. } => allocations.is_sorted_by_key(|a| a.0),
-            Outcome::NotApplied(_) => true,
-        }));
-        LineDiscounts {
-            outcomes,
-            cursors: smallvec::smallvec![0; outcomes.len()],
-        }
+impl<'o> LineDiscounts<'o> {
+    fn new(outcomes: &[Outcome<'_>], shares: &'o [(usize, i128)]) -> LineDiscounts<'o> {
+        let cursors: SmallVec<[Range<usize>; 4]> = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                Outcome::Applied { allocations, .. } => allocations.clone(),
+                Outcome::NotApplied(_) => 0..0,
+            })
+            .collect();
+        debug_assert!(
+            cursors
+                .iter()
+                .all(|range| shares[range.clone()].is_sorted_by_key(|a| a.0))
+        );
+        LineDiscounts { shares, cursors }
     }
 
     /// Calls `each(promotion, amount)` for line `line`'s discounts; lines must be visited in
     /// ascending order.
     fn of(&mut self, line: usize, mut each: impl FnMut(usize, i128)) {
-        for (promotion, (outcome, cursor)) in
-            self.outcomes.iter().zip(&mut self.cursors).enumerate()
-        {
-            if let Outcome::Applied { allocations, .. } = outcome {
-                if let Some(&(at, amount)) = allocations.get(*cursor) {
-                    if at == line {
-                        each(promotion, amount);
-                        *cursor += 1;
-                    }
+        for (promotion, cursor) in self.cursors.iter_mut().enumerate() {
+            if cursor.start < cursor.end {
+                let (at, amount) = self.shares[cursor.start];
+                if at == line {
+                    each(promotion, amount);
+                    cursor.start += 1;
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use smallvec::SmallVec;
 
@@ -185,14 +186,19 @@ pub(crate) type PreparedPromotions<'r> = SmallVec<[Prepared<'r>; 4]>;
 
 /// Checks the request's promotions and puts them in evaluation order: merchandise promotions
 /// (order, lines, buy X get Y) by priority then id, then shipping promotions by priority then id.
-pub(crate) fn prepare(request: &PricingRequest) -> Result<PreparedPromotions<'_>> {
+/// Filled in place into `prepared` (empty), because the promotions are held inline and
+/// returning them would copy them.
+pub(crate) fn prepare<'r>(
+    request: &'r PricingRequest,
+    prepared: &mut PreparedPromotions<'r>,
+) -> Result<()> {
     if let Some((index, id)) = first_duplicate(request.promotions.iter().map(|p| &*p.id)) {
         return Err(Error::new(ErrorKind::DuplicateId { id: id.to_string() })
             .at("id")
             .at(format_args!("[{index}]"))
             .at("promotions"));
     }
-    let mut prepared: PreparedPromotions<'_> = SmallVec::with_capacity(request.promotions.len());
+    prepared.reserve_exact(request.promotions.len());
     for (index, promotion) in request.promotions.iter().enumerate() {
         let at = |e: Error| e.at(format_args!("[{index}]")).at("promotions");
         prepared.push(Prepared::new(promotion, request.currency).map_err(at)?);
@@ -203,7 +209,7 @@ pub(crate) fn prepare(request: &PricingRequest) -> Result<PreparedPromotions<'_>
             .then(a.input.priority.cmp(&b.input.priority))
             .then_with(|| a.input.id.cmp(&b.input.id))
     });
-    Ok(prepared)
+    Ok(())
 }
 
 fn matches(selector: &LineSelector, line: &Line<'_>) -> bool {
@@ -230,8 +236,9 @@ fn by_id(lines: &[Line<'_>], a: usize, b: usize) -> Ordering {
 /// The result of one promotion.
 pub(crate) enum Outcome<'r> {
     Applied {
-        /// `(line index, amount)` for lines with a non-zero share.
-        allocations: Vec<(usize, i128)>,
+        /// Where its shares are in [`Stack::shares`]: `(line index, amount)` for lines with a
+        /// non-zero share, in ascending line order.
+        allocations: Range<usize>,
         shipping: i128,
     },
     NotApplied(NotAppliedReason<'r>),
@@ -245,9 +252,15 @@ pub(crate) struct Context<'a> {
     pub mode: RoundingMode,
 }
 
+/// Every applied promotion's `(line index, amount)` shares, one promotion after another; an
+/// [`Outcome::Applied`] names its range. One buffer for all, inline for small carts.
+pub(crate) type Shares = SmallVec<[(usize, i128); 4]>;
+
 /// Stacking state (what has applied so far) and scratch space reused across promotions.
 #[derive(Default)]
 pub(crate) struct Stack {
+    /// The shares of the promotions applied so far.
+    pub shares: Shares,
     applied: SmallVec<[usize; 4]>,
     stopped_by: Option<usize>,
     targeted: SmallVec<[usize; 16]>,
@@ -273,13 +286,17 @@ impl Stack {
         shipping: Option<&mut Shipping<'_>>,
     ) -> Outcome<'r> {
         let promotion = &promotions[index];
-        let outcome = self.try_apply(promotions, index, context, lines, shipping);
-        let (allocations, shipping_amount) = match outcome {
-            Ok(applied) => applied,
-            Err(reason) => return Outcome::NotApplied(reason),
+        let start = self.shares.len();
+        let shipping_amount = match self.try_apply(promotions, index, context, lines, shipping) {
+            Ok(shipping_amount) => shipping_amount,
+            Err(reason) => {
+                self.shares.truncate(start);
+                return Outcome::NotApplied(reason);
+            }
         };
-        for &(line, amount) in &allocations {
-            lines[line].remaining -= amount;
+        let allocations = start..self.shares.len();
+        for &(line, amount) in &self.shares[allocations.clone()] {
+            lines[line].discount(amount);
         }
         self.applied.push(index);
         if promotion.input.exclusive || promotion.input.stop_further {
@@ -298,7 +315,7 @@ impl Stack {
         context: &Context<'_>,
         lines: &[Line<'_>],
         shipping: Option<&mut Shipping<'_>>,
-    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
+    ) -> Result<i128, NotAppliedReason<'r>> {
         let promotion = &promotions[index];
         let input = promotion.input;
         let request = context.request;
@@ -357,6 +374,7 @@ impl Stack {
             _ => targeted.extend(0..lines.len()),
         }
         let Stack {
+            shares,
             applied,
             stopped_by,
             targeted,
@@ -367,7 +385,7 @@ impl Stack {
             stopped_by: *stopped_by,
         };
         check_and_compute(
-            promotions, index, context, lines, shipping, &stack, scratch, targeted,
+            promotions, index, context, lines, shipping, &stack, scratch, targeted, shares,
         )
     }
 }
@@ -388,12 +406,13 @@ fn check_and_compute<'r>(
     stack: &Stacked<'_>,
     scratch: &mut Scratch,
     targeted: &[usize],
-) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
+    shares: &mut Shares,
+) -> Result<i128, NotAppliedReason<'r>> {
     let promotion = &promotions[index];
     let input = promotion.input;
     let conditions = &input.conditions;
     if let Some(threshold) = conditions.min_quantity {
-        let quantity: i128 = targeted.iter().map(|&i| lines[i].quantity).sum();
+        let quantity: i128 = targeted.iter().map(|&i| lines[i].quantity()).sum();
         if quantity < i128::from(threshold) {
             return Err(NotAppliedReason::MinQuantityNotMet { threshold });
         }
@@ -450,16 +469,17 @@ fn check_and_compute<'r>(
             }
             shipping.remaining -= amount;
             shipping.discounts.push((index, amount));
-            Ok((Vec::new(), amount))
+            Ok(amount)
         }
         Kind::Percent(f, _) => {
-            let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
+            let base: i128 = targeted.iter().map(|&i| lines[i].remaining()).sum();
             let amount = mode.round_ratio(base * f.numerator, f.denominator);
-            scratch.spread(lines, targeted, base, amount, cap)
+            scratch.spread(lines, targeted, base, amount, cap, shares)
         }
         Kind::Fixed(amount, _) => {
-            let base: i128 = targeted.iter().map(|&i| lines[i].remaining).sum();
-            scratch.spread(lines, targeted, base, amount.unwrap_or(0).min(base), cap)
+            let base: i128 = targeted.iter().map(|&i| lines[i].remaining()).sum();
+            let amount = amount.unwrap_or(0).min(base);
+            scratch.spread(lines, targeted, base, amount, cap, shares)
         }
         Kind::BuyXGetY {
             buy,
@@ -473,29 +493,31 @@ fn check_and_compute<'r>(
                     required: u32::try_from(buy.1 + get.1).unwrap_or(u32::MAX),
                 });
             };
-            let shares: Vec<(usize, i128)> = rewarded
+            let rewarded: Vec<(usize, i128)> = rewarded
                 .into_iter()
                 .map(|(i, units)| {
                     let line = &lines[i];
                     let share = mode.round_ratio(
-                        line.remaining * units * percent.numerator,
-                        line.quantity * percent.denominator,
+                        line.remaining() * units * percent.numerator,
+                        line.quantity() * percent.denominator,
                     );
                     (i, share)
                 })
                 .collect();
-            let total: i128 = shares.iter().map(|s| s.1).sum();
+            let total: i128 = rewarded.iter().map(|s| s.1).sum();
+            let start = shares.len();
             match cap {
                 Some(cap) if cap < total => {
-                    let indices: Vec<usize> = shares.iter().map(|s| s.0).collect();
-                    let weights: Vec<i128> = shares.iter().map(|s| s.1).collect();
+                    let indices: Vec<usize> = rewarded.iter().map(|s| s.0).collect();
+                    let weights: Vec<i128> = rewarded.iter().map(|s| s.1).collect();
                     let parts =
                         allocate(cap, &weights, |a, b| by_id(lines, indices[a], indices[b]))
                             .map_err(|_| NotAppliedReason::NothingToDiscount)?;
-                    nonzero(indices.into_iter().zip(parts).collect())
+                    shares.extend(indices.into_iter().zip(parts));
                 }
-                _ => nonzero(shares),
+                _ => shares.extend(rewarded),
             }
+            nonzero(shares, start)
         }
         Kind::FreeShipping => Err(NotAppliedReason::ShippingNotSelected),
     }
@@ -511,7 +533,8 @@ impl Scratch {
         base: i128,
         amount: i128,
         cap: Option<i128>,
-    ) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
+        out: &mut Shares,
+    ) -> Result<i128, NotAppliedReason<'r>> {
         let amount = cap.map_or(amount, |c| amount.min(c));
         if amount <= 0 || base <= 0 {
             return Err(NotAppliedReason::NothingToDiscount);
@@ -519,11 +542,12 @@ impl Scratch {
         // Every amount is below 10^18 (validate::MAX_AMOUNT_MINOR), so all of this is unsigned
         // and the sum fits in 64 bits; products usually do too, and 64-bit division is fast.
         let (total, sum) = (amount as u128, base as u64);
-        let mut shares = Vec::with_capacity(targeted.len());
+        let start = out.len();
+        out.reserve_exact(targeted.len());
         self.remainders.clear();
         let mut assigned = 0u128;
         for &line in targeted {
-            let weight = lines[line].remaining as u64;
+            let weight = lines[line].remaining() as u64;
             let (share, remainder) = match (total as u64).checked_mul(weight) {
                 Some(product) if total <= u128::from(u64::MAX) => {
                     (u128::from(product / sum), u128::from(product % sum))
@@ -533,7 +557,7 @@ impl Scratch {
                     (product / u128::from(sum), product % u128::from(sum))
                 }
             };
-            shares.push((line, share as i128));
+            out.push((line, share as i128));
             // A remainder is below `sum`, which fits in 64 bits.
             self.remainders.push(remainder as u64);
             assigned += share;
@@ -555,7 +579,7 @@ impl Scratch {
             self.order.clear();
             for (position, &remainder) in self.remainders.iter().enumerate() {
                 if remainder > threshold {
-                    shares[position].1 += 1;
+                    out[start + position].1 += 1;
                     above += 1;
                 } else if remainder == threshold {
                     self.order.push(position);
@@ -567,21 +591,28 @@ impl Scratch {
                 self.order.select_nth_unstable_by(tied_winners, by_line_id);
             }
             for &position in &self.order[..tied_winners] {
-                shares[position].1 += 1;
+                out[start + position].1 += 1;
             }
         }
-        nonzero(shares)
+        nonzero(out, start)
     }
 }
 
-fn nonzero<'r>(
-    mut shares: Vec<(usize, i128)>,
-) -> Result<(Vec<(usize, i128)>, i128), NotAppliedReason<'r>> {
-    shares.retain(|s| s.1 != 0);
-    if shares.is_empty() {
+/// Drops the zero shares that `shares` holds from `start` on; a promotion left with none
+/// discounted nothing. Returns the amount taken off shipping (none).
+fn nonzero<'r>(shares: &mut Shares, start: usize) -> Result<i128, NotAppliedReason<'r>> {
+    let mut kept = start;
+    for at in start..shares.len() {
+        if shares[at].1 != 0 {
+            shares[kept] = shares[at];
+            kept += 1;
+        }
+    }
+    shares.truncate(kept);
+    if kept == start {
         Err(NotAppliedReason::NothingToDiscount)
     } else {
-        Ok((shares, 0))
+        Ok(0)
     }
 }
 
@@ -598,7 +629,8 @@ fn buy_x_get_y(
 ) -> Option<Vec<(usize, i128)>> {
     // A line's unit value is remaining / quantity; a/b against c/d is a·d against c·b, exactly.
     let value = |a: usize, b: usize| {
-        (lines[a].remaining * lines[b].quantity).cmp(&(lines[b].remaining * lines[a].quantity))
+        (lines[a].remaining() * lines[b].quantity())
+            .cmp(&(lines[b].remaining() * lines[a].quantity()))
     };
     let qualifying = |selector: &LineSelector| -> Vec<usize> {
         targeted
@@ -614,7 +646,7 @@ fn buy_x_get_y(
 
     let mut available = vec![0i128; lines.len()];
     for &i in targeted {
-        available[i] = lines[i].quantity;
+        available[i] = lines[i].quantity();
     }
     let mut rewarded = vec![0i128; lines.len()];
     let limit = max_applications.map_or(i128::MAX, i128::from);
@@ -709,7 +741,6 @@ mod tests {
 
     use super::*;
     use crate::pricing::LineInput;
-    use crate::pricing::quote::PriceSource;
 
     fn input(id: u8) -> LineInput {
         LineInput {
@@ -742,23 +773,17 @@ mod tests {
             let priced: Vec<Line<'_>> = inputs
                 .iter()
                 .zip(&lines)
-                .map(|(input, &(_, remaining))| Line {
-                    input,
-                    quantity: 1,
-                    unit_price: remaining,
-                    source: PriceSource::Base,
-                    subtotal: remaining,
-                    remaining,
-                    rates: 0..0,
-                })
+                .map(|(input, &(_, remaining))| Line::new(input, 1, remaining, 0..0))
                 .collect();
             let targeted: Vec<usize> = (0..priced.len()).collect();
             let base: i128 = lines.iter().map(|l| l.1).sum();
             let amount = amount.min(base);
-            let (shares, _) = Stack::default()
+            let mut shares = Shares::new();
+            Stack::default()
                 .scratch
-                .spread(&priced, &targeted, base, amount, None)
+                .spread(&priced, &targeted, base, amount, None, &mut shares)
                 .map_err(|_| TestCaseError::fail("nothing discounted"))?;
+            let shares = shares.to_vec();
             let weights: Vec<i128> = lines.iter().map(|l| l.1).collect();
             let expected = allocate(amount, &weights, |a, b| by_id(&priced, a, b)).unwrap();
             let expected: Vec<(usize, i128)> =

@@ -27,7 +27,7 @@ use crate::money::{RoundingMode, allocate};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_tax_rates(rates: &[TaxRate]) -> Result<()> {
-    Rates::new(rates).map(|_| ())
+    Rates::new().fill(rates)
 }
 
 /// The request's tax rates, checked, with the rates of each category.
@@ -47,24 +47,33 @@ pub(crate) struct Rate<'r> {
 }
 
 impl<'r> Rates<'r> {
-    pub(crate) fn new(inputs: &'r [TaxRate]) -> Result<Rates<'r>> {
+    /// No rates yet: [`Rates::fill`] checks and adds them.
+    pub(crate) fn new() -> Rates<'r> {
+        Rates {
+            rates: SmallVec::new(),
+            by_category: SmallVec::new(),
+        }
+    }
+
+    /// Checks `inputs` and adds them. Filled in place, because the rates are held inline and
+    /// returning them would copy them.
+    pub(crate) fn fill(&mut self, inputs: &'r [TaxRate]) -> Result<()> {
         if let Some((index, id)) = first_duplicate(inputs.iter().map(|r| &*r.id)) {
             return Err(Error::new(ErrorKind::DuplicateId { id: id.to_string() })
                 .at("id")
                 .at(format_args!("[{index}]"))
                 .at("tax_rates"));
         }
-        let mut rates = SmallVec::with_capacity(inputs.len());
-        let mut by_category = SmallVec::new();
         for (index, input) in inputs.iter().enumerate() {
             let fraction = Fraction::checked(input.rate, MAX_TAX_RATE, "a tax rate")
                 .map_err(|e| e.at("rate").at(format_args!("[{index}]")).at("tax_rates"))?;
-            by_category.extend(input.categories.iter().map(|c| (&**c, index)));
-            rates.push(Rate { input, fraction });
+            self.by_category
+                .extend(input.categories.iter().map(|c| (&**c, index)));
+            self.rates.push(Rate { input, fraction });
         }
-        by_category.sort_unstable();
-        by_category.dedup();
-        Ok(Rates { rates, by_category })
+        self.by_category.sort_unstable();
+        self.by_category.dedup();
+        Ok(())
     }
 
     /// The rates of a tax category: none for `None` (exempt).

@@ -247,6 +247,14 @@ proptest! {
     }
 
     #[test]
+    fn quote_totals_are_the_quotes_totals(request in request(), seed in any::<u64>()) {
+        // In order (ids ascending) and shuffled (ids checked the long way).
+        for request in [request.clone(), shuffled(&request, seed)] {
+            prop_assert_eq!(quote_totals(&request).unwrap(), quote(&request).unwrap().totals);
+        }
+    }
+
+    #[test]
     fn every_promotion_is_explained_once(request in request()) {
         let quote = quote(&request).unwrap();
         prop_assert_eq!(quote.promotions.len(), request.promotions.len());
@@ -283,4 +291,68 @@ fn floats_are_refused_in_requests() {
 fn unknown_fields_are_refused() {
     let json = r#"{"currency":"USD","now":"2026-01-01T00:00:00Z","total":"0.00","lines":[]}"#;
     assert!(serde_json::from_str::<PricingRequest>(json).is_err());
+}
+
+/// A duplicate line id is reported before any other error in the request, wherever it is and
+/// whether or not the ids come in order.
+#[test]
+fn a_duplicate_line_id_is_reported_before_other_errors() {
+    let line = |id: &str, quantity: u32| LineInput {
+        id: Arc::from(id),
+        sku: Arc::from("SKU"),
+        product_id: None,
+        category_ids: Vec::new(),
+        quantity,
+        unit_price: Decimal::new(100, 2),
+        tiers: Vec::new(),
+        tax_category: None,
+        weight: None,
+    };
+    let request = |lines: Vec<LineInput>| PricingRequest {
+        currency: Currency::USD,
+        now: Timestamp::from_unix_millis(1_800_000_000_000),
+        prices_include_tax: false,
+        tax_level: TaxLevel::Line,
+        rounding_mode: RoundingMode::HalfEven,
+        customer: CustomerContext::default(),
+        lines,
+        price_lists: Vec::new(),
+        tax_rates: Vec::new(),
+        promotions: Vec::new(),
+        coupon_codes: Vec::new(),
+        shipping: None,
+    };
+    let cases = [
+        // A bad quantity comes first; the ids are out of order.
+        (
+            vec![line("b", 0), line("a", 1), line("b", 1)],
+            "lines[2].id",
+        ),
+        // A bad quantity comes first; the ids are in order up to the duplicate.
+        (
+            vec![line("a", 1), line("b", 0), line("b", 1)],
+            "lines[2].id",
+        ),
+        (vec![line("a", 1), line("a", 1)], "lines[1].id"),
+    ];
+    for (lines, field) in cases {
+        let mut request = request(lines);
+        for result in [quote(&request).map(|q| q.totals), quote_totals(&request)] {
+            let err = result.unwrap_err();
+            assert_eq!((err.code(), err.field()), ("duplicate_id", Some(field)));
+        }
+        request.price_lists.push(PriceList {
+            id: Arc::from("broken"),
+            currency: Currency::USD,
+            customer_group: None,
+            starts_at: None,
+            ends_at: None,
+            prices: vec![PriceListEntry {
+                sku: Arc::from("SKU"),
+                min_quantity: 0,
+                unit_price: Decimal::ONE,
+            }],
+        });
+        assert_eq!(quote_totals(&request).unwrap_err().code(), "duplicate_id");
+    }
 }

@@ -146,13 +146,30 @@ pub(crate) fn normalize_code(code: &str) -> String {
     code.trim().to_ascii_uppercase()
 }
 
+/// True if id `a` comes strictly before id `b` in the order [`first_duplicate`] recognises as
+/// unique: shortest first, then by bytes.
+#[inline]
+pub(crate) fn ascending(a: &str, b: &str) -> bool {
+    (a.len(), a.as_bytes()) < (b.len(), b.as_bytes())
+}
+
 /// Returns the first id that occurs twice, with the index of its second occurrence.
 ///
-/// Small inputs are compared pairwise (no allocation); large ones go through a hash set.
+/// Ids that come in ascending order (shortest first, then by bytes: `line-9` before `line-10`,
+/// as carts and generated ids usually number their lines) are unique without further work.
+/// Otherwise small inputs are compared pairwise (no allocation) and large ones go through a hash
+/// set.
 pub(crate) fn first_duplicate<'a>(
     ids: impl ExactSizeIterator<Item = &'a str> + Clone,
 ) -> Option<(usize, &'a str)> {
     const PAIRWISE_UP_TO: usize = 24;
+    if ids
+        .clone()
+        .zip(ids.clone().skip(1))
+        .all(|(a, b)| ascending(a, b))
+    {
+        return None;
+    }
     if ids.len() <= PAIRWISE_UP_TO {
         for (j, id) in ids.clone().enumerate() {
             if ids.clone().take(j).any(|earlier| earlier == id) {
@@ -169,7 +186,30 @@ pub(crate) fn first_duplicate<'a>(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::first_duplicate;
+
+    /// The first id seen before, by comparing each with every earlier one.
+    fn naive(ids: &[String]) -> Option<(usize, &str)> {
+        (0..ids.len())
+            .find(|&j| ids[..j].contains(&ids[j]))
+            .map(|j| (j, ids[j].as_str()))
+    }
+
+    proptest! {
+        #[test]
+        fn first_duplicate_agrees_with_comparing_every_pair(
+            mut ids in prop::collection::vec("[ab]{0,3}", 0..60),
+            sort in any::<bool>(),
+        ) {
+            if sort {
+                // Ascending input takes the fast path; with duplicates it must not.
+                ids.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+            }
+            prop_assert_eq!(first_duplicate(ids.iter().map(String::as_str)), naive(&ids));
+        }
+    }
 
     #[test]
     fn duplicates_are_found_in_small_and_large_inputs() {

@@ -16,7 +16,8 @@ the same totals to the last cent everywhere. Amounts are ``decimal.Decimal`` (or
 (Decimal('5.00'), Decimal('30.00'))
 
 ``quote()`` returns plain dicts; ``price()`` returns a :class:`Quote` object that reads the same
-values as attributes and makes Python values only for what is read.
+values as attributes and makes Python values only for what is read; ``quote_totals()`` returns
+only the :class:`Totals`, the same totals computed without the explanation.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ._native import (
     price,
     quote,
     quote_json,
+    quote_totals,
     version,
 )
 from .errors import (
@@ -80,6 +82,7 @@ __all__ = [
     "price",
     "quote",
     "quote_json",
+    "quote_totals",
     "types",
     "version",
 ]
