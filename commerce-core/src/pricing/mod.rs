@@ -181,7 +181,7 @@ pub fn quote(request: &PricingRequest) -> Result<Quote<'_>> {
 /// ```
 pub fn quote_totals(request: &PricingRequest) -> Result<Totals> {
     price(request, |priced| {
-        let (_, sums) = priced.tax(|_, _, _| {}, |_, _| {})?;
+        let (_, sums) = priced.tax::<false>(|_, _, _| {}, |_, _| {})?;
         Ok(sums.into_totals(request.currency))
     })
 }
@@ -285,8 +285,9 @@ type RateSummary = SmallVec<[(i128, i128, bool); 4]>;
 
 impl<'r> Priced<'_, 'r> {
     /// Step 6: taxes every line, in order, then shipping, telling `on_line` and `on_shipping`
-    /// each result; returns the per-rate summary and the order's sums.
-    fn tax(
+    /// each result; returns the order's sums and, if `SUMMARY`, the per-rate summary (empty
+    /// otherwise).
+    fn tax<const SUMMARY: bool>(
         &self,
         mut on_line: impl FnMut(usize, &Line<'r>, &Taxed<'_>),
         on_shipping: impl FnOnce(&Shipping<'r>, &Taxed<'_>),
@@ -298,8 +299,11 @@ impl<'r> Priced<'_, 'r> {
             mode: request.rounding_mode,
         };
         let rates = self.rates;
-        let mut summary: RateSummary =
-            smallvec::smallvec![(0i128, 0i128, false); rates.rates.len()];
+        let mut summary: RateSummary = if !SUMMARY {
+            RateSummary::new()
+        } else {
+            smallvec::smallvec![(0i128, 0i128, false); rates.rates.len()]
+        };
         let mut taxes: SmallVec<[(usize, i128); 4]> = SmallVec::new();
         let mut sums = Sums::default();
         for (index, line) in self.lines.iter().enumerate() {
@@ -311,7 +315,7 @@ impl<'r> Priced<'_, 'r> {
                 rates,
                 &mut taxes,
             )?;
-            let tax_total = record_taxes(&taxes, net, &mut summary);
+            let tax_total = record_taxes::<SUMMARY>(&taxes, net, &mut summary);
             sums.add(
                 line.subtotal(),
                 line.subtotal() - line.remaining(),
@@ -337,7 +341,7 @@ impl<'r> Priced<'_, 'r> {
                 rates,
                 &mut taxes,
             )?;
-            let tax_total = record_taxes(&taxes, net, &mut summary);
+            let tax_total = record_taxes::<SUMMARY>(&taxes, net, &mut summary);
             sums.add(0, s.subtotal - s.remaining, net, tax_total);
             sums.shipping = net + tax_total;
             on_shipping(
@@ -362,7 +366,7 @@ fn explain<'r>(priced: Priced<'_, 'r>) -> Result<Quote<'r>> {
     let mut line_discounts = LineDiscounts::new(priced.outcomes, priced.shares);
     let mut quote_lines = Vec::with_capacity(priced.lines.len());
     let mut quote_shipping = None;
-    let (summary, sums) = priced.tax(
+    let (summary, sums) = priced.tax::<true>(
         |index, line, taxed| {
             let discount_total = line.subtotal() - line.remaining();
             quote_lines.push(QuoteLine {
@@ -537,14 +541,20 @@ impl Sums {
     }
 }
 
-/// Adds a line's taxes to the per-rate summary; returns the line's tax total.
-fn record_taxes(taxes: &[(usize, i128)], net: i128, summary: &mut [(i128, i128, bool)]) -> i128 {
+/// Adds a line's taxes to the per-rate summary, if `SUMMARY`; returns the line's tax total.
+fn record_taxes<const SUMMARY: bool>(
+    taxes: &[(usize, i128)],
+    net: i128,
+    summary: &mut [(i128, i128, bool)],
+) -> i128 {
     let mut total = 0;
     for &(rate, amount) in taxes {
-        let entry = &mut summary[rate];
-        entry.0 += net;
-        entry.1 += amount;
-        entry.2 = true;
+        if SUMMARY {
+            let entry = &mut summary[rate];
+            entry.0 += net;
+            entry.1 += amount;
+            entry.2 = true;
+        }
         total += amount;
     }
     total
