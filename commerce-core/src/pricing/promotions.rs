@@ -88,11 +88,11 @@ impl<'r> Prepared<'r> {
     fn new(input: &'r Promotion, currency: Currency) -> Result<Prepared<'r>> {
         let per_currency =
             |map: &crate::pricing::PerCurrency, field: &str| -> Result<Option<Option<i128>>> {
-                for (c, value) in map {
-                    minor_units(*value, *c).map_err(|e| e.at(format_args!("{field}.{c}")))?;
-                }
                 if map.is_empty() {
                     return Ok(None);
+                }
+                for (c, value) in map {
+                    minor_units(*value, *c).map_err(|e| e.at(format_args!("{field}.{c}")))?;
                 }
                 Ok(Some(
                     map.get(&currency)
@@ -148,11 +148,15 @@ impl<'r> Prepared<'r> {
             kind,
             cap: per_currency(&input.max_discount, "max_discount")?,
             min_subtotal: per_currency(&input.conditions.min_subtotal, "conditions.min_subtotal")?,
-            codes: input
-                .coupon_codes
-                .iter()
-                .map(|c| normalize_code(c))
-                .collect(),
+            codes: if input.coupon_codes.is_empty() {
+                Vec::new()
+            } else {
+                input
+                    .coupon_codes
+                    .iter()
+                    .map(|c| normalize_code(c))
+                    .collect()
+            },
         })
     }
 

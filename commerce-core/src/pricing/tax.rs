@@ -85,7 +85,13 @@ impl<'r> Rates<'r> {
         let Some(category) = category else {
             return Ok(0..0);
         };
-        let start = self.by_category.partition_point(|&(c, _)| c < category);
+        // A request names a handful of categories: a scan comparing for equality (lengths
+        // first) is cheaper than a binary search comparing for order.
+        let start = self
+            .by_category
+            .iter()
+            .position(|&(c, _)| c == category)
+            .unwrap_or(self.by_category.len());
         let end = start
             + self.by_category[start..]
                 .iter()

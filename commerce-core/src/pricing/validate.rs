@@ -69,7 +69,19 @@ impl Fraction {
             )));
         }
         // Compared as integers: value ≤ max ⇔ mantissa ≤ max × 10^scale, exact for scale ≤ 9.
-        let denominator = 10i128.pow(value.scale());
+        const POWERS_OF_TEN: [i64; MAX_FRACTION_DECIMALS as usize + 1] = [
+            1,
+            10,
+            100,
+            1_000,
+            10_000,
+            100_000,
+            1_000_000,
+            10_000_000,
+            100_000_000,
+            1_000_000_000,
+        ];
+        let denominator = i128::from(POWERS_OF_TEN[value.scale() as usize]);
         if value.mantissa() > i128::from(max) * denominator {
             return Err(out_of_range());
         }
