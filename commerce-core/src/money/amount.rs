@@ -51,24 +51,54 @@ fn invalid_prefix(input: &str) -> String {
     input.chars().take(40).collect()
 }
 
+/// 10^`exponent`: a lookup up to 10^18 (every scale a currency, a rate or a percentage may
+/// have), checked beyond.
+#[inline]
+pub(crate) fn power_of_ten(exponent: u32) -> Option<i128> {
+    const POWERS: [i64; 19] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+        10_000_000_000,
+        100_000_000_000,
+        1_000_000_000_000,
+        10_000_000_000_000,
+        100_000_000_000_000,
+        1_000_000_000_000_000,
+        10_000_000_000_000_000,
+        100_000_000_000_000_000,
+        1_000_000_000_000_000_000,
+    ];
+    match POWERS.get(exponent as usize) {
+        Some(&power) => Some(i128::from(power)),
+        None => 10i128.checked_pow(exponent),
+    }
+}
+
 /// Converts a decimal that is known to be a whole number of minor units of `currency` into them.
 #[inline]
 pub(crate) fn to_minor(value: Decimal, currency: Currency) -> Option<i128> {
     let exponent = currency.exponent();
     let scale = value.scale();
+    let mantissa = value.mantissa();
     if scale > exponent {
-        let factor = 10i128.checked_pow(scale - exponent)?;
-        let mantissa = value.mantissa();
+        let factor = power_of_ten(scale - exponent)?;
         (mantissa % factor == 0).then(|| mantissa / factor)
     } else {
-        // Currencies have at most 4 decimals: the factor is a lookup, and a 96-bit mantissa
-        // times at most 10^4 cannot overflow 128 bits.
-        const POWERS_OF_TEN: [i128; 5] = [1, 10, 100, 1_000, 10_000];
-        match POWERS_OF_TEN.get((exponent - scale) as usize) {
-            Some(factor) => Some(value.mantissa() * factor),
-            None => value
-                .mantissa()
-                .checked_mul(10i128.checked_pow(exponent - scale)?),
+        let factor = power_of_ten(exponent - scale)?;
+        // Currencies have at most 4 decimals, and a 96-bit mantissa times at most 10^4 cannot
+        // overflow 128 bits: the check is needed only beyond.
+        if exponent - scale <= 4 {
+            Some(mantissa * factor)
+        } else {
+            mantissa.checked_mul(factor)
         }
     }
 }

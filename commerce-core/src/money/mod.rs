@@ -14,7 +14,7 @@ pub use rounding::RoundingMode;
 
 pub(crate) use allocation::allocate;
 pub use amount::parse_decimal;
-pub(crate) use amount::to_minor;
+pub(crate) use amount::{power_of_ten, to_minor};
 
 #[cfg(test)]
 mod tests;

@@ -169,3 +169,14 @@ fn rounding_modes_at_half_minor_units() {
         }
     }
 }
+
+#[test]
+fn powers_of_ten_are_looked_up_then_checked() {
+    for exponent in 0..=40 {
+        assert_eq!(
+            super::power_of_ten(exponent),
+            10i128.checked_pow(exponent),
+            "10^{exponent}"
+        );
+    }
+}

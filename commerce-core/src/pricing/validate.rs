@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rust_decimal::Decimal;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::money::{Currency, to_minor};
+use crate::money::{Currency, power_of_ten, to_minor};
 
 /// The most lines a request may hold.
 pub const MAX_LINES: usize = 100_000;
@@ -69,19 +69,9 @@ impl Fraction {
             )));
         }
         // Compared as integers: value ≤ max ⇔ mantissa ≤ max × 10^scale, exact for scale ≤ 9.
-        const POWERS_OF_TEN: [i64; MAX_FRACTION_DECIMALS as usize + 1] = [
-            1,
-            10,
-            100,
-            1_000,
-            10_000,
-            100_000,
-            1_000_000,
-            10_000_000,
-            100_000_000,
-            1_000_000_000,
-        ];
-        let denominator = i128::from(POWERS_OF_TEN[value.scale() as usize]);
+        let Some(denominator) = power_of_ten(value.scale()) else {
+            return Err(out_of_range());
+        };
         if value.mantissa() > i128::from(max) * denominator {
             return Err(out_of_range());
         }
