@@ -353,6 +353,15 @@ fn a_duplicate_line_id_is_reported_before_other_errors() {
                 unit_price: Decimal::ONE,
             }],
         });
-        assert_eq!(quote_totals(&request).unwrap_err().code(), "duplicate_id");
+        // A price list that cannot be read is reported after the duplicate too.
+        for result in [quote(&request).map(|q| q.totals), quote_totals(&request)] {
+            let err = result.unwrap_err();
+            assert_eq!((err.code(), err.field()), ("duplicate_id", Some(field)));
+        }
+        // Without the duplicate, the price list is what is wrong.
+        request.lines.sort_by(|a, b| a.id.cmp(&b.id));
+        request.lines.dedup_by(|a, b| a.id == b.id);
+        let err = quote_totals(&request).unwrap_err();
+        assert_eq!(err.field(), Some("price_lists[0].prices[0].min_quantity"));
     }
 }
