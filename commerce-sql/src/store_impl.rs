@@ -1191,7 +1191,7 @@ macro_rules! impl_store {
             /// cannot be written (the careful path then reports why).
             fn push_unit(batch: &mut $crate::batch::Batch, changes: &Changes) -> Option<()> {
                 use $crate::batch::Arg::{Int, OptBool, OptText, Text};
-                use $crate::batch::Expect::{Any, Changed};
+                use $crate::batch::Expect::{Any, Changed, OneRowInserted};
                 let now = Int(millis(changes.now));
                 if let Some(event) = &changes.gateway_event_id {
                     batch.push(INSERT_GATEWAY_EVENT, &[Text(event), now], Changed(1));
@@ -1212,7 +1212,7 @@ macro_rules! impl_store {
                         batch.push(
                             INSERT_MOVEMENT,
                             &[sku, location, kind, quantity, now, id],
-                            Changed(1),
+                            OneRowInserted,
                         );
                     }
                     let expires = Int(millis(request.expires_at));
@@ -1220,11 +1220,11 @@ macro_rules! impl_store {
                     batch.push(
                         INSERT_RESERVATION,
                         &[id, now, expires, reference],
-                        Changed(1),
+                        OneRowInserted,
                     );
                     for (sku, quantity) in &demand {
                         let line = [id, Text(sku), location, Int(*quantity)];
-                        batch.push(INSERT_RESERVATION_LINE, &line, Changed(1));
+                        batch.push(INSERT_RESERVATION_LINE, &line, OneRowInserted);
                     }
                 }
                 let settle = |batch: &mut $crate::batch::Batch, id: &str, update, kind| {
@@ -1252,7 +1252,7 @@ macro_rules! impl_store {
                     batch.push(RESTOCK_UNITS, &[sku, location, quantity], Changed(1));
                     let kind = Text(movement_name(MovementKind::Return));
                     let entry = [sku, location, kind, quantity, now, OptText(None)];
-                    batch.push(INSERT_MOVEMENT, &entry, Changed(1));
+                    batch.push(INSERT_MOVEMENT, &entry, OneRowInserted);
                 }
                 if let Some(adjustment) = &changes.adjustment {
                     if !changes.restock.is_empty() {
@@ -1277,7 +1277,7 @@ macro_rules! impl_store {
                             now,
                             OptText(None),
                         ];
-                        batch.push(INSERT_MOVEMENT, &entry, Changed(1));
+                        batch.push(INSERT_MOVEMENT, &entry, OneRowInserted);
                     }
                 }
                 let bodies: Vec<String> = changes
@@ -1312,7 +1312,7 @@ macro_rules! impl_store {
                                 Int(millis(o.created_at)),
                                 Text(body),
                             ],
-                            Changed(1),
+                            OneRowInserted,
                         ),
                         Some(expected) => batch.push(
                             UPDATE_ORDER,
@@ -1356,7 +1356,7 @@ macro_rules! impl_store {
                                 new_version,
                                 Text(body),
                             ],
-                            Changed(1),
+                            OneRowInserted,
                         ),
                         Some(expected) => batch.push(
                             UPDATE_INTENT,
