@@ -114,13 +114,18 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    /// An empty batch in a dialect.
+    /// An empty batch in a dialect, which opens the transaction.
     pub(crate) fn new(dialect: &'static Dialect) -> Batch {
-        let mut sql = String::with_capacity(8192);
-        sql.push_str(dialect.begin);
-        sql.push_str(";\n");
+        let mut batch = Batch::within(dialect);
+        batch.sql.push_str(dialect.begin);
+        batch.sql.push_str(";\n");
+        batch
+    }
+
+    /// An empty batch of statements for a transaction that an earlier batch opened.
+    pub(crate) fn within(dialect: &'static Dialect) -> Batch {
         Batch {
-            sql,
+            sql: String::with_capacity(8192),
             bound: Vec::new(),
             dialect,
             scratch: String::new(),
@@ -191,27 +196,25 @@ impl Batch {
         self.scratch = statement;
     }
 
-    /// Where the batch ends now, to [`Batch::truncate`] back to.
-    pub(crate) fn mark(&self) -> (usize, usize) {
-        (self.sql.len(), self.bound.len())
-    }
-
-    /// Drops whatever was pushed since `mark`.
-    pub(crate) fn truncate(&mut self, mark: (usize, usize)) {
-        self.sql.truncate(mark.0);
-        self.bound.truncate(mark.1);
-    }
-
-    /// How many values are bound so far.
-    pub(crate) fn bound_len(&self) -> usize {
-        self.bound.len()
-    }
-
     /// The whole unit, `BEGIN`, the statements, `COMMIT`, and the values bound to it.
     pub(crate) fn finish(mut self) -> (String, Vec<Bound>) {
         self.sql.push_str("COMMIT;\n");
         (self.sql, self.bound)
     }
+
+    /// The statements so far and the values bound to them, leaving the transaction open.
+    pub(crate) fn unfinished(self) -> (String, Vec<Bound>) {
+        (self.sql, self.bound)
+    }
+}
+
+/// A unit's statements (from [`Batch::within`]) as a whole transaction.
+pub(crate) fn whole(
+    dialect: &Dialect,
+    statements: String,
+    bound: Vec<Bound>,
+) -> (String, Vec<Bound>) {
+    (format!("{};\n{statements}COMMIT;\n", dialect.begin), bound)
 }
 
 /// Whether every statement of a batch succeeded, reading its results until the first failure

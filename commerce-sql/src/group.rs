@@ -3,17 +3,23 @@
 //! SQLite writes one transaction at a time, through the store's one writing connection. Each use
 //! of it is a hand-off to the connection's thread and back, and under load the connection spent
 //! about half its time waiting for those hand-offs rather than writing. So a unit of work joins
-//! a queue, and whoever next holds the writer takes every unit queued (up to a bound) and sends
-//! them in one batch: one `BEGIN IMMEDIATE`, each unit's statements in the order they queued,
-//! one `COMMIT`. The units are separate transactions in meaning (each is all-or-nothing, each
-//! sees the ones before it, as they would one after another), and are answered only once the
-//! whole group is committed.
+//! a queue, and whoever next holds the writer takes every unit queued (up to a bound) and runs
+//! them in one transaction: one `BEGIN IMMEDIATE`, each unit's statements, one `COMMIT`. The
+//! units are separate transactions in meaning (each is all-or-nothing, each sees the ones before
+//! it, as they would one after another), and are answered only once the whole group is
+//! committed. Units that wait together are concurrent (each caller waits for its own answer
+//! before it sends another), so any order of them is one in which they could have run.
+//!
+//! A group is sent in a few batches, not one: its units sorted by shape (the same statements,
+//! with other values), and each shape in runs of 32, 16, 8, 4, 2 or 1 units. A run's text then
+//! repeats from group to group, so that SQLite's prepared statements are kept and reused;
+//! parsing a fresh text for every group had cost the writer as much as running it. The first
+//! batch opens the transaction and the last commits it.
 //!
 //! A group that fails (a unit's check, any error) is rolled back whole, and its units then run
 //! one by one as single batches, each answered for itself: the units that would commit commit,
 //! and the one that failed goes on to the careful path, which decides its refusal. A unit alone
-//! in the queue runs as a single batch at once, with its statements prepared and cached; a group
-//! is prepared once and not cached (its text is unlikely ever to repeat).
+//! in the queue runs as a single batch at once.
 //!
 //! The leader runs on a task of its own, so that a caller that gives up half-way never leaves
 //! the connection inside an open transaction, nor the units it took unanswered.
@@ -27,8 +33,10 @@ use tokio::sync::oneshot;
 
 use crate::batch::{Batch, Bound, Ran, Unit};
 use crate::held::Connections;
+use crate::sqlite::dialect::BATCH;
 
-/// At most this many units in one group, so that a long queue is answered in steps.
+/// At most this many units in one group, so that a long queue is answered in steps; a power of
+/// two (the longest run).
 const MOST_UNITS: usize = 32;
 /// At most this many bound values in one group, well below SQLite's limit of 32,766.
 const MOST_VALUES: usize = 16_000;
@@ -115,52 +123,116 @@ async fn lead(mut leading: Leading, writer: &Connections) {
     };
     let mut waiting = waiting.into_iter().peekable();
     while waiting.peek().is_some() {
-        let mut batch = Batch::new(&crate::sqlite::dialect::BATCH);
-        let mut group = Vec::new();
-        while group.len() < MOST_UNITS && batch.bound_len() < MOST_VALUES {
+        let mut shapes: Vec<Shape> = Vec::new();
+        let (mut units, mut values) = (0, 0);
+        while units < MOST_UNITS && values < MOST_VALUES {
             let Some(next) = waiting.next() else { break };
-            let mark = batch.mark();
-            if (next.unit)(&mut batch).is_some() {
-                group.push(next);
-            } else {
-                batch.truncate(mark);
+            let mut statements = Batch::within(&BATCH);
+            if (next.unit)(&mut statements).is_none() {
                 let _ = next.answer.send(Ok(Ran::NotBatched));
+                continue;
+            }
+            let (text, bound) = statements.unfinished();
+            (units, values) = (units + 1, values + bound.len());
+            match shapes.iter_mut().find(|shape| shape.text == text) {
+                Some(shape) => shape.units.push(next),
+                None => shapes.push(Shape {
+                    text,
+                    bound,
+                    units: vec![next],
+                }),
             }
         }
-        match group.len() {
-            0 => {}
-            1 => {
-                let (sql, bound) = batch.finish();
-                let ran = execute(connection, sql, bound, true).await;
-                let _ = group.remove(0).answer.send(ran);
+        if units == 1 {
+            let Some(Shape {
+                text, bound, units, ..
+            }) = shapes.pop()
+            else {
+                continue;
+            };
+            let (sql, bound) = crate::batch::whole(&BATCH, text, bound);
+            let ran = execute(connection, sql, bound).await;
+            for unit in units {
+                let _ = unit.answer.send(ran.clone());
             }
-            _ => {
-                let (sql, bound) = batch.finish();
-                match execute(connection, sql, bound, false).await {
-                    Ok(Ran::Done) => {
-                        queue
-                            .grouped
-                            .fetch_add(group.len() as u64, Ordering::Relaxed);
-                        for unit in group {
-                            let _ = unit.answer.send(Ok(Ran::Done));
-                        }
-                    }
-                    // Rolled back whole: each on its own, answered for itself.
-                    Ok(_) => {
-                        for unit in group {
-                            let ran = alone(connection, &unit.unit).await;
-                            let _ = unit.answer.send(ran);
-                        }
-                    }
-                    Err(error) => {
-                        for unit in group {
-                            let _ = unit.answer.send(Err(Error::storage(error.to_string())));
-                        }
-                    }
+            continue;
+        }
+        let group: Vec<Waiting> = match run_group(connection, &shapes).await {
+            Ok(true) => {
+                queue.grouped.fetch_add(units as u64, Ordering::Relaxed);
+                for unit in shapes.into_iter().flat_map(|shape| shape.units) {
+                    let _ = unit.answer.send(Ok(Ran::Done));
                 }
+                continue;
             }
+            Ok(false) => shapes.into_iter().flat_map(|shape| shape.units).collect(),
+            Err(error) => {
+                for unit in shapes.into_iter().flat_map(|shape| shape.units) {
+                    let _ = unit.answer.send(Err(Error::storage(error.to_string())));
+                }
+                continue;
+            }
+        };
+        // Rolled back whole: each on its own, answered for itself.
+        for unit in group {
+            let ran = alone(connection, &unit.unit).await;
+            let _ = unit.answer.send(ran);
         }
     }
+}
+
+/// Units of one shape: the same statements with other values, so the same text once numbered.
+struct Shape {
+    /// The first unit's statements.
+    text: String,
+    /// The first unit's values.
+    bound: Vec<Bound>,
+    units: Vec<Waiting>,
+}
+
+/// Runs a group in one transaction, a batch per run of units of one shape (see the module
+/// documentation); `Ok(false)` if it was rolled back.
+async fn run_group(
+    connection: &mut sqlx::SqliteConnection,
+    shapes: &[Shape],
+) -> Result<bool, Error> {
+    let mut runs = Vec::new();
+    for shape in shapes {
+        // Runs of a power of two, as long as the bound on values allows.
+        let longest = (MOST_VALUES / shape.bound.len().max(1)).clamp(1, MOST_UNITS);
+        let mut rest = &shape.units[..];
+        while !rest.is_empty() {
+            let length = 1 << rest.len().min(longest).ilog2();
+            let (run, after) = rest.split_at(length);
+            runs.push(run);
+            rest = after;
+        }
+    }
+    let last = runs.len() - 1;
+    for (index, run) in runs.into_iter().enumerate() {
+        let mut batch = if index == 0 {
+            Batch::new(&BATCH)
+        } else {
+            Batch::within(&BATCH)
+        };
+        let written = run.iter().all(|unit| (unit.unit)(&mut batch).is_some());
+        let (sql, bound) = if index == last {
+            batch.finish()
+        } else {
+            batch.unfinished()
+        };
+        let ran = if written {
+            execute(connection, sql, bound).await?
+        } else {
+            // Not to be seen (each unit was written once already), but never half a group.
+            rollback(connection).await?;
+            Ran::RolledBack
+        };
+        if ran != Ran::Done {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A leader on its way to the writer. Dropped on the way (its runtime shutting down, even before
@@ -185,23 +257,22 @@ impl Drop for Leading {
 
 /// Runs one unit as a single batch.
 async fn alone(connection: &mut sqlx::SqliteConnection, unit: &Unit) -> Result<Ran, Error> {
-    let mut batch = Batch::new(&crate::sqlite::dialect::BATCH);
+    let mut batch = Batch::new(&BATCH);
     if unit(&mut batch).is_none() {
         return Ok(Ran::NotBatched);
     }
     let (sql, bound) = batch.finish();
-    execute(connection, sql, bound, true).await
+    execute(connection, sql, bound).await
 }
 
-/// Sends a batch (`BEGIN IMMEDIATE` … `COMMIT`); rolls it back if any statement fails.
-/// `persistent`: keep the prepared statements for the next batch of the same text.
+/// Sends a batch, keeping its prepared statements for the next batch of the same text; rolls
+/// the transaction back if any statement fails.
 async fn execute(
     connection: &mut sqlx::SqliteConnection,
     sql: String,
     bound: Vec<Bound>,
-    persistent: bool,
 ) -> Result<Ran, Error> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(persistent);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for value in bound {
         query = match value {
             Bound::Int(value) => query.bind(value),
@@ -214,10 +285,15 @@ async fn execute(
     if crate::batch::all_succeeded((&mut *connection).execute_many(query)).await {
         return Ok(Ran::Done);
     }
-    // The batch stopped before its COMMIT: end the transaction it opened.
+    // The batch stopped: end the transaction it opened or continued.
+    rollback(connection).await?;
+    Ok(Ran::RolledBack)
+}
+
+async fn rollback(connection: &mut sqlx::SqliteConnection) -> Result<(), Error> {
     sqlx::raw_sql("ROLLBACK")
         .execute(&mut *connection)
         .await
-        .map_err(|e| Error::storage(format!("cannot roll back a unit of work: {e}")))?;
-    Ok(Ran::RolledBack)
+        .map(|_| ())
+        .map_err(|e| Error::storage(format!("cannot roll back a unit of work: {e}")))
 }

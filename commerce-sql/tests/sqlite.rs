@@ -211,6 +211,101 @@ fn units_waiting_together_commit_together_and_fail_alone() {
     });
 }
 
+/// A group of units of several shapes, in counts that are not powers of two, is sent as runs of
+/// one shape each inside one transaction: all of it commits together, and a unit refused in a
+/// later run rolls back the runs before it, whose units then commit alone.
+#[test]
+fn units_of_several_shapes_commit_in_one_group() {
+    use commerce_core::inventory::{DEFAULT_LOCATION, ReservationRequest};
+    use commerce_core::store::Changes;
+    use support::races;
+
+    support::block_on(async {
+        let sqlite = support::sqlite_file("shapes").await;
+        let store: std::sync::Arc<dyn commerce_core::store::Store> =
+            std::sync::Arc::new(sqlite.clone());
+        let shop = races::commerce(store.clone(), "shapes");
+        const STOCK: [(&str, i64); 3] = [("ONE", 1_000), ("TWO", 1_000), ("FEW", 5)];
+        for (sku, stock) in STOCK {
+            shop.put_product(races::product(sku)).await.unwrap();
+            shop.adjust_stock(sku, stock, None).await.unwrap();
+        }
+        // Shapes: one SKU, and two SKUs; 23 and 13 units of them, interleaved.
+        let reserve = |id: String, skus: &'static [&'static str]| {
+            let store = store.clone();
+            async move {
+                let now = races::START;
+                let request = ReservationRequest {
+                    id,
+                    items: skus.iter().map(|sku| (sku.to_string(), 1)).collect(),
+                    location: DEFAULT_LOCATION.into(),
+                    expires_at: now.plus_millis(3_600_000),
+                    reference: None,
+                };
+                store
+                    .apply(Changes {
+                        now,
+                        reserve: Some(request),
+                        ..Changes::default()
+                    })
+                    .await
+            }
+        };
+        let mixed = (0..36).map(|n| {
+            let skus: &'static [&'static str] = if n % 3 == 2 {
+                &["ONE", "TWO"]
+            } else {
+                &["ONE"]
+            };
+            reserve(format!("r-mixed-{n}"), skus)
+        });
+        let mixed = futures::future::join_all(mixed).await;
+        assert!(mixed.iter().all(Result::is_ok), "{mixed:?}");
+        assert!(
+            sqlite.grouped_units() > 0,
+            "units of several shapes were grouped"
+        );
+        assert_eq!(sqlite.careful_units(), 0);
+
+        // Now the two-SKU units ask for more of FEW than there is: each group they join is
+        // rolled back and run unit by unit.
+        let scarce = (0..24).map(|n| {
+            let skus: &'static [&'static str] = if n % 2 == 1 {
+                &["TWO", "FEW"]
+            } else {
+                &["ONE"]
+            };
+            reserve(format!("r-scarce-{n}"), skus)
+        });
+        let scarce = futures::future::join_all(scarce).await;
+        let (ones, twos): (Vec<_>, Vec<_>) =
+            scarce.iter().enumerate().partition(|(n, _)| n % 2 == 0);
+        assert!(ones.iter().all(|(_, r)| r.is_ok()), "{ones:?}");
+        assert_eq!(twos.iter().filter(|(_, r)| r.is_ok()).count(), 5);
+        for (_, refused) in twos.iter().filter(|(_, r)| r.is_err()) {
+            assert!(
+                refused.as_ref().unwrap_err().is_insufficient_stock(),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(
+            sqlite.careful_units(),
+            7,
+            "only the refused went the careful way"
+        );
+
+        let live: Vec<String> = (0..36)
+            .map(|n| format!("r-mixed-{n}"))
+            .chain((0..24).map(|n| format!("r-scarce-{n}")))
+            .collect();
+        for ((sku, stock), held) in STOCK.into_iter().zip([24 + 12 + 12, 12 + 5, 5]) {
+            let level = &store.stock(sku).await.unwrap()[0];
+            assert_eq!((level.on_hand, level.reserved), (stock, held), "{sku}");
+            races::assert_conserved(&*store, sku, stock, &live).await;
+        }
+    });
+}
+
 /// A unit whose leader never ran (its runtime shut down first) does not stall the writer's
 /// queue: the next unit, on another runtime, sends a leader of its own and is answered.
 #[test]
