@@ -148,43 +148,65 @@ fn callers_that_give_up_half_way_leave_the_connections_usable() {
     });
 }
 
+/// A SQLite file store with a product and this much stock for each SKU.
+async fn stocked(
+    name: &str,
+    stock: &[(&str, i64)],
+) -> (
+    commerce_sql::SqliteStore,
+    std::sync::Arc<dyn commerce_core::store::Store>,
+) {
+    let sqlite = support::sqlite_file(name).await;
+    let store: std::sync::Arc<dyn commerce_core::store::Store> =
+        std::sync::Arc::new(sqlite.clone());
+    let shop = support::races::commerce(store.clone(), name);
+    for &(sku, units) in stock {
+        shop.put_product(support::races::product(sku))
+            .await
+            .unwrap();
+        shop.adjust_stock(sku, units, None).await.unwrap();
+    }
+    (sqlite, store)
+}
+
+/// Holds one unit of each SKU for an hour, as one unit of work.
+fn hold_one_each(
+    store: std::sync::Arc<dyn commerce_core::store::Store>,
+    id: String,
+    skus: &[&str],
+) -> impl std::future::Future<Output = commerce_core::Result<commerce_core::store::Applied>> + use<>
+{
+    let now = support::races::START;
+    let request = commerce_core::inventory::ReservationRequest {
+        id,
+        items: skus.iter().map(|sku| (sku.to_string(), 1)).collect(),
+        location: commerce_core::inventory::DEFAULT_LOCATION.into(),
+        expires_at: now.plus_millis(3_600_000),
+        reference: None,
+    };
+    async move {
+        store
+            .apply(commerce_core::store::Changes {
+                now,
+                reserve: Some(request),
+                ..Default::default()
+            })
+            .await
+    }
+}
+
 /// Units of work that wait for the writer together are committed together (group commit); a
 /// group with a unit that must be refused is rolled back whole and its units run one by one, so
 /// that exactly the ones that fit commit and the refused one is refused for itself.
 #[test]
 fn units_waiting_together_commit_together_and_fail_alone() {
-    use commerce_core::inventory::{DEFAULT_LOCATION, ReservationRequest};
-    use commerce_core::store::Changes;
     use support::races;
 
     support::block_on(async {
-        let sqlite = support::sqlite_file("grouped").await;
-        let store: std::sync::Arc<dyn commerce_core::store::Store> =
-            std::sync::Arc::new(sqlite.clone());
-        let shop = races::commerce(store.clone(), "group");
         const STOCK: [(&str, i64); 2] = [("PLENTY", 1_000), ("SCARCE", 30)];
-        for (sku, stock) in STOCK {
-            shop.put_product(races::product(sku)).await.unwrap();
-            shop.adjust_stock(sku, stock, None).await.unwrap();
-        }
+        let (sqlite, store) = stocked("grouped", &STOCK).await;
         let reserve = |sku: &'static str, n: usize| {
-            let store = store.clone();
-            async move {
-                let now = races::START;
-                store
-                    .apply(Changes {
-                        now,
-                        reserve: Some(ReservationRequest {
-                            id: format!("r-{sku}-{n}"),
-                            items: vec![(sku.to_string(), 1)],
-                            location: DEFAULT_LOCATION.into(),
-                            expires_at: now.plus_millis(3_600_000),
-                            reference: None,
-                        }),
-                        ..Changes::default()
-                    })
-                    .await
-            }
+            hold_one_each(store.clone(), format!("r-{sku}-{n}"), &[sku])
         };
 
         let plenty = futures::future::join_all((0..40).map(|n| reserve("PLENTY", n))).await;
@@ -216,41 +238,14 @@ fn units_waiting_together_commit_together_and_fail_alone() {
 /// later run rolls back the runs before it, whose units then commit alone.
 #[test]
 fn units_of_several_shapes_commit_in_one_group() {
-    use commerce_core::inventory::{DEFAULT_LOCATION, ReservationRequest};
-    use commerce_core::store::Changes;
     use support::races;
 
     support::block_on(async {
-        let sqlite = support::sqlite_file("shapes").await;
-        let store: std::sync::Arc<dyn commerce_core::store::Store> =
-            std::sync::Arc::new(sqlite.clone());
-        let shop = races::commerce(store.clone(), "shapes");
         const STOCK: [(&str, i64); 3] = [("ONE", 1_000), ("TWO", 1_000), ("FEW", 5)];
-        for (sku, stock) in STOCK {
-            shop.put_product(races::product(sku)).await.unwrap();
-            shop.adjust_stock(sku, stock, None).await.unwrap();
-        }
-        // Shapes: one SKU, and two SKUs; 23 and 13 units of them, interleaved.
-        let reserve = |id: String, skus: &'static [&'static str]| {
-            let store = store.clone();
-            async move {
-                let now = races::START;
-                let request = ReservationRequest {
-                    id,
-                    items: skus.iter().map(|sku| (sku.to_string(), 1)).collect(),
-                    location: DEFAULT_LOCATION.into(),
-                    expires_at: now.plus_millis(3_600_000),
-                    reference: None,
-                };
-                store
-                    .apply(Changes {
-                        now,
-                        reserve: Some(request),
-                        ..Changes::default()
-                    })
-                    .await
-            }
-        };
+        let (sqlite, store) = stocked("shapes", &STOCK).await;
+        // Shapes: one SKU, and two SKUs; 24 and 12 units of them, interleaved.
+        let reserve =
+            |id: String, skus: &'static [&'static str]| hold_one_each(store.clone(), id, skus);
         let mixed = (0..36).map(|n| {
             let skus: &'static [&'static str] = if n % 3 == 2 {
                 &["ONE", "TWO"]
