@@ -143,41 +143,40 @@ async fn lead(mut leading: Leading, writer: &Connections) {
                 }),
             }
         }
-        if units == 1 {
-            let Some(Shape {
-                text, bound, units, ..
-            }) = shapes.pop()
-            else {
-                continue;
-            };
-            let (sql, bound) = crate::batch::whole(&BATCH, text, bound);
-            let ran = execute(connection, sql, bound).await;
-            for unit in units {
-                let _ = unit.answer.send(ran.clone());
-            }
-            continue;
-        }
-        let group: Vec<Waiting> = match run_group(connection, &shapes).await {
-            Ok(true) => {
-                queue.grouped.fetch_add(units as u64, Ordering::Relaxed);
-                for unit in shapes.into_iter().flat_map(|shape| shape.units) {
-                    let _ = unit.answer.send(Ok(Ran::Done));
+        match units {
+            0 => {}
+            1 => {
+                // One unit: its statements as a whole transaction, in one batch.
+                if let Some(shape) = shapes.first_mut() {
+                    let text = std::mem::take(&mut shape.text);
+                    let bound = std::mem::take(&mut shape.bound);
+                    let (sql, bound) = crate::batch::whole(&BATCH, text, bound);
+                    let ran = execute(connection, sql, bound).await;
+                    answer(shapes, &ran);
                 }
-                continue;
             }
-            Ok(false) => shapes.into_iter().flat_map(|shape| shape.units).collect(),
-            Err(error) => {
-                for unit in shapes.into_iter().flat_map(|shape| shape.units) {
-                    let _ = unit.answer.send(Err(Error::storage(error.to_string())));
+            _ => match run_group(connection, &shapes).await {
+                Ok(true) => {
+                    queue.grouped.fetch_add(units as u64, Ordering::Relaxed);
+                    answer(shapes, &Ok(Ran::Done));
                 }
-                continue;
-            }
-        };
-        // Rolled back whole: each on its own, answered for itself.
-        for unit in group {
-            let ran = alone(connection, &unit.unit).await;
-            let _ = unit.answer.send(ran);
+                // Rolled back whole: each on its own, answered for itself.
+                Ok(false) => {
+                    for unit in shapes.into_iter().flat_map(|shape| shape.units) {
+                        let ran = alone(connection, &unit.unit).await;
+                        let _ = unit.answer.send(ran);
+                    }
+                }
+                Err(error) => answer(shapes, &Err(error)),
+            },
         }
+    }
+}
+
+/// Answers every unit of a group alike.
+fn answer(shapes: Vec<Shape>, ran: &Result<Ran, Error>) {
+    for unit in shapes.into_iter().flat_map(|shape| shape.units) {
+        let _ = unit.answer.send(ran.clone());
     }
 }
 
@@ -198,41 +197,50 @@ async fn run_group(
 ) -> Result<bool, Error> {
     let mut runs = Vec::new();
     for shape in shapes {
-        // Runs of a power of two, as long as the bound on values allows.
         let longest = (MOST_VALUES / shape.bound.len().max(1)).clamp(1, MOST_UNITS);
         let mut rest = &shape.units[..];
-        while !rest.is_empty() {
-            let length = 1 << rest.len().min(longest).ilog2();
+        for length in run_lengths(rest.len(), longest) {
             let (run, after) = rest.split_at(length);
             runs.push(run);
             rest = after;
         }
     }
-    let last = runs.len() - 1;
-    for (index, run) in runs.into_iter().enumerate() {
+    // Every batch is written before the first is sent, so that a unit that cannot be written
+    // again (not to be seen: each was written once already) leaves nothing half done.
+    let mut batches = Vec::with_capacity(runs.len());
+    for (index, run) in runs.iter().enumerate() {
         let mut batch = if index == 0 {
             Batch::new(&BATCH)
         } else {
             Batch::within(&BATCH)
         };
-        let written = run.iter().all(|unit| (unit.unit)(&mut batch).is_some());
-        let (sql, bound) = if index == last {
+        if !run.iter().all(|unit| (unit.unit)(&mut batch).is_some()) {
+            return Ok(false);
+        }
+        batches.push(if index + 1 == runs.len() {
             batch.finish()
         } else {
             batch.unfinished()
-        };
-        let ran = if written {
-            execute(connection, sql, bound).await?
-        } else {
-            // Not to be seen (each unit was written once already), but never half a group.
-            rollback(connection).await?;
-            Ran::RolledBack
-        };
-        if ran != Ran::Done {
+        });
+    }
+    for (sql, bound) in batches {
+        if execute(connection, sql, bound).await? != Ran::Done {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// The lengths of the runs `count` units of one shape go in: powers of two, longest first,
+/// none longer than `longest` (which the bound on values sets).
+fn run_lengths(mut count: usize, longest: usize) -> Vec<usize> {
+    let mut lengths = Vec::new();
+    while count > 0 {
+        let length = 1 << count.min(longest.max(1)).ilog2();
+        lengths.push(length);
+        count -= length;
+    }
+    lengths
 }
 
 /// A leader on its way to the writer. Dropped on the way (its runtime shutting down, even before
@@ -296,4 +304,26 @@ async fn rollback(connection: &mut sqlx::SqliteConnection) -> Result<(), Error> 
         .await
         .map(|_| ())
         .map_err(|e| Error::storage(format!("cannot roll back a unit of work: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_lengths;
+
+    #[test]
+    fn runs_are_powers_of_two_longest_first() {
+        assert_eq!(run_lengths(0, 32), Vec::<usize>::new());
+        assert_eq!(run_lengths(1, 32), [1]);
+        assert_eq!(run_lengths(13, 32), [8, 4, 1]);
+        assert_eq!(run_lengths(32, 32), [32]);
+        assert_eq!(run_lengths(37, 32), [32, 4, 1]);
+        // Few values allowed per run: no run longer than that, still a power of two.
+        assert_eq!(run_lengths(7, 3), [2, 2, 2, 1]);
+        assert_eq!(run_lengths(3, 1), [1, 1, 1]);
+        for count in 0..100 {
+            let lengths = run_lengths(count, 32);
+            assert_eq!(lengths.iter().sum::<usize>(), count);
+            assert!(lengths.iter().all(|l| l.is_power_of_two() && *l <= 32));
+        }
+    }
 }
