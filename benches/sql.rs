@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use commerce_core::SystemClock;
 use commerce_core::gateway::TestGateway;
 use commerce_core::inventory::{DEFAULT_LOCATION, ReservationRequest};
-use commerce_core::service::SystemClock;
 use commerce_core::store::{Changes, Store};
 use commerce_core::{CheckoutRequest, Commerce, Currency, SequentialIds};
 

@@ -41,10 +41,12 @@
 pub mod access;
 pub mod cart;
 pub mod catalog;
+pub mod clock;
 pub mod customer;
 mod error;
 pub mod events;
 pub mod gateway;
+pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod order;
@@ -61,12 +63,14 @@ pub mod testkit;
 mod time;
 
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
+#[cfg(not(target_arch = "wasm32"))]
+pub use clock::SystemClock;
+pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorKind, Result};
+pub use ids::{IdGenerator, SequentialIds};
 pub use money::{Currency, Money, RoundingMode};
 pub use serde_decimal::DECIMAL_NEWTYPE_NAME;
-pub use service::{
-    Checkout, CheckoutRequest, Clock, Commerce, IdGenerator, ManualClock, SequentialIds,
-};
+pub use service::{Checkout, CheckoutRequest, Commerce};
 pub use time::Timestamp;
 
 /// The README's examples run as doctests, so the front page never goes stale.

@@ -23,16 +23,18 @@ use futures::future::join_all;
 
 use crate::cart::Cart;
 use crate::catalog::{Product, ProductStatus, Variant, VariantPrice};
+use crate::clock::ManualClock;
 use crate::customer::Customer;
 use crate::error::ErrorKind;
 use crate::events::{DomainEvent, EventKind};
 use crate::gateway::TestGateway;
+use crate::ids::SequentialIds;
 use crate::inventory::{DEFAULT_LOCATION, MovementKind, ReservationRequest, ReservationStatus};
 use crate::money::{Currency, Money};
 use crate::order::{FulfillmentStatus, Order, OrderStatus, PaymentStatus};
 use crate::payment::{CaptureMethod, IntentStatus};
 use crate::pricing::{Benefit, Promotion, Target};
-use crate::service::{CheckoutRequest, Commerce, IdempotencyKey, ManualClock, SequentialIds};
+use crate::service::{CheckoutRequest, Commerce, IdempotencyKey};
 use crate::store::{
     Changes, IdempotencyBegin, IdempotencyCompletion, OrderFilter, ProductFilter, Session,
     ShopConfig, Store, StoredCart, Versioned,

@@ -29,8 +29,8 @@ pub mod webhook;
 
 use std::sync::Arc;
 
+use commerce_core::SystemClock;
 use commerce_core::gateway::TestGateway;
-use commerce_core::service::SystemClock;
 use commerce_core::{Commerce, Error};
 
 pub use commerce_sql::RandomIds;

@@ -21,6 +21,17 @@ pub struct CustomerUpdate {
 }
 
 impl Commerce {
+    /// Validates and saves a customer.
+    ///
+    /// # Errors
+    ///
+    /// As [`Customer::validate`]; `duplicate_id` if another customer has the e-mail.
+    pub async fn put_customer(&self, customer: Customer) -> Result<Customer> {
+        customer.validate()?;
+        self.store.put_customer(&customer).await?;
+        Ok(customer)
+    }
+
     /// Registers a customer with an e-mail address, a name and a password hash, as one write.
     ///
     /// # Errors

@@ -1,0 +1,307 @@
+//! Carts: creating, opening, changing and pricing them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::access::Caller;
+use crate::cart::{Cart, CatalogItem, PricingContext};
+use crate::catalog::ProductStatus;
+use crate::error::{Error, ErrorKind, Result};
+use crate::money::Currency;
+use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
+use crate::store::{Destination, OrderFilter, StoredCart};
+
+use super::{CONFLICT_RETRIES, Commerce};
+
+impl Commerce {
+    /// Creates an empty cart.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn create_cart(
+        &self,
+        currency: Currency,
+        customer_id: Option<String>,
+    ) -> Result<StoredCart> {
+        let cart = StoredCart {
+            id: self.ids.next_id("cart"),
+            customer_id,
+            destination: None,
+            cart: Cart::with_limits(currency, self.cart_limits),
+            version: 1,
+            updated_at: self.now(),
+        };
+        self.store.put_cart(&cart, None).await?;
+        Ok(cart)
+    }
+
+    /// A cart.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn cart(&self, id: &str) -> Result<StoredCart> {
+        self.store
+            .cart(id)
+            .await?
+            .ok_or_else(|| Error::not_found("cart", id))
+    }
+
+    /// A cart, if `caller` may open it ([`Caller::may_open_cart`]): otherwise `not_found`, as if
+    /// it did not exist.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn open_cart(&self, caller: &Caller, id: &str) -> Result<StoredCart> {
+        let cart = self.cart(id).await?;
+        if !caller.may_open_cart(&cart) {
+            return Err(Error::not_found("cart", id));
+        }
+        Ok(cart)
+    }
+
+    /// Reads a cart (or starts from `read`, a copy just read), changes it and writes it back,
+    /// retrying if another writer got there first. The store refuses to write a cart that was
+    /// checked out; only then is its order looked for, to say so.
+    async fn update_cart(
+        &self,
+        id: &str,
+        read: Option<StoredCart>,
+        change: impl Fn(&mut StoredCart) -> Result<()> + Send + Sync,
+    ) -> Result<StoredCart> {
+        let mut read = read;
+        for _ in 0..CONFLICT_RETRIES {
+            let mut cart = match read.take() {
+                Some(cart) => cart,
+                None => self.cart(id).await?,
+            };
+            let expected = cart.version;
+            change(&mut cart)?;
+            cart.version = expected + 1;
+            cart.updated_at = self.now();
+            match self.store.put_cart(&cart, Some(expected)).await {
+                Err(err) if err.is_conflict() => {
+                    if self.store.order_for_cart(id).await?.is_some() {
+                        return Err(Error::invalid(format!(
+                            "cart `{id}` was checked out and can no longer change"
+                        )));
+                    }
+                    continue;
+                }
+                other => return other.map(|()| cart),
+            }
+        }
+        Err(Error::conflict("cart", id))
+    }
+
+    /// Adds `quantity` units of a SKU, at the catalog's price (never the caller's).
+    ///
+    /// # Errors
+    ///
+    /// `unknown_sku` if the catalog does not sell it in the cart's currency; cart limits.
+    pub async fn add_to_cart(
+        &self,
+        cart_id: &str,
+        sku: &str,
+        quantity: u32,
+        options: BTreeMap<String, String>,
+    ) -> Result<StoredCart> {
+        let cart = self.cart(cart_id).await?;
+        self.add_to_opened_cart(cart, sku, quantity, options).await
+    }
+
+    /// As [`Commerce::add_to_cart`], on a cart just read (by [`Commerce::open_cart`], say),
+    /// which saves reading it again; a cart changed since is read afresh.
+    ///
+    /// # Errors
+    ///
+    /// As [`Commerce::add_to_cart`].
+    pub async fn add_to_opened_cart(
+        &self,
+        cart: StoredCart,
+        sku: &str,
+        quantity: u32,
+        options: BTreeMap<String, String>,
+    ) -> Result<StoredCart> {
+        let item = self
+            .sellable_item(sku, cart.cart.currency())
+            .await?
+            .ok_or_else(|| {
+                Error::new(ErrorKind::UnknownSku {
+                    sku: sku.to_string(),
+                })
+            })?;
+        let id = cart.id.clone();
+        self.update_cart(&id, Some(cart), |c| {
+            c.cart
+                .add_item(&item, options.clone(), quantity)
+                .map(|_| ())
+        })
+        .await
+    }
+
+    /// Sets a cart line's quantity.
+    ///
+    /// # Errors
+    ///
+    /// `line_not_found`, `quantity_out_of_range`.
+    pub async fn set_cart_quantity(
+        &self,
+        cart_id: &str,
+        line_id: &str,
+        quantity: u32,
+    ) -> Result<StoredCart> {
+        self.update_cart(cart_id, None, |c| c.cart.set_quantity(line_id, quantity))
+            .await
+    }
+
+    /// Removes a cart line.
+    ///
+    /// # Errors
+    ///
+    /// `line_not_found`.
+    pub async fn remove_cart_line(&self, cart_id: &str, line_id: &str) -> Result<StoredCart> {
+        self.update_cart(cart_id, None, |c| c.cart.remove_line(line_id).map(|_| ()))
+            .await
+    }
+
+    /// Enters a coupon code.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cart::apply_coupon`].
+    pub async fn apply_coupon(&self, cart_id: &str, code: &str) -> Result<StoredCart> {
+        self.update_cart(cart_id, None, |c| c.cart.apply_coupon(code))
+            .await
+    }
+
+    /// Removes a coupon code.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for an unknown cart.
+    pub async fn remove_coupon(&self, cart_id: &str, code: &str) -> Result<StoredCart> {
+        self.update_cart(cart_id, None, |c| {
+            c.cart.remove_coupon(code);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets where the cart ships and how.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for an unknown cart.
+    pub async fn set_shipping(
+        &self,
+        cart_id: &str,
+        destination: Option<Destination>,
+        method: Option<&str>,
+    ) -> Result<StoredCart> {
+        self.update_cart(cart_id, None, |c| {
+            c.destination = destination.clone();
+            c.cart.set_shipping_method(method);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sellable_item(&self, sku: &str, currency: Currency) -> Result<Option<CatalogItem>> {
+        let product = self.store.product_by_sku(sku).await?;
+        Ok(product
+            .filter(|p| p.status == ProductStatus::Active)
+            .and_then(|p| p.catalog_item(sku, currency, None)))
+    }
+
+    /// Prices a cart now, with the catalog's current prices and the shop's settings.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`; `unknown_sku` if a SKU is no longer sold; pricing errors.
+    pub async fn quote_cart(&self, cart_id: &str) -> Result<Quote<'static>> {
+        let cart = self.cart(cart_id).await?;
+        self.price(&cart).await
+    }
+
+    pub(super) async fn price(&self, stored: &StoredCart) -> Result<Quote<'static>> {
+        let request = self.request_for(stored).await?;
+        Ok(quote(&request)?.into_owned())
+    }
+
+    /// The exact pricing request the shop prices a cart with, for a client to price it itself
+    /// (the browser module): the same request gives the same quote everywhere. Promotions that
+    /// need a coupon code the cart has not entered are left out, so that no unentered code is
+    /// revealed; they could not apply, so the totals are the same.
+    ///
+    /// # Errors
+    ///
+    /// As [`Commerce::quote_cart`].
+    pub async fn pricing_request(&self, cart_id: &str) -> Result<PricingRequest> {
+        let stored = self.cart(cart_id).await?;
+        let mut request = self.request_for(&stored).await?;
+        let entered = &request.coupon_codes;
+        request.promotions.retain(|p| {
+            p.coupon_codes.is_empty()
+                || p.coupon_codes.iter().any(|code| {
+                    let code = crate::pricing::normalize_coupon_code(code);
+                    entered.contains(&code)
+                })
+        });
+        Ok(request)
+    }
+
+    async fn request_for(&self, stored: &StoredCart) -> Result<PricingRequest> {
+        let currency = stored.cart.currency();
+        let mut items = Vec::with_capacity(stored.cart.lines().len());
+        for line in stored.cart.lines() {
+            if let Some(item) = self.sellable_item(&line.sku, currency).await? {
+                items.push(item);
+            }
+        }
+        let config = self.store.config().await?;
+        let customer = match &stored.customer_id {
+            Some(id) => {
+                let group = self.store.customer(id).await?.and_then(|c| c.group);
+                let filter = OrderFilter {
+                    customer_id: Some(id.clone()),
+                    status: None,
+                };
+                let previous = self.store.orders(&filter, None, 1).await?;
+                CustomerContext {
+                    group: group.as_deref().map(Arc::from),
+                    previous_orders: u32::from(!previous.items.is_empty()),
+                }
+            }
+            None => CustomerContext::default(),
+        };
+        let (country, region) = stored
+            .destination
+            .as_ref()
+            .map_or(("", ""), |d| (d.country.as_str(), d.region.as_str()));
+        let zone = config
+            .tax_zones
+            .iter()
+            .filter(|z| z.matches(country, region))
+            .max_by_key(|z| (z.country != "*", !z.region.is_empty()));
+        let context = PricingContext {
+            now: self.now(),
+            prices_include_tax: config.prices_include_tax,
+            tax_level: config.tax_level,
+            rounding_mode: config.rounding_mode,
+            customer,
+            price_lists: Vec::new(),
+            tax_rates: zone.map(|z| z.rates.clone()).unwrap_or_default(),
+            promotions: config.promotions.clone(),
+            shipping_methods: config
+                .shipping_methods
+                .iter()
+                .filter(|o| o.serves(country))
+                .map(|o| o.method.clone())
+                .collect(),
+        };
+        stored.cart.pricing_request(&items, context)
+    }
+}

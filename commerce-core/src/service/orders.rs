@@ -1,0 +1,195 @@
+//! Orders and their payment intents: reading them, and cancelling an order.
+
+use crate::access::Caller;
+use crate::error::{Error, Result};
+use crate::inventory::ReservationStatus;
+use crate::order::{FulfillmentStatus, Order, OrderStatus};
+use crate::payment::{IntentStatus, PaymentIntent};
+use crate::store::{Changes, IdempotencyCompletion, Versioned};
+
+use super::checkout::{Checkout, cancellation_events};
+use super::idempotency::{IdempotencyKey, done_with};
+use super::{CONFLICT_RETRIES, Commerce};
+
+impl Commerce {
+    /// An order.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn order(&self, id: &str) -> Result<Order> {
+        self.store
+            .order(id)
+            .await?
+            .ok_or_else(|| Error::not_found("order", id))
+    }
+
+    /// An order, if `caller` may open it ([`Caller::may_open_order`]): otherwise `not_found`,
+    /// as if it did not exist.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn open_order(&self, caller: &Caller, id: &str) -> Result<Order> {
+        let order = self.order(id).await?;
+        if !caller.may_open_order(&order) {
+            return Err(Error::not_found("order", id));
+        }
+        Ok(order)
+    }
+
+    /// A payment intent, if `caller` may open the order it pays for: otherwise `not_found`.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn open_payment_intent(&self, caller: &Caller, id: &str) -> Result<PaymentIntent> {
+        let intent = self.payment_intent(id).await?;
+        let order = self.order(&intent.order_id).await?;
+        if !caller.may_open_order(&order) {
+            return Err(Error::not_found("payment_intent", id));
+        }
+        Ok(intent)
+    }
+
+    /// The order placed from a cart, with its payment intent.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` if the cart has no order.
+    pub async fn checkout_of_cart(&self, cart_id: &str) -> Result<Checkout> {
+        let order = self
+            .store
+            .order_for_cart(cart_id)
+            .await?
+            .ok_or_else(|| Error::not_found("order", format!("of cart {cart_id}")))?;
+        let intent_id = order
+            .payment_intent_id
+            .clone()
+            .ok_or_else(|| Error::storage("an order without a payment intent"))?;
+        Ok(Checkout {
+            payment_intent: self.payment_intent(&intent_id).await?,
+            order,
+        })
+    }
+
+    /// A payment intent.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn payment_intent(&self, id: &str) -> Result<PaymentIntent> {
+        self.store
+            .payment_intent(id)
+            .await?
+            .ok_or_else(|| Error::not_found("payment_intent", id))
+    }
+
+    /// Cancels an order that has not shipped: releases its stock (or puts sold units back),
+    /// voids an uncaptured authorization and refunds what was captured.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_transition` for an order that is completed, cancelled or already shipping.
+    pub async fn cancel_order(
+        &self,
+        order_id: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Checkout> {
+        self.idempotently(key, "cancel", order_id, |completion| {
+            self.cancel_once(order_id, completion)
+        })
+        .await
+    }
+
+    async fn cancel_once(
+        &self,
+        order_id: &str,
+        completion: Option<IdempotencyCompletion>,
+    ) -> Result<Checkout> {
+        for _ in 0..CONFLICT_RETRIES {
+            let now = self.now();
+            let order = self.order(order_id).await?;
+            if matches!(
+                order.fulfillment_status,
+                FulfillmentStatus::Shipped
+                    | FulfillmentStatus::Delivered
+                    | FulfillmentStatus::Returned
+            ) {
+                return Err(Error::transition(
+                    "order",
+                    order.fulfillment_status,
+                    OrderStatus::Cancelled,
+                ));
+            }
+            let intent_id = order.payment_intent_id.clone().unwrap_or_default();
+            let intent = self.payment_intent(&intent_id).await?;
+            let mut new_order = order.clone();
+            let mut new_intent = intent.clone();
+            new_order.transition(OrderStatus::Cancelled, now)?;
+            let refund = new_intent.refundable()?;
+            match new_intent.status {
+                IntentStatus::Succeeded if !refund.is_zero() => new_intent.refund(refund, now)?,
+                IntentStatus::Succeeded | IntentStatus::Canceled => {}
+                _ => {
+                    new_intent.cancel(now)?;
+                    if !new_intent.amount_received.is_zero() && !refund.is_zero() {
+                        new_intent.refund(refund, now)?;
+                    }
+                }
+            }
+            new_order.sync_payment(&new_intent, now)?;
+            let mut changes = Changes {
+                now,
+                events: cancellation_events(&new_order, now),
+                idempotency: completion
+                    .clone()
+                    .map(|done| done_with(done, &new_order, &new_intent)),
+                ..Changes::default()
+            };
+            if let Some(id) = &order.reservation_id {
+                match self.store.reservation(id).await? {
+                    Some(r) if r.status == ReservationStatus::Active => {
+                        changes.release_reservation = Some(id.clone());
+                    }
+                    Some(r) if r.status == ReservationStatus::Committed => {
+                        changes.restock = r
+                            .lines
+                            .iter()
+                            .map(|l| (l.sku.clone(), l.location.clone(), l.quantity))
+                            .collect();
+                    }
+                    _ => {}
+                }
+            }
+            changes.orders.push(Versioned {
+                value: new_order.clone(),
+                expected_version: Some(order.version),
+            });
+            if new_intent != intent {
+                changes.intents.push(Versioned {
+                    value: new_intent.clone(),
+                    expected_version: Some(intent.version),
+                });
+            }
+            match self.store.apply(changes).await {
+                Err(err) if err.is_conflict() => continue,
+                Err(err) => return Err(err),
+                Ok(_) => {}
+            }
+            let reference = new_intent.gateway_reference.clone().unwrap_or_default();
+            if !refund.is_zero() && new_intent.amount_refunded != intent.amount_refunded {
+                let key = format!("{}:refund:{}", new_intent.id, new_intent.version);
+                self.gateway.refund(&reference, refund, &key).await?;
+            } else if intent.status == IntentStatus::RequiresCapture {
+                let key = format!("{}:cancel", new_intent.id);
+                self.gateway.cancel(&reference, &key).await?;
+            }
+            return Ok(Checkout {
+                order: new_order,
+                payment_intent: new_intent,
+            });
+        }
+        Err(Error::conflict("order", order_id))
+    }
+}
