@@ -6,11 +6,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use commerce_core::cart::Destination;
 use commerce_core::catalog::{Product, ProductStatus, Variant, VariantPrice};
 use commerce_core::gateway::TestGateway;
 use commerce_core::order::FulfillmentStatus;
+use commerce_core::pricing::TaxZone;
 use commerce_core::pricing::{Benefit, Promotion, PromotionOutcome, Target, TaxRate};
-use commerce_core::store::{Destination, MemoryStore, OutboxStore, ShopConfig, TaxZone};
+use commerce_core::settings::ShopConfig;
+use commerce_core::store::{MemoryStore, OutboxStore};
 use commerce_core::{
     CheckoutRequest, Commerce, Currency, ManualClock, Money, SequentialIds, Timestamp,
 };

@@ -27,7 +27,10 @@
 
 use crate::catalog::{Product, ProductStatus};
 use crate::order::Order;
-use crate::store::StoredCart;
+use serde::{Deserialize, Serialize};
+
+use crate::cart::StoredCart;
+use crate::time::Timestamp;
 
 /// Whoever makes a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,5 +97,44 @@ impl Caller {
             Caller::Customer { id } => format!("customer:{id}"),
             Caller::Admin { key_id } => format!("admin:{key_id}"),
         }
+    }
+}
+
+/// An API key as stored: its public id and a hash of its secret, never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// The public part of the key, by which it is found.
+    pub id: String,
+    /// What the key is for, as its creator named it.
+    pub name: String,
+    /// A hash of the secret part; the layer that issues keys chooses the hash and compares it.
+    pub secret_hash: String,
+    /// When the key was issued.
+    pub created_at: Timestamp,
+    /// When the key was revoked, if it was; a revoked key opens nothing.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A customer's signed-in session as stored: its public id and a hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The public part of the session token, by which it is found.
+    pub id: String,
+    /// Whose session it is.
+    pub customer_id: String,
+    /// A hash of the secret part of the token.
+    pub secret_hash: String,
+    /// When the customer signed in.
+    pub created_at: Timestamp,
+    /// When the session ends by itself.
+    pub expires_at: Timestamp,
+    /// When the customer signed out (or the session was ended), if they did.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Session {
+    /// Whether the session still opens its customer's account at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
     }
 }

@@ -451,6 +451,35 @@ impl Cart {
     }
 }
 
+/// A cart as stored: the aggregate, its owner and a version for compare-and-set.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredCart {
+    /// The cart's id.
+    pub id: String,
+    /// The customer, or `None` for a guest cart.
+    pub customer_id: Option<String>,
+    /// The shipping address's country and region, which pick tax rates and shipping.
+    pub destination: Option<Destination>,
+    /// The cart.
+    pub cart: Cart,
+    /// Incremented by every write.
+    pub version: u64,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// Where an order ships: what tax zones and shipping methods are chosen by.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destination {
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// Region, state or province code; empty if none.
+    #[serde(default)]
+    pub region: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

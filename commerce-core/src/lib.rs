@@ -57,6 +57,7 @@ pub mod pricing;
 pub mod schema;
 mod serde_decimal;
 pub mod service;
+pub mod settings;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -21,7 +21,9 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
+use crate::access::Session;
 use crate::cart::Cart;
+use crate::cart::StoredCart;
 use crate::catalog::{Product, ProductStatus, Variant, VariantPrice};
 use crate::clock::ManualClock;
 use crate::customer::Customer;
@@ -35,9 +37,9 @@ use crate::order::{FulfillmentStatus, Order, OrderStatus, PaymentStatus};
 use crate::payment::{CaptureMethod, IntentStatus};
 use crate::pricing::{Benefit, Promotion, Target};
 use crate::service::{CheckoutRequest, Commerce, IdempotencyKey};
+use crate::settings::ShopConfig;
 use crate::store::{
-    Changes, IdempotencyBegin, IdempotencyCompletion, OrderFilter, ProductFilter, Session,
-    ShopConfig, Store, StoredCart, Versioned,
+    Changes, IdempotencyBegin, IdempotencyCompletion, OrderFilter, ProductFilter, Store, Versioned,
 };
 use crate::time::Timestamp;
 
@@ -1272,7 +1274,7 @@ pub async fn cancelling_releases_stock_and_refunds(store: Arc<dyn Store>) {
 
 /// API keys: stored once per id, found by id, revoked for good (the first time is kept).
 pub async fn api_keys_are_kept_and_revoked(store: Arc<dyn Store>) {
-    use crate::store::ApiKey;
+    use crate::access::ApiKey;
     let key = |id: &str| ApiKey {
         id: id.to_string(),
         name: format!("key {id}"),

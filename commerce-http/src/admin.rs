@@ -4,7 +4,7 @@
 //! secret, of which only a SHA-256 hash is stored (see [`crate::auth`]).
 //! `commerce-server admin create-key` prints a new key once; it cannot be shown again.
 
-use commerce_core::store::ApiKey;
+use commerce_core::access::ApiKey;
 use commerce_core::{Commerce, Error};
 
 use crate::auth::{ADMIN_KEY_PREFIX, random_hex, secret_hash};

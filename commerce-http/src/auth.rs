@@ -76,7 +76,7 @@ fn split_token<'t>(token: &'t str, prefix: &str) -> Option<(&'t str, &'t str)> {
 pub(crate) async fn new_session(
     commerce: &Commerce,
     customer_id: &str,
-) -> Result<(String, commerce_core::store::Session), Error> {
+) -> Result<(String, commerce_core::access::Session), Error> {
     let secret = random_hex(32)?;
     let session = commerce
         .start_session(customer_id, &secret_hash(&secret))

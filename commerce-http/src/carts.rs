@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use commerce_core::cart::Destination;
 use commerce_core::payment::CaptureMethod;
-use commerce_core::store::Destination;
 use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 

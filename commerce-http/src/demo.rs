@@ -8,7 +8,8 @@ use commerce_core::pricing::{
     Benefit, BuyGetItems, LineSelector, Promotion, ShippingMethod, ShippingRate, Target, TaxRate,
     WeightTier,
 };
-use commerce_core::store::{ShippingOption, ShopConfig, TaxZone};
+use commerce_core::pricing::{ShippingOption, TaxZone};
+use commerce_core::settings::ShopConfig;
 use commerce_core::{Commerce, Currency, Error, Money};
 
 fn variant(

@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use commerce_core::Checkout;
 use commerce_core::cart::CatalogItem;
+use commerce_core::cart::StoredCart;
 use commerce_core::catalog::{Category, Product};
 use commerce_core::customer::Address;
 use commerce_core::inventory::StockLevel;
@@ -14,8 +15,8 @@ use commerce_core::order::Order;
 use commerce_core::payment::{GatewayEvent, PaymentIntent};
 use commerce_core::pricing::Promotion;
 use commerce_core::pricing::{PricingRequest, Quote};
-use commerce_core::store::{ShippingOption, TaxZone};
-use commerce_core::store::{ShopConfig, StoredCart};
+use commerce_core::pricing::{ShippingOption, TaxZone};
+use commerce_core::settings::ShopConfig;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 

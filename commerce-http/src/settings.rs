@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use commerce_core::Error;
 use commerce_core::pricing::{Promotion, TaxRate};
-use commerce_core::store::{ShippingOption, ShopConfig, TaxZone};
+use commerce_core::pricing::{ShippingOption, TaxZone};
+use commerce_core::settings::ShopConfig;
 use serde::Deserialize;
 
 use crate::auth::Admin;

@@ -5,13 +5,15 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use commerce_core::SystemClock;
+use commerce_core::cart::Destination;
 use commerce_core::catalog::{Category, Product};
 use commerce_core::customer::Customer;
 use commerce_core::gateway::TestGateway;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
 use commerce_core::service::IdempotencyKey;
-use commerce_core::store::{Destination, OrderFilter, ProductFilter, ShopConfig};
+use commerce_core::settings::ShopConfig;
+use commerce_core::store::{OrderFilter, ProductFilter};
 use commerce_core::{CheckoutRequest, Commerce, Error, Money};
 use pyo3::prelude::*;
 use serde::Serialize;

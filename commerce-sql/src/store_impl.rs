@@ -201,6 +201,8 @@ macro_rules! impl_store {
     ($store:ty, $dialect:ident) => {
         const _: () = {
             use async_trait::async_trait;
+            use commerce_core::access::{ApiKey, Session};
+            use commerce_core::cart::StoredCart;
             use commerce_core::catalog::{Category, Product};
             use commerce_core::customer::Customer;
             use commerce_core::events::{DomainEvent, EventKind};
@@ -210,11 +212,11 @@ macro_rules! impl_store {
             };
             use commerce_core::order::Order;
             use commerce_core::payment::PaymentIntent;
+            use commerce_core::settings::ShopConfig;
             use commerce_core::store::{
-                AccessStore, ApiKey, Applied, CartStore, CatalogStore, Changes, ClaimedEvent,
-                ConfigStore, CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin,
-                IdempotencyStore, InventoryStore, OrderFilter, OrderStore, OutboxStore, Page,
-                ProductFilter, Session, ShopConfig, StoredCart,
+                AccessStore, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
+                CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore,
+                InventoryStore, OrderFilter, OrderStore, OutboxStore, Page, ProductFilter,
             };
             use commerce_core::{Error, ErrorKind, Result, Timestamp};
             use sqlx::Row;
@@ -409,11 +411,11 @@ macro_rules! impl_store {
                     let left: i64 = row.try_get("available").map_err($dialect::failure)?;
                     if left <= threshold {
                         events.push(DomainEvent::new(
-                            EventKind::StockLow,
+                    EventKind::StockLow,
                             sku,
                             &request.id,
                             now,
-                    serde_json::json!({"location": request.location, "available": left}),
+                            serde_json::json!({"location": request.location, "available": left}),
                         ));
                     }
                     movement(

@@ -315,7 +315,7 @@ fn a_leader_lost_with_its_runtime_does_not_stall_the_queue() {
     };
     let first = current();
     let store = first.block_on(support::sqlite_file("lost-leader"));
-    let cart = |id: &str| commerce_core::store::StoredCart {
+    let cart = |id: &str| commerce_core::cart::StoredCart {
         id: id.into(),
         customer_id: None,
         destination: None,

@@ -25,6 +25,7 @@ mod request;
 mod shipping;
 mod tax;
 mod validate;
+mod zones;
 
 #[cfg(test)]
 mod tests;
@@ -40,6 +41,7 @@ pub use request::{
 };
 pub use tax::check_tax_rates;
 pub use validate::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_QUANTITY};
+pub use zones::{ShippingOption, TaxZone};
 
 use std::borrow::Cow;
 use std::ops::Range;

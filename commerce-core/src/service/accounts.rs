@@ -5,9 +5,9 @@
 //! of its choice (the server uses Argon2id) and hands over the hash. Sessions are stored as a
 //! public id and a hash of their secret, so a stolen database opens no account.
 
+use crate::access::Session;
 use crate::customer::{Address, Customer};
 use crate::error::{Error, Result};
-use crate::store::Session;
 
 use super::Commerce;
 

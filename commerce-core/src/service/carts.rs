@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use crate::access::Caller;
 use crate::cart::{Cart, CatalogItem, PricingContext};
+use crate::cart::{Destination, StoredCart};
 use crate::catalog::ProductStatus;
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::Currency;
 use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
-use crate::store::{Destination, OrderFilter, StoredCart};
+use crate::store::OrderFilter;
 
 use super::{CONFLICT_RETRIES, Commerce};
 

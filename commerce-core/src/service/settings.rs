@@ -8,7 +8,8 @@
 
 use crate::error::{Error, Result};
 use crate::pricing::Promotion;
-use crate::store::{ShippingOption, ShopConfig, TaxZone};
+use crate::pricing::{ShippingOption, TaxZone};
+use crate::settings::ShopConfig;
 
 use super::{CONFLICT_RETRIES, Commerce};
 

@@ -10,10 +10,16 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    AccessStore, ApiKey, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
+    AccessStore, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
     CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore,
-    OrderFilter, OrderStore, OutboxStore, Page, ProductFilter, Session, ShopConfig, StoredCart,
+    OrderFilter, OrderStore, OutboxStore, Page, ProductFilter,
 };
+
+use crate::access::{ApiKey, Session};
+
+use crate::settings::ShopConfig;
+
+use crate::cart::StoredCart;
 use crate::catalog::{Category, Product};
 use crate::customer::Customer;
 use crate::error::{Error, ErrorKind, Result};

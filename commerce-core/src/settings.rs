@@ -1,0 +1,90 @@
+//! The shop's settings: how it prices (tax zones, promotions, shipping methods, rounding) and
+//! when it warns of low stock.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::money::RoundingMode;
+use crate::pricing::{Promotion, ShippingOption, TaxLevel, TaxZone};
+
+/// The shop's pricing settings: tax zones, promotions, shipping methods.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopConfig {
+    /// Whether catalog prices include tax.
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    /// Where tax is rounded.
+    #[serde(default)]
+    pub tax_level: TaxLevel,
+    /// The rounding mode.
+    #[serde(default)]
+    pub rounding_mode: RoundingMode,
+    /// Tax rates by destination.
+    #[serde(default)]
+    pub tax_zones: Vec<TaxZone>,
+    /// Promotions.
+    #[serde(default)]
+    pub promotions: Vec<Promotion>,
+    /// Shipping methods and where they ship.
+    #[serde(default)]
+    pub shipping_methods: Vec<ShippingOption>,
+    /// A reservation that leaves a SKU with this many units available or fewer emits a
+    /// `stock_low` event (default 0: when it runs out).
+    #[serde(default)]
+    pub low_stock_threshold: i64,
+    /// Incremented by every write.
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl ShopConfig {
+    /// Checks the settings as quotes will use them: unique promotion ids and valid promotions,
+    /// one zone per code and valid rates, unique and valid shipping methods.
+    ///
+    /// # Errors
+    ///
+    /// [`duplicate_id`](crate::ErrorKind::DuplicateId) or the validation errors of each part,
+    /// naming the field (`promotions[2].benefit.percentage_off.percent`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::TaxZone;
+    /// use commerce_core::settings::ShopConfig;
+    ///
+    /// let mut config = ShopConfig::default();
+    /// config.tax_zones.push(TaxZone { country: "usa".into(), region: String::new(), rates: vec![] });
+    /// assert_eq!(config.validate().unwrap_err().field(), Some("tax_zones[0].country"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        for (i, promotion) in self.promotions.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("promotions");
+            if self.promotions[..i].iter().any(|p| p.id == promotion.id) {
+                return Err(at(crate::Error::duplicate_id(&*promotion.id).at("id")));
+            }
+            promotion.validate().map_err(at)?;
+        }
+        for (i, zone) in self.tax_zones.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("tax_zones");
+            zone.validate().map_err(at)?;
+            if self.tax_zones[..i].iter().any(|z| z.code() == zone.code()) {
+                return Err(at(crate::Error::duplicate_id(zone.code()).at("country")));
+            }
+        }
+        for (i, option) in self.shipping_methods.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("shipping_methods");
+            if self.shipping_methods[..i]
+                .iter()
+                .any(|o| o.method.id == option.method.id)
+            {
+                return Err(at(
+                    crate::Error::duplicate_id(&*option.method.id).at("method.id")
+                ));
+            }
+            option.validate().map_err(at)?;
+        }
+        Ok(())
+    }
+}
