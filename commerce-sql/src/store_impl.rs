@@ -411,11 +411,11 @@ macro_rules! impl_store {
                     let left: i64 = row.try_get("available").map_err($dialect::failure)?;
                     if left <= threshold {
                         events.push(DomainEvent::new(
-                    EventKind::StockLow,
+                            EventKind::StockLow,
                             sku,
                             &request.id,
                             now,
-                            serde_json::json!({"location": request.location, "available": left}),
+                    serde_json::json!({"location": request.location, "available": left}),
                         ));
                     }
                     movement(

@@ -1,0 +1,43 @@
+//! Customers in memory.
+
+use async_trait::async_trait;
+
+use super::MemoryStore;
+use crate::customer::Customer;
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::CustomerStore;
+
+#[async_trait]
+impl CustomerStore for MemoryStore {
+    async fn put_customer(&self, customer: &Customer) -> Result<()> {
+        let mut state = self.lock();
+        let email = customer.email.to_lowercase();
+        if let Some(owner) = state.emails.get(&email) {
+            if *owner != customer.id {
+                return Err(Error::new(ErrorKind::DuplicateId { id: email }));
+            }
+        }
+        if let Some(old) = state.customers.get(&customer.id) {
+            let old_email = old.email.to_lowercase();
+            state.emails.remove(&old_email);
+        }
+        state.emails.insert(email, customer.id.clone());
+        state
+            .customers
+            .insert(customer.id.clone(), customer.clone());
+        Ok(())
+    }
+
+    async fn customer(&self, id: &str) -> Result<Option<Customer>> {
+        Ok(self.lock().customers.get(id).cloned())
+    }
+
+    async fn customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        let state = self.lock();
+        Ok(state
+            .emails
+            .get(&email.to_lowercase())
+            .and_then(|id| state.customers.get(id))
+            .cloned())
+    }
+}
