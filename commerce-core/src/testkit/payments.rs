@@ -1,0 +1,169 @@
+//! Checks of money moves after checkout.
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+
+use crate::error::ErrorKind;
+use crate::money::{Currency, Money};
+use crate::order::{OrderStatus, PaymentStatus};
+use crate::payment::{CaptureMethod, IntentStatus};
+use crate::service::IdempotencyKey;
+use crate::store::Store;
+
+use super::{cart_with, checkout_request, level, shop};
+
+/// Concurrent captures never exceed the authorization, nor refunds what was captured.
+pub async fn concurrent_captures_and_refunds_stay_in_bounds(store: Arc<dyn Store>) {
+    let (commerce, gateway, _) = shop(store.clone(), 5).await;
+    let cart = cart_with(&commerce, 1).await;
+    let mut request = checkout_request(&cart, "tok_visa", None);
+    request.capture_method = CaptureMethod::Manual;
+    let placed = commerce.checkout(&request).await.unwrap();
+    assert_eq!(placed.order.payment_status, PaymentStatus::Authorized);
+    let order_id = placed.order.id.clone();
+    let six = Money::parse("6.00", Currency::USD).unwrap();
+    let captures = (0..8).map(|_| {
+        let commerce = commerce.clone();
+        let order_id = order_id.clone();
+        async move { commerce.capture(&order_id, Some(six), false, None).await }
+    });
+    let results = join_all(captures).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "6.00 fits once into 10.00"
+    );
+    let intent = commerce
+        .payment_intent(&placed.payment_intent.id)
+        .await
+        .unwrap();
+    assert_eq!(intent.amount_received, six);
+    commerce.capture(&order_id, None, true, None).await.unwrap();
+    let intent = commerce
+        .payment_intent(&placed.payment_intent.id)
+        .await
+        .unwrap();
+    assert_eq!(intent.amount_received.to_string(), "10.00 USD");
+    assert_eq!(intent.status, IntentStatus::Succeeded);
+    let refunds = (0..8).map(|_| {
+        let commerce = commerce.clone();
+        let order_id = order_id.clone();
+        async move { commerce.refund(&order_id, six, None).await }
+    });
+    let results = join_all(refunds).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "6.00 fits once into 10.00"
+    );
+    let err = commerce
+        .refund(
+            &order_id,
+            Money::parse("4.01", Currency::USD).unwrap(),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_amount_exceeded(), "{err}");
+    // The same key refunds once, however often it is sent.
+    let key = IdempotencyKey {
+        scope: "admin".into(),
+        key: "refund-rest".into(),
+    };
+    let four = Money::parse("4.00", Currency::USD).unwrap();
+    commerce.refund(&order_id, four, Some(&key)).await.unwrap();
+    let replayed = commerce.refund(&order_id, four, Some(&key)).await.unwrap();
+    assert_eq!(
+        replayed.payment_intent.amount_refunded.to_string(),
+        "10.00 USD"
+    );
+    let other = commerce
+        .refund(&order_id, six, Some(&key))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(other.kind(), ErrorKind::IdempotencyMismatch { .. }),
+        "{other}"
+    );
+    let order = commerce.order(&order_id).await.unwrap();
+    assert_eq!(order.payment_status, PaymentStatus::Refunded);
+    let (_, captured, refunded) = gateway.charges();
+    assert_eq!((captured, refunded), (2, 2));
+}
+
+/// Cancelling a paid order puts its stock back and refunds it.
+pub async fn cancelling_releases_stock_and_refunds(store: Arc<dyn Store>) {
+    let (commerce, _, _) = shop(store.clone(), 5).await;
+    let cart = cart_with(&commerce, 2).await;
+    let placed = commerce
+        .checkout(&checkout_request(&cart, "tok_visa", None))
+        .await
+        .unwrap();
+    assert_eq!(level(&*store, "MUG").await, (3, 0));
+    let cancelled = commerce.cancel_order(&placed.order.id, None).await.unwrap();
+    assert_eq!(cancelled.order.status, OrderStatus::Cancelled);
+    assert_eq!(cancelled.order.payment_status, PaymentStatus::Refunded);
+    assert_eq!(level(&*store, "MUG").await, (5, 0));
+    assert!(
+        commerce
+            .cancel_order(&placed.order.id, None)
+            .await
+            .unwrap_err()
+            .is_invalid_transition()
+    );
+}
+
+/// A checkout whose gateway could not be reached keeps its order and its hold; confirming the
+/// payment later, with another payment method, finishes it, once.
+pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
+    let (commerce, gateway, _) = shop(store.clone(), 5).await;
+    let cart = cart_with(&commerce, 2).await;
+    let err = commerce
+        .checkout(&checkout_request(&cart, "tok_gateway_down", Some("k1")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "backend_error", "{err}");
+    let order = store
+        .order_for_cart(&cart)
+        .await
+        .unwrap()
+        .expect("the order was placed");
+    assert_eq!(order.status, OrderStatus::PendingPayment);
+    assert_eq!(level(&*store, "MUG").await, (5, 2), "the hold stays");
+    let intent_id = order.payment_intent_id.clone().unwrap();
+
+    let key = IdempotencyKey {
+        scope: "tester".into(),
+        key: "confirm-1".into(),
+    };
+    let done = commerce
+        .confirm_payment(&intent_id, Some("tok_visa"), Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(done.order.status, OrderStatus::Confirmed);
+    assert_eq!(done.payment_intent.status, IntentStatus::Succeeded);
+    assert_eq!(
+        done.payment_intent.payment_method.as_deref(),
+        Some("tok_visa")
+    );
+    assert_eq!(level(&*store, "MUG").await, (3, 0), "sold");
+    assert_eq!(gateway.charges().0, 1, "one authorization");
+    let replay = commerce
+        .confirm_payment(&intent_id, Some("tok_visa"), Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(replay.order.id, done.order.id);
+    let again = commerce
+        .confirm_payment(&intent_id, None, None)
+        .await
+        .unwrap_err();
+    assert!(again.is_invalid_transition(), "{again}");
+    // The first checkout's key, retried, now finds the order paid.
+    let retried = commerce
+        .checkout(&checkout_request(&cart, "tok_gateway_down", Some("k1")))
+        .await
+        .unwrap();
+    assert_eq!(retried.order.status, OrderStatus::Confirmed);
+    assert_eq!(gateway.charges().0, 1, "still one authorization");
+}
