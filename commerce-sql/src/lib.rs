@@ -12,7 +12,7 @@
 //! ```
 //!
 //! - **Two concrete stores**, [`SqliteStore`] and [`PgStore`], with the same logic: it is written
-//!   once (`store_impl.rs`) and stamped for each backend, whose module (`sqlite.rs`,
+//!   once (one file per aggregate, `catalog.rs`, `inventory.rs`, ..., joined by `stamp.rs`) and stamped for each backend, whose module (`sqlite.rs`,
 //!   `postgres.rs`) holds only what differs: how to open, how to start a write transaction, the
 //!   SQL that differs, which errors are retried.
 //! - **Migrations** per backend are embedded and applied on open (or by [`SqliteStore::migrate`] /
@@ -35,15 +35,25 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod access;
 mod batch;
+mod carts;
+mod catalog;
+mod config;
+mod customers;
 mod group;
 mod held;
+mod idempotency;
 mod ids;
+mod inventory;
 mod migrate;
+mod orders;
+mod outbox;
 mod postgres;
 mod rows;
 mod sqlite;
-mod store_impl;
+mod stamp;
+mod unit;
 
 use std::sync::Arc;
 

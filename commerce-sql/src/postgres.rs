@@ -286,4 +286,4 @@ pub(crate) mod dialect {
     }
 }
 
-crate::store_impl::impl_store!(PgStore, dialect);
+crate::stamp::impl_store!(PgStore, dialect);

@@ -253,4 +253,4 @@ pub(crate) mod dialect {
     }
 }
 
-crate::store_impl::impl_store!(SqliteStore, dialect);
+crate::stamp::impl_store!(SqliteStore, dialect);
