@@ -35,8 +35,8 @@ use commerce_core::{Commerce, Error};
 use commerce_sql::hex;
 use sha2::{Digest, Sha256};
 
+use crate::api::Shared;
 use crate::problem::Problem;
-use crate::routes::Shared;
 
 /// The prefix of admin API keys.
 pub(crate) const ADMIN_KEY_PREFIX: &str = "ck_";

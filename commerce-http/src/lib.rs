@@ -12,18 +12,14 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod accounts;
-pub mod admin;
+mod api;
 pub mod auth;
-mod carts;
-mod catalog;
+pub mod cli;
 pub mod demo;
+mod extract;
 mod middleware;
 pub mod openapi;
-mod orders;
 mod problem;
-mod routes;
-mod settings;
 mod storefront;
 pub mod webhook;
 
@@ -33,10 +29,10 @@ use commerce_core::SystemClock;
 use commerce_core::gateway::TestGateway;
 use commerce_core::{Commerce, Error};
 
+pub use api::{AppState, router};
 pub use commerce_sql::RandomIds;
 pub use middleware::{ClientAddr, Settings};
 pub use problem::Problem;
-pub use routes::{AppState, router};
 
 /// The service over the store a database URL names, with the test gateway and random ids.
 ///

@@ -161,7 +161,7 @@ async fn main() -> ExitCode {
     match &options.command {
         Command::Serve => {}
         Command::CreateKey { name } => {
-            return match commerce_http::admin::create_key(&commerce, name).await {
+            return match commerce_http::cli::keys::create_key(&commerce, name).await {
                 Ok(key) => {
                     println!("{key}");
                     eprintln!("keep this admin key secret: it is shown only once");
@@ -174,7 +174,7 @@ async fn main() -> ExitCode {
             };
         }
         Command::RevokeKey { id } => {
-            return match commerce_http::admin::revoke_key(&commerce, id).await {
+            return match commerce_http::cli::keys::revoke_key(&commerce, id).await {
                 Ok(()) => {
                     println!("revoked {id}");
                     ExitCode::SUCCESS

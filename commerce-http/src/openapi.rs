@@ -20,13 +20,13 @@ use commerce_core::settings::ShopConfig;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
-use crate::accounts::{
+use crate::api::accounts::{
     AddressInput, CustomerChange, PasswordChange, Profile, Registration, SessionToken, SignIn,
 };
-use crate::carts::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
-use crate::catalog::{Adjustment, VariantOf};
-use crate::orders::{Capture, Confirmation, Fulfilment, Refund};
-use crate::settings::ZoneRates;
+use crate::api::carts::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
+use crate::api::catalog::{Adjustment, VariantOf};
+use crate::api::orders::{Capture, Confirmation, Fulfilment, Refund};
+use crate::api::settings::ZoneRates;
 
 /// Who may call an operation.
 #[derive(Clone, Copy, PartialEq)]
@@ -491,7 +491,7 @@ mod tests {
     /// same methods, and nothing is documented that is not routed.
     #[test]
     fn every_route_is_documented() {
-        let source = include_str!("routes.rs");
+        let source = include_str!("api/mod.rs");
         let mut routed = Vec::new();
         for chunk in source.split(".route(").skip(1) {
             let path = chunk.split('"').nth(1).unwrap_or_default();

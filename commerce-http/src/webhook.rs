@@ -15,8 +15,8 @@ use commerce_core::payment::GatewayEvent;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::api::Shared;
 use crate::problem::Problem;
-use crate::routes::Shared;
 
 /// How far a signature's timestamp may be from the server's clock: 5 minutes.
 pub const TOLERANCE_SECONDS: i64 = 300;

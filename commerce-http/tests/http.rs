@@ -452,7 +452,7 @@ async fn admin_routes_need_a_valid_unrevoked_key() {
     assert!(body["promotions"].is_array());
     let response = reqwest::get(format!("{s}/v1/settings")).await.unwrap();
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
-    commerce_http::admin::revoke_key(&commerce, &id)
+    commerce_http::cli::keys::revoke_key(&commerce, &id)
         .await
         .unwrap();
     assert_eq!(settings(Some(key)).await.0, StatusCode::UNAUTHORIZED);

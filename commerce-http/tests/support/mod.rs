@@ -94,7 +94,7 @@ impl Shop {
 
     /// A new admin key.
     pub async fn admin_key(&self) -> String {
-        commerce_http::admin::create_key(&self.commerce, "tests")
+        commerce_http::cli::keys::create_key(&self.commerce, "tests")
             .await
             .unwrap()
     }

@@ -1,19 +1,23 @@
-//! The router, and what every handler shares: strict JSON bodies and query strings, responses,
-//! the `Idempotency-Key` header. Handlers parse, authorise, call one service method and map the
-//! result; no domain rule lives here.
+//! The API: its router, and one module per resource. Handlers parse, authorise, call one service
+//! method and map the result; no domain rule lives here.
 
+use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, put};
-use axum::{Json, Router};
 use commerce_core::Commerce;
 use commerce_core::pricing::{PricingRequest, quote};
-use serde::de::DeserializeOwned;
 
+use crate::extract::{ApiResult, json};
 use crate::problem::Problem;
-use crate::{accounts, carts, catalog, orders, settings};
+
+pub(crate) mod accounts;
+pub(crate) mod carts;
+pub(crate) mod catalog;
+pub(crate) mod orders;
+pub(crate) mod settings;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -148,69 +152,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/webhooks/gateway", post(crate::webhook::receive))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .with_state(Shared::new(state))
-}
-
-pub(crate) type ApiResult<T = Response> = Result<T, Problem>;
-
-/// A JSON body read strictly: malformed JSON, wrong types and unknown fields are
-/// `400 invalid_request` problems, never axum's plain-text rejections.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Problem;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| Problem::invalid_request(e.body_text()))?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|e| Problem::invalid_request(e.to_string()))
-    }
-}
-
-/// A query string read strictly: unknown or malformed parameters are `400 invalid_request`
-/// problems, never axum's plain-text rejections.
-pub(crate) struct ApiQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Problem> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| ApiQuery(value))
-            .map_err(|e| Problem::invalid_request(e.body_text()))
-    }
-}
-
-/// The page size of a listing: 20 unless asked, at most 100.
-pub(crate) fn page_limit(asked: Option<usize>) -> usize {
-    asked.unwrap_or(20).clamp(1, 100)
-}
-
-pub(crate) fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
-    (status, Json(value)).into_response()
-}
-
-/// The `Idempotency-Key` header: required where money or stock moves, 1 to 255 visible ASCII
-/// characters, quoted (as the IETF draft writes it) or not.
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
-    let value = headers
-        .get("idempotency-key")
-        .ok_or_else(|| Problem::invalid_request("the Idempotency-Key header is required"))?
-        .to_str()
-        .map_err(|_| Problem::invalid_request("the Idempotency-Key header must be ASCII"))?;
-    let key = value.trim().trim_matches('"');
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::invalid_request(
-            "the Idempotency-Key header must have 1 to 255 visible characters",
-        ));
-    }
-    Ok(key.to_string())
 }
 
 async fn healthz() -> &'static str {

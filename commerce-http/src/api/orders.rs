@@ -10,9 +10,10 @@ use commerce_core::service::IdempotencyKey;
 use commerce_core::store::OrderFilter;
 use serde::Deserialize;
 
+use crate::api::Shared;
 use crate::auth::{Admin, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json, page_limit};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiQuery, ApiResult, Shared, idempotency_key, json, page_limit};
 
 /// The caller's idempotency key for a money move: scoped to the caller, so that two callers'
 /// keys never collide.

@@ -10,9 +10,10 @@ use commerce_core::store::ProductFilter;
 use commerce_core::{Error, ErrorKind};
 use serde::{Deserialize, Serialize};
 
+use crate::api::Shared;
 use crate::auth::{Admin, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json, page_limit};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiQuery, ApiResult, Shared, idempotency_key, json, page_limit};
 
 /// The status a product listing asks for; only admins may ask for other than `active`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]

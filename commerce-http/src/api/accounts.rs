@@ -9,9 +9,10 @@ use commerce_core::service::CustomerUpdate;
 use commerce_core::{Error, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::api::{AppState, Shared};
 use crate::auth::{Admin, SignedIn, hash_password, new_session, verify_password};
+use crate::extract::{ApiJson, ApiResult, json};
 use crate::problem::Problem;
-use crate::routes::{ApiJson, ApiResult, AppState, Shared, json};
 
 /// A session token, given once: send it as `Authorization: Bearer cs_…`.
 #[derive(Serialize, utoipa::ToSchema)]

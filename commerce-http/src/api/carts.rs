@@ -10,8 +10,9 @@ use commerce_core::payment::CaptureMethod;
 use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 
+use crate::api::Shared;
 use crate::auth::Authenticated;
-use crate::routes::{ApiJson, ApiResult, Shared, idempotency_key, json};
+use crate::extract::{ApiJson, ApiResult, idempotency_key, json};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -11,9 +11,10 @@ use commerce_core::pricing::{ShippingOption, TaxZone};
 use commerce_core::settings::ShopConfig;
 use serde::Deserialize;
 
+use crate::api::Shared;
+use crate::api::catalog::same_id;
 use crate::auth::Admin;
-use crate::catalog::same_id;
-use crate::routes::{ApiJson, ApiResult, Shared, json};
+use crate::extract::{ApiJson, ApiResult, json};
 
 /// `GET /v1/settings`: tax zones, promotions, shipping methods, rounding, with their version.
 pub(crate) async fn settings(_admin: Admin, State(state): State<Shared>) -> ApiResult {

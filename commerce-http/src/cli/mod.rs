@@ -1,0 +1,3 @@
+//! The command line's work that is not serving: managing admin API keys.
+
+pub mod keys;

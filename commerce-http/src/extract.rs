@@ -1,0 +1,74 @@
+//! What every handler shares: strict JSON bodies and query strings, responses, the
+//! `Idempotency-Key` header.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Query, Request};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::problem::Problem;
+
+pub(crate) type ApiResult<T = Response> = Result<T, Problem>;
+
+/// A JSON body read strictly: malformed JSON, wrong types and unknown fields are
+/// `400 invalid_request` problems, never axum's plain-text rejections.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Problem::invalid_request(e.body_text()))?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| Problem::invalid_request(e.to_string()))
+    }
+}
+
+/// A query string read strictly: unknown or malformed parameters are `400 invalid_request`
+/// problems, never axum's plain-text rejections.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|e| Problem::invalid_request(e.body_text()))
+    }
+}
+
+/// The page size of a listing: 20 unless asked, at most 100.
+pub(crate) fn page_limit(asked: Option<usize>) -> usize {
+    asked.unwrap_or(20).clamp(1, 100)
+}
+
+pub(crate) fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    (status, Json(value)).into_response()
+}
+
+/// The `Idempotency-Key` header: required where money or stock moves, 1 to 255 visible ASCII
+/// characters, quoted (as the IETF draft writes it) or not.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+    let value = headers
+        .get("idempotency-key")
+        .ok_or_else(|| Problem::invalid_request("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| Problem::invalid_request("the Idempotency-Key header must be ASCII"))?;
+    let key = value.trim().trim_matches('"');
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::invalid_request(
+            "the Idempotency-Key header must have 1 to 255 visible characters",
+        ));
+    }
+    Ok(key.to_string())
+}
