@@ -26,6 +26,7 @@
 //! ```
 
 use crate::catalog::{Product, ProductStatus};
+use crate::error::{Error, Result};
 use crate::order::Order;
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +91,81 @@ impl Caller {
         product.status == ProductStatus::Active || self.is_admin()
     }
 
+    /// The record `id`, asked for by this caller: service operations on a [`Target`] check
+    /// the caller where they read the record.
+    pub fn target<'a>(&'a self, id: &'a str) -> Target<'a> {
+        Target {
+            id,
+            caller: Some(self),
+        }
+    }
+
+    /// Whether the caller may list products of a status (`None`: every status): anyone lists
+    /// the active ones, only admins the others.
+    ///
+    /// # Errors
+    ///
+    /// `unauthenticated` for an anonymous caller, `forbidden` for a customer, asking for other
+    /// than active products.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::access::Caller;
+    /// use commerce_core::catalog::ProductStatus;
+    ///
+    /// assert!(Caller::Anonymous.may_list_products(Some(ProductStatus::Active)).is_ok());
+    /// let ada = Caller::Customer { id: "cus_ada".into() };
+    /// assert_eq!(ada.may_list_products(None).unwrap_err().code(), "forbidden");
+    /// ```
+    pub fn may_list_products(&self, status: Option<ProductStatus>) -> Result<()> {
+        match self {
+            _ if status == Some(ProductStatus::Active) => Ok(()),
+            Caller::Admin { .. } => Ok(()),
+            Caller::Customer { .. } => Err(Error::forbidden(
+                "only admins list products that are not active",
+            )),
+            Caller::Anonymous => Err(Error::unauthenticated(
+                "an admin API key is required to list products that are not active",
+            )),
+        }
+    }
+
+    /// Whose orders the caller lists when asking for `customer`'s (`None`: everyone's): an
+    /// admin lists what they ask for; a customer only their own, whatever they ask.
+    ///
+    /// # Errors
+    ///
+    /// `unauthenticated` for an anonymous caller (a guest follows an order through its cart);
+    /// `forbidden` for a customer asking for another customer's orders.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::access::Caller;
+    ///
+    /// let ada = Caller::Customer { id: "cus_ada".into() };
+    /// assert_eq!(ada.order_listing_scope(None)?, Some("cus_ada".to_string()));
+    /// assert!(ada.order_listing_scope(Some("cus_bob".into())).is_err());
+    /// let admin = Caller::Admin { key_id: "k1".into() };
+    /// assert_eq!(admin.order_listing_scope(None)?, None);
+    /// # Ok::<(), commerce_core::Error>(())
+    /// ```
+    pub fn order_listing_scope(&self, customer: Option<String>) -> Result<Option<String>> {
+        match self {
+            Caller::Admin { .. } => Ok(customer),
+            Caller::Customer { id } if customer.as_ref().is_none_or(|c| c == id) => {
+                Ok(Some(id.clone()))
+            }
+            Caller::Customer { .. } => {
+                Err(Error::forbidden("only admins list other customers' orders"))
+            }
+            Caller::Anonymous => Err(Error::unauthenticated(
+                "sign in to list your orders; a guest follows an order through its cart",
+            )),
+        }
+    }
+
     /// The scope of the caller's idempotency keys: two callers' keys never collide.
     pub fn idempotency_scope(&self) -> String {
         match self {
@@ -97,6 +173,70 @@ impl Caller {
             Caller::Customer { id } => format!("customer:{id}"),
             Caller::Admin { key_id } => format!("admin:{key_id}"),
         }
+    }
+}
+
+/// The record an operation is about, and who asks for it.
+///
+/// Operations of [`Commerce`](crate::Commerce) that read a cart, an order or a payment take a
+/// `Target` and check the caller where they read the record, so that no front end has to
+/// remember a separate check. A bare id (`"cart_1".into()`) is the shop acting itself, as an
+/// embedding program does: nothing is checked. A front end serving other people passes
+/// [`Caller::target`].
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::access::{Caller, Target};
+///
+/// let ada = Caller::Customer { id: "cus_ada".into() };
+/// let asked: Target = ada.target("cart_1");
+/// assert_eq!(asked.id(), "cart_1");
+/// assert_eq!(asked.caller(), Some(&ada));
+/// assert_eq!(Target::from("cart_1").caller(), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target<'a> {
+    id: &'a str,
+    caller: Option<&'a Caller>,
+}
+
+impl<'a> Target<'a> {
+    /// The record's id.
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    /// Who asks, or `None` for the shop itself.
+    pub fn caller(&self) -> Option<&'a Caller> {
+        self.caller
+    }
+
+    /// Whether the one who asks may open the cart.
+    pub fn may_open_cart(&self, cart: &StoredCart) -> bool {
+        self.caller.is_none_or(|c| c.may_open_cart(cart))
+    }
+
+    /// Whether the one who asks may see the product.
+    pub fn may_see_product(&self, product: &Product) -> bool {
+        self.caller.is_none_or(|c| c.may_see_product(product))
+    }
+
+    /// Whether the one who asks may open the order.
+    pub fn may_open_order(&self, order: &Order) -> bool {
+        self.caller.is_none_or(|c| c.may_open_order(order))
+    }
+}
+
+impl<'a> From<&'a str> for Target<'a> {
+    fn from(id: &'a str) -> Target<'a> {
+        Target { id, caller: None }
+    }
+}
+
+impl<'a> From<&'a String> for Target<'a> {
+    fn from(id: &'a String) -> Target<'a> {
+        Target { id, caller: None }
     }
 }
 

@@ -210,6 +210,19 @@ pub enum ErrorKind {
         /// What happened, for logs (never shown to end users as is).
         message: String,
     },
+    /// The operation needs credentials the caller did not present (an anonymous caller where
+    /// a customer or an admin is needed).
+    #[error("{message}")]
+    Unauthenticated {
+        /// What is needed.
+        message: String,
+    },
+    /// The caller is known and may not do this (a customer where an admin is needed).
+    #[error("{message}")]
+    Forbidden {
+        /// What is not allowed.
+        message: String,
+    },
     /// Any other invalid input, with a message that says what to change.
     #[error("{message}")]
     InvalidInput {
@@ -306,6 +319,8 @@ impl Error {
             ErrorKind::AmountExceeded { .. } => "amount_exceeded",
             ErrorKind::ReservationExpired { .. } => "reservation_expired",
             ErrorKind::Backend { .. } => "backend_error",
+            ErrorKind::Unauthenticated { .. } => "unauthorized",
+            ErrorKind::Forbidden { .. } => "forbidden",
             ErrorKind::InvalidInput { .. } => "invalid_input",
         }
     }
@@ -317,6 +332,20 @@ impl Error {
             self.kind,
             ErrorKind::Overflow { .. } | ErrorKind::Backend { .. }
         )
+    }
+
+    /// Shorthand for [`ErrorKind::Unauthenticated`].
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Unauthenticated {
+            message: message.into(),
+        })
+    }
+
+    /// Shorthand for [`ErrorKind::Forbidden`].
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Forbidden {
+            message: message.into(),
+        })
     }
 
     /// Shorthand for [`ErrorKind::NotFound`].

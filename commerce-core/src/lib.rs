@@ -68,6 +68,8 @@ pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "random-ids")]
+pub use ids::RandomIds;
 pub use ids::{IdGenerator, SequentialIds};
 pub use money::{Currency, Money, RoundingMode};
 pub use serde_decimal::DECIMAL_NEWTYPE_NAME;

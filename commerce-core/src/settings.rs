@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::money::RoundingMode;
-use crate::pricing::{Promotion, ShippingOption, TaxLevel, TaxZone};
+use crate::pricing::{Promotion, ShippingMethod, ShippingOption, TaxLevel, TaxZone};
 
 /// The shop's pricing settings: tax zones, promotions, shipping methods.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -86,5 +86,39 @@ impl ShopConfig {
             option.validate().map_err(at)?;
         }
         Ok(())
+    }
+
+    /// The tax zone of a destination: of the zones that match it, the most specific (a region
+    /// before its country, a country before `"*"`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::TaxZone;
+    /// use commerce_core::settings::ShopConfig;
+    ///
+    /// let mut config = ShopConfig::default();
+    /// for code in ["*", "US", "US-CA"] {
+    ///     config.tax_zones.push(TaxZone::from_code(code, vec![])?);
+    /// }
+    /// assert_eq!(config.tax_zone("US", "CA").map(|z| z.code()), Some("US-CA".into()));
+    /// assert_eq!(config.tax_zone("US", "NY").map(|z| z.code()), Some("US".into()));
+    /// assert_eq!(config.tax_zone("FR", "").map(|z| z.code()), Some("*".into()));
+    /// # Ok::<(), commerce_core::Error>(())
+    /// ```
+    pub fn tax_zone(&self, country: &str, region: &str) -> Option<&TaxZone> {
+        self.tax_zones
+            .iter()
+            .filter(|z| z.matches(country, region))
+            .max_by_key(|z| (z.country != "*", !z.region.is_empty()))
+    }
+
+    /// The shipping methods that serve a country, in the order they are configured.
+    pub fn shipping_methods_to(&self, country: &str) -> Vec<ShippingMethod> {
+        self.shipping_methods
+            .iter()
+            .filter(|o| o.serves(country))
+            .map(|o| o.method.clone())
+            .collect()
     }
 }

@@ -27,12 +27,12 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use commerce_core::access::Caller;
+use commerce_core::ids::{hex, random_hex};
 use commerce_core::{Commerce, Error};
-use commerce_sql::hex;
 use sha2::{Digest, Sha256};
 
 use crate::api::Shared;
@@ -42,14 +42,6 @@ use crate::problem::Problem;
 pub(crate) const ADMIN_KEY_PREFIX: &str = "ck_";
 /// The prefix of customer session tokens.
 pub(crate) const SESSION_PREFIX: &str = "cs_";
-
-/// `bytes` random bytes as hex.
-pub(crate) fn random_hex(bytes: usize) -> Result<String, Error> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer)
-        .map_err(|e| Error::storage(format!("no randomness for a secret: {e}")))?;
-    Ok(hex(&buffer))
-}
 
 /// The stored form of a token's secret.
 pub(crate) fn secret_hash(secret: &str) -> String {
@@ -92,49 +84,80 @@ pub(crate) fn unauthorized(detail: &str) -> Response {
 const BAD_CREDENTIAL: &str = "the credential is not valid: send an admin key (ck_…) or a \
      session token (cs_…) as Authorization: Bearer, or none";
 
-/// Who the request comes from. No `Authorization` header is [`Caller::Anonymous`]; a header
-/// with a credential that is malformed, unknown, revoked or expired is `401`, never silently
+/// Who the request comes from, as the operation's guard authenticated them (see
+/// [`crate::api`]). No `Authorization` header is [`Caller::Anonymous`]; a header with a
+/// credential that is malformed, unknown, revoked or expired is `401`, never silently
 /// anonymous.
-pub struct Authenticated(pub Caller);
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The caller.
+    pub caller: Caller,
+    /// The session's id, when the caller signed in with one (to sign out).
+    pub session_id: Option<String>,
+}
+
+/// Reads the credential of a request, if any.
+///
+/// # Errors
+///
+/// A `401` response for a credential that is malformed, unknown, revoked or expired; a `500`
+/// if the store cannot be read.
+pub(crate) async fn authenticate(
+    headers: &HeaderMap,
+    state: &Shared,
+) -> Result<Authenticated, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Authenticated {
+            caller: Caller::Anonymous,
+            session_id: None,
+        });
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized(BAD_CREDENTIAL))?;
+    let internal = |e: Error| Problem::from(e).into_response();
+    if let Some((id, secret)) = split_token(token, ADMIN_KEY_PREFIX) {
+        let key = state
+            .commerce
+            .live_api_key(id)
+            .await
+            .map_err(internal)?
+            .filter(|k| secret_matches(secret, &k.secret_hash))
+            .ok_or_else(|| unauthorized(BAD_CREDENTIAL))?;
+        return Ok(Authenticated {
+            caller: Caller::Admin { key_id: key.id },
+            session_id: None,
+        });
+    }
+    if let Some((id, secret)) = split_token(token, SESSION_PREFIX) {
+        let session = state
+            .commerce
+            .live_session(id)
+            .await
+            .map_err(internal)?
+            .filter(|s| secret_matches(secret, &s.secret_hash))
+            .ok_or_else(|| unauthorized("the session ended or is not valid: sign in again"))?;
+        return Ok(Authenticated {
+            caller: Caller::Customer {
+                id: session.customer_id,
+            },
+            session_id: Some(session.id),
+        });
+    }
+    Err(unauthorized(BAD_CREDENTIAL))
+}
 
 impl FromRequestParts<Shared> for Authenticated {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(Authenticated(Caller::Anonymous));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| unauthorized(BAD_CREDENTIAL))?;
-        let internal = |e: Error| Problem::from(e).into_response();
-        if let Some((id, secret)) = split_token(token, ADMIN_KEY_PREFIX) {
-            let key = state
-                .commerce
-                .store()
-                .api_key(id)
-                .await
-                .map_err(internal)?
-                .filter(|k| k.revoked_at.is_none() && secret_matches(secret, &k.secret_hash))
-                .ok_or_else(|| unauthorized(BAD_CREDENTIAL))?;
-            return Ok(Authenticated(Caller::Admin { key_id: key.id }));
+        match parts.extensions.get::<Authenticated>() {
+            Some(known) => Ok(known.clone()),
+            None => authenticate(&parts.headers, state).await,
         }
-        if let Some((id, secret)) = split_token(token, SESSION_PREFIX) {
-            let session = state
-                .commerce
-                .live_session(id)
-                .await
-                .map_err(internal)?
-                .filter(|s| secret_matches(secret, &s.secret_hash))
-                .ok_or_else(|| unauthorized("the session ended or is not valid: sign in again"))?;
-            return Ok(Authenticated(Caller::Customer {
-                id: session.customer_id,
-            }));
-        }
-        Err(unauthorized(BAD_CREDENTIAL))
     }
 }
 
@@ -157,7 +180,10 @@ impl FromRequestParts<Shared> for Admin {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
-        match Authenticated::from_request_parts(parts, state).await?.0 {
+        match Authenticated::from_request_parts(parts, state)
+            .await?
+            .caller
+        {
             Caller::Admin { key_id } => Ok(Admin { key_id }),
             Caller::Customer { .. } => Err(Problem::forbidden(
                 "this needs an admin API key; a customer session cannot do it",
@@ -182,18 +208,11 @@ impl FromRequestParts<Shared> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
-        let session_id = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .and_then(|t| split_token(t.trim(), SESSION_PREFIX))
-            .map(|(id, _)| id.to_string());
-        match (
-            Authenticated::from_request_parts(parts, state).await?.0,
-            session_id,
-        ) {
-            (Caller::Customer { id }, Some(session_id)) => Ok(SignedIn {
+        match Authenticated::from_request_parts(parts, state).await? {
+            Authenticated {
+                caller: Caller::Customer { id },
+                session_id: Some(session_id),
+            } => Ok(SignedIn {
                 customer_id: id,
                 session_id,
             }),

@@ -52,8 +52,7 @@ fn product(id: &str, name: &str, category: &str, tax: &str, variants: Vec<Varian
 /// Storage errors.
 pub async fn load(commerce: &Commerce) -> Result<bool, Error> {
     if !commerce
-        .store()
-        .products(&Default::default(), None, 1)
+        .products(None, &Default::default(), None, Some(1))
         .await?
         .items
         .is_empty()
@@ -193,7 +192,7 @@ pub async fn load(commerce: &Commerce) -> Result<bool, Error> {
         ],
         ..ShopConfig::default()
     };
-    let current = commerce.store().config().await?;
+    let current = commerce.config().await?;
     commerce
         .put_config(ShopConfig {
             version: current.version,

@@ -47,11 +47,6 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
     }
 }
 
-/// The page size of a listing: 20 unless asked, at most 100.
-pub(crate) fn page_limit(asked: Option<usize>) -> usize {
-    asked.unwrap_or(20).clamp(1, 100)
-}
-
 pub(crate) fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
     (status, Json(value)).into_response()
 }

@@ -23,30 +23,21 @@ mod problem;
 mod storefront;
 pub mod webhook;
 
-use std::sync::Arc;
-
-use commerce_core::SystemClock;
-use commerce_core::gateway::TestGateway;
 use commerce_core::{Commerce, Error};
 
 pub use api::{AppState, router};
-pub use commerce_sql::RandomIds;
+pub use commerce_core::RandomIds;
 pub use middleware::{ClientAddr, Settings};
 pub use problem::Problem;
 
-/// The service over the store a database URL names, with the test gateway and random ids.
+/// The service over the store a database URL names, built as every wrapper builds it
+/// ([`commerce_runtime::build`]).
 ///
 /// # Errors
 ///
-/// As [`commerce_sql::connect`].
+/// As [`commerce_runtime::build`].
 pub async fn commerce(database_url: &str) -> Result<Commerce, Error> {
-    let store = commerce_sql::connect(database_url).await?;
-    Ok(Commerce::new(
-        store,
-        Arc::new(TestGateway::new()),
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-    ))
+    commerce_runtime::build(&commerce_runtime::Config::new(database_url)).await
 }
 
 /// The whole application with default [`Settings`]: the API, the storefront at `/shop`, and the

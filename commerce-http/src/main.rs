@@ -205,7 +205,7 @@ async fn main() -> ExitCode {
         loop {
             tick.tick().await;
             if let Err(err) = sweeper.sweep().await {
-                eprintln!("sweep failed: {err}");
+                tracing::warn!(error = %err, "sweep failed");
             }
         }
     });

@@ -27,7 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::RandomIds;
-use crate::problem::Problem;
+use crate::problem::{Failure, Problem};
 
 /// How the server protects itself and its clients.
 #[derive(Debug, Clone)]
@@ -211,7 +211,25 @@ async fn measure(
     next: Next,
 ) -> axum::response::Response {
     let start = Instant::now();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let response = next.run(request).await;
+    if let Some(Failure(failure)) = response.extensions().get::<Failure>() {
+        // The client saw a generic problem; the log has what happened, by request id.
+        tracing::error!(
+            request_id,
+            %method,
+            path,
+            status = response.status().as_u16(),
+            failure,
+            "request failed on the server side"
+        );
+    }
     let class = usize::from(response.status().as_u16() / 100).clamp(1, 5) - 1;
     metrics.by_class[class].fetch_add(1, Ordering::Relaxed);
     let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);

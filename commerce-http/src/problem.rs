@@ -14,7 +14,14 @@ pub struct Problem {
     field: Option<String>,
     /// Whether to ask for credentials (`WWW-Authenticate: Bearer`), as a `401` must.
     challenge: bool,
+    /// What went wrong inside, for the log: never sent.
+    internal: Option<String>,
 }
+
+/// A server-side failure behind a response, put in the response's extensions for the log
+/// layer (`middleware.rs`), which writes it with the request's id.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure(pub(crate) String);
 
 impl Problem {
     /// A problem with an explicit status and code.
@@ -25,6 +32,7 @@ impl Problem {
             detail: detail.into(),
             field: None,
             challenge: false,
+            internal: None,
         }
     }
 
@@ -58,6 +66,8 @@ fn status(error: &Error) -> StatusCode {
         | ErrorKind::IdempotencyInFlight { .. }
         | ErrorKind::ReservationExpired { .. } => StatusCode::CONFLICT,
         ErrorKind::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
+        ErrorKind::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden { .. } => StatusCode::FORBIDDEN,
         ErrorKind::Backend { source_name, .. } if source_name == "gateway" => {
             StatusCode::BAD_GATEWAY
         }
@@ -69,23 +79,28 @@ fn status(error: &Error) -> StatusCode {
 impl From<Error> for Problem {
     fn from(error: Error) -> Problem {
         let status = status(&error);
-        let detail = if status == StatusCode::BAD_GATEWAY {
-            eprintln!("gateway error: {error}");
-            "the payment gateway could not be reached; retry with the same Idempotency-Key"
-                .to_string()
+        // Failures of the gateway or the store are logged, not shown.
+        let (detail, internal) = if status == StatusCode::BAD_GATEWAY {
+            (
+                "the payment gateway could not be reached; retry with the same Idempotency-Key"
+                    .to_string(),
+                Some(error.to_string()),
+            )
         } else if status.is_server_error() {
-            // Storage failures are logged, not shown.
-            eprintln!("internal error: {error}");
-            "an internal error occurred; retry later".to_string()
+            (
+                "an internal error occurred; retry later".to_string(),
+                Some(error.to_string()),
+            )
         } else {
-            error.to_string()
+            (error.to_string(), None)
         };
         Problem {
             status,
             code: error.code(),
             detail,
             field: error.field().map(str::to_string),
-            challenge: false,
+            challenge: status == StatusCode::UNAUTHORIZED,
+            internal,
         }
     }
 }
@@ -107,6 +122,9 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(internal) = self.internal {
+            response.extensions_mut().insert(Failure(internal));
+        }
         if self.challenge {
             response
                 .headers_mut()

@@ -7,21 +7,16 @@
 //! secret to be rotated. A timestamp more than five minutes from the server's clock is refused,
 //! so a captured delivery cannot be replayed later.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use commerce_core::payment::GatewayEvent;
+use axum::http::StatusCode;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::api::Shared;
 use crate::problem::Problem;
 
 /// How far a signature's timestamp may be from the server's clock: 5 minutes.
 pub const TOLERANCE_SECONDS: i64 = 300;
 
-fn refuse(detail: &str) -> Problem {
+pub(crate) fn refuse(detail: &str) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "invalid_signature", detail)
 }
 
@@ -69,7 +64,7 @@ pub fn sign(secret: &[u8], body: &[u8], timestamp: i64) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    let signature = commerce_sql::hex(&mac.finalize().into_bytes());
+    let signature = commerce_core::ids::hex(&mac.finalize().into_bytes());
     format!("t={timestamp},v1={signature}")
 }
 
@@ -81,29 +76,4 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-/// `POST /v1/webhooks/gateway`.
-pub(crate) async fn receive(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, Problem> {
-    let Some(secret) = state.webhook_secret.as_deref() else {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "webhooks are not configured (start the server with --webhook-secret)",
-        ));
-    };
-    let header = headers
-        .get("commerce-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| refuse("the Commerce-Signature header is missing"))?;
-    let now = state.commerce.now().unix_millis() / 1000;
-    verify(secret.as_bytes(), header, &body, now)?;
-    let event: GatewayEvent =
-        serde_json::from_slice(&body).map_err(|e| Problem::invalid_request(e.to_string()))?;
-    let checkout = state.commerce.handle_gateway_event(&event).await?;
-    Ok((StatusCode::OK, axum::Json(checkout)).into_response())
 }

@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-use commerce_core::SystemClock;
 use commerce_core::cart::Destination;
 use commerce_core::catalog::{Category, Product};
 use commerce_core::customer::Customer;
-use commerce_core::gateway::TestGateway;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
 use commerce_core::service::IdempotencyKey;
@@ -109,19 +108,13 @@ impl PyCommerce {
         url: &str,
         reservation_ttl_seconds: Option<u32>,
     ) -> PyResult<PyCommerce> {
-        let url = url.to_owned();
-        let store = py
-            .detach(|| runtime().block_on(commerce_sql::connect(&url)))
-            .or_raise(py)?;
-        let mut service = Commerce::new(
-            store,
-            Arc::new(TestGateway::new()),
-            Arc::new(SystemClock),
-            Arc::new(commerce_sql::RandomIds),
-        );
+        let mut config = commerce_runtime::Config::new(url);
         if let Some(seconds) = reservation_ttl_seconds {
-            service = service.with_reservation_ttl_millis(i64::from(seconds) * 1000);
+            config = config.with_reservation_ttl(Duration::from_secs(u64::from(seconds)));
         }
+        let service = py
+            .detach(|| runtime().block_on(commerce_runtime::build(&config)))
+            .or_raise(py)?;
         Ok(PyCommerce { service })
     }
 
@@ -140,10 +133,7 @@ impl PyCommerce {
     /// A product by id; raises `NotFound`.
     fn product<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, move |s| async move {
-            s.store()
-                .product(&id)
-                .await?
-                .ok_or_else(|| Error::not_found("product", id))
+            s.product(id.as_str()).await
         })
     }
 
@@ -167,8 +157,7 @@ impl PyCommerce {
             text,
         };
         self.call(py, move |s| async move {
-            s.store()
-                .products(&filter, after.as_deref(), limit.clamp(1, 500))
+            s.products(None, &filter, after.as_deref(), Some(limit))
                 .await
         })
     }
@@ -214,12 +203,12 @@ impl PyCommerce {
 
     /// A SKU's stock levels, one per location (`on_hand`, `reserved`, ...).
     fn stock<'py>(&self, py: Python<'py>, sku: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, move |s| async move { s.store().stock(&sku).await })
+        self.call(py, move |s| async move { s.stock(&sku).await })
     }
 
     /// The shop settings: tax zones, promotions, shipping methods, rounding.
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, move |s| async move { s.store().config().await })
+        self.call(py, move |s| async move { s.config().await })
     }
 
     /// Replaces the shop settings (compare-and-set on their `version`; raises `Conflict` if
@@ -414,9 +403,7 @@ impl PyCommerce {
             status: status.map(|s| from_name(py, s, "status")).transpose()?,
         };
         self.call(py, move |s| async move {
-            s.store()
-                .orders(&filter, after.as_deref(), limit.clamp(1, 500))
-                .await
+            s.orders(None, filter, after.as_deref(), Some(limit)).await
         })
     }
 

@@ -237,7 +237,7 @@ mod tests {
 
     fn quoted(value: &str, out: &mut String) {
         out.push('[');
-        crate::ids::push_hex(value.as_bytes(), out);
+        commerce_core::ids::push_hex(value.as_bytes(), out);
         out.push(']');
     }
 

@@ -44,7 +44,6 @@ mod customers;
 mod group;
 mod held;
 mod idempotency;
-mod ids;
 mod inventory;
 mod migrate;
 mod orders;
@@ -60,7 +59,6 @@ use std::sync::Arc;
 use commerce_core::Error;
 use commerce_core::store::Store;
 
-pub use ids::{RandomIds, hex};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

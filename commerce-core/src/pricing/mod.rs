@@ -75,6 +75,42 @@ impl PricingRequest {
     pub fn from_json(json: &str) -> Result<PricingRequest> {
         serde_json::from_str(json).map_err(|e| Error::unreadable(&e))
     }
+
+    /// Leaves out the promotions that need a coupon code the request has not entered: they
+    /// cannot apply, so the quote is the same, and a request handed to a client reveals no
+    /// code the client did not type.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use commerce_core::pricing::PricingRequest;
+    ///
+    /// let mut request = PricingRequest::from_json(r#"{"currency": "USD",
+    ///     "now": "2026-11-22T12:00:00Z", "lines": [], "coupon_codes": ["save10"],
+    ///     "promotions": [
+    ///         {"id": "open", "benefit": {"percentage_off": {"percent": "5", "target": "order"}}},
+    ///         {"id": "ten", "coupon_codes": ["SAVE10"],
+    ///          "benefit": {"percentage_off": {"percent": "10", "target": "order"}}},
+    ///         {"id": "secret", "coupon_codes": ["VIP"],
+    ///          "benefit": {"percentage_off": {"percent": "50", "target": "order"}}}]}"#)?;
+    /// request.drop_promotions_not_entered();
+    /// let ids: Vec<&str> = request.promotions.iter().map(|p| &*p.id).collect();
+    /// assert_eq!(ids, ["open", "ten"]);
+    /// # Ok::<(), commerce_core::Error>(())
+    /// ```
+    pub fn drop_promotions_not_entered(&mut self) {
+        let entered: Vec<String> = self
+            .coupon_codes
+            .iter()
+            .map(|c| normalize_code(c))
+            .collect();
+        self.promotions.retain(|p| {
+            p.coupon_codes.is_empty()
+                || p.coupon_codes
+                    .iter()
+                    .any(|code| entered.contains(&normalize_code(code)))
+        });
+    }
 }
 
 impl Quote<'_> {

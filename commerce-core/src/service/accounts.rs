@@ -5,7 +5,7 @@
 //! of its choice (the server uses Argon2id) and hands over the hash. Sessions are stored as a
 //! public id and a hash of their secret, so a stolen database opens no account.
 
-use crate::access::Session;
+use crate::access::{ApiKey, Session};
 use crate::customer::{Address, Customer};
 use crate::error::{Error, Result};
 
@@ -224,6 +224,47 @@ impl Commerce {
     /// Storage errors only.
     pub async fn end_session(&self, id: &str) -> Result<()> {
         self.store.revoke_session(id, self.now()).await
+    }
+
+    /// A customer's password hash, if they have an account, for the front end to verify a
+    /// password against.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn password_hash(&self, customer_id: &str) -> Result<Option<String>> {
+        self.store.password_hash(customer_id).await
+    }
+
+    /// Saves a new admin API key (its id and the hash of its secret).
+    ///
+    /// # Errors
+    ///
+    /// `duplicate_id` if a key with the id exists.
+    pub async fn put_api_key(&self, key: &ApiKey) -> Result<()> {
+        self.store.put_api_key(key).await
+    }
+
+    /// An admin API key that still opens the admin routes: known and not revoked.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn live_api_key(&self, id: &str) -> Result<Option<ApiKey>> {
+        Ok(self
+            .store
+            .api_key(id)
+            .await?
+            .filter(|k| k.revoked_at.is_none()))
+    }
+
+    /// Revokes an admin API key now.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for an unknown id.
+    pub async fn revoke_api_key(&self, id: &str) -> Result<()> {
+        self.store.revoke_api_key(id, self.now()).await
     }
 }
 

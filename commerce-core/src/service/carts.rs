@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::access::Caller;
+use crate::access::Target;
 use crate::cart::{Cart, CatalogItem, PricingContext};
 use crate::cart::{Destination, StoredCart};
 use crate::catalog::ProductStatus;
@@ -37,46 +37,37 @@ impl Commerce {
         Ok(cart)
     }
 
-    /// A cart.
+    /// A cart: for a caller ([`Caller::target`](crate::access::Caller::target)), only if they may open it
+    /// ([`Caller::may_open_cart`](crate::access::Caller::may_open_cart)), otherwise `not_found` as if it did not exist.
     ///
     /// # Errors
     ///
     /// `not_found`.
-    pub async fn cart(&self, id: &str) -> Result<StoredCart> {
+    pub async fn cart<'a>(&self, cart: impl Into<Target<'a>>) -> Result<StoredCart> {
+        let target = cart.into();
         self.store
-            .cart(id)
+            .cart(target.id())
             .await?
-            .ok_or_else(|| Error::not_found("cart", id))
+            .filter(|c| target.may_open_cart(c))
+            .ok_or_else(|| Error::not_found("cart", target.id()))
     }
 
-    /// A cart, if `caller` may open it ([`Caller::may_open_cart`]): otherwise `not_found`, as if
-    /// it did not exist.
-    ///
-    /// # Errors
-    ///
-    /// `not_found`.
-    pub async fn open_cart(&self, caller: &Caller, id: &str) -> Result<StoredCart> {
-        let cart = self.cart(id).await?;
-        if !caller.may_open_cart(&cart) {
-            return Err(Error::not_found("cart", id));
-        }
-        Ok(cart)
-    }
-
-    /// Reads a cart (or starts from `read`, a copy just read), changes it and writes it back,
-    /// retrying if another writer got there first. The store refuses to write a cart that was
-    /// checked out; only then is its order looked for, to say so.
+    /// Reads a cart (or starts from `read`, a copy just read), checks that the caller may open
+    /// it, changes it and writes it back, retrying if another writer got there first. The store
+    /// refuses to write a cart that was checked out; only then is its order looked for, to say
+    /// so.
     async fn update_cart(
         &self,
-        id: &str,
+        target: Target<'_>,
         read: Option<StoredCart>,
         change: impl Fn(&mut StoredCart) -> Result<()> + Send + Sync,
     ) -> Result<StoredCart> {
+        let id = target.id();
         let mut read = read;
         for _ in 0..CONFLICT_RETRIES {
             let mut cart = match read.take() {
                 Some(cart) => cart,
-                None => self.cart(id).await?,
+                None => self.cart(target).await?,
             };
             let expected = cart.version;
             change(&mut cart)?;
@@ -101,31 +92,17 @@ impl Commerce {
     ///
     /// # Errors
     ///
-    /// `unknown_sku` if the catalog does not sell it in the cart's currency; cart limits.
-    pub async fn add_to_cart(
+    /// `not_found`; `unknown_sku` if the catalog does not sell it in the cart's currency; cart
+    /// limits.
+    pub async fn add_to_cart<'a>(
         &self,
-        cart_id: &str,
+        cart: impl Into<Target<'a>>,
         sku: &str,
         quantity: u32,
         options: BTreeMap<String, String>,
     ) -> Result<StoredCart> {
-        let cart = self.cart(cart_id).await?;
-        self.add_to_opened_cart(cart, sku, quantity, options).await
-    }
-
-    /// As [`Commerce::add_to_cart`], on a cart just read (by [`Commerce::open_cart`], say),
-    /// which saves reading it again; a cart changed since is read afresh.
-    ///
-    /// # Errors
-    ///
-    /// As [`Commerce::add_to_cart`].
-    pub async fn add_to_opened_cart(
-        &self,
-        cart: StoredCart,
-        sku: &str,
-        quantity: u32,
-        options: BTreeMap<String, String>,
-    ) -> Result<StoredCart> {
+        let target = cart.into();
+        let cart = self.cart(target).await?;
         let item = self
             .sellable_item(sku, cart.cart.currency())
             .await?
@@ -134,8 +111,7 @@ impl Commerce {
                     sku: sku.to_string(),
                 })
             })?;
-        let id = cart.id.clone();
-        self.update_cart(&id, Some(cart), |c| {
+        self.update_cart(target, Some(cart), |c| {
             c.cart
                 .add_item(&item, options.clone(), quantity)
                 .map(|_| ())
@@ -148,14 +124,16 @@ impl Commerce {
     /// # Errors
     ///
     /// `line_not_found`, `quantity_out_of_range`.
-    pub async fn set_cart_quantity(
+    pub async fn set_cart_quantity<'a>(
         &self,
-        cart_id: &str,
+        cart: impl Into<Target<'a>>,
         line_id: &str,
         quantity: u32,
     ) -> Result<StoredCart> {
-        self.update_cart(cart_id, None, |c| c.cart.set_quantity(line_id, quantity))
-            .await
+        self.update_cart(cart.into(), None, |c| {
+            c.cart.set_quantity(line_id, quantity)
+        })
+        .await
     }
 
     /// Removes a cart line.
@@ -163,9 +141,15 @@ impl Commerce {
     /// # Errors
     ///
     /// `line_not_found`.
-    pub async fn remove_cart_line(&self, cart_id: &str, line_id: &str) -> Result<StoredCart> {
-        self.update_cart(cart_id, None, |c| c.cart.remove_line(line_id).map(|_| ()))
-            .await
+    pub async fn remove_cart_line<'a>(
+        &self,
+        cart: impl Into<Target<'a>>,
+        line_id: &str,
+    ) -> Result<StoredCart> {
+        self.update_cart(cart.into(), None, |c| {
+            c.cart.remove_line(line_id).map(|_| ())
+        })
+        .await
     }
 
     /// Enters a coupon code.
@@ -173,8 +157,12 @@ impl Commerce {
     /// # Errors
     ///
     /// As [`Cart::apply_coupon`].
-    pub async fn apply_coupon(&self, cart_id: &str, code: &str) -> Result<StoredCart> {
-        self.update_cart(cart_id, None, |c| c.cart.apply_coupon(code))
+    pub async fn apply_coupon<'a>(
+        &self,
+        cart: impl Into<Target<'a>>,
+        code: &str,
+    ) -> Result<StoredCart> {
+        self.update_cart(cart.into(), None, |c| c.cart.apply_coupon(code))
             .await
     }
 
@@ -183,8 +171,12 @@ impl Commerce {
     /// # Errors
     ///
     /// `not_found` for an unknown cart.
-    pub async fn remove_coupon(&self, cart_id: &str, code: &str) -> Result<StoredCart> {
-        self.update_cart(cart_id, None, |c| {
+    pub async fn remove_coupon<'a>(
+        &self,
+        cart: impl Into<Target<'a>>,
+        code: &str,
+    ) -> Result<StoredCart> {
+        self.update_cart(cart.into(), None, |c| {
             c.cart.remove_coupon(code);
             Ok(())
         })
@@ -196,13 +188,13 @@ impl Commerce {
     /// # Errors
     ///
     /// `not_found` for an unknown cart.
-    pub async fn set_shipping(
+    pub async fn set_shipping<'a>(
         &self,
-        cart_id: &str,
+        cart: impl Into<Target<'a>>,
         destination: Option<Destination>,
         method: Option<&str>,
     ) -> Result<StoredCart> {
-        self.update_cart(cart_id, None, |c| {
+        self.update_cart(cart.into(), None, |c| {
             c.destination = destination.clone();
             c.cart.set_shipping_method(method);
             Ok(())
@@ -222,8 +214,8 @@ impl Commerce {
     /// # Errors
     ///
     /// `not_found`; `unknown_sku` if a SKU is no longer sold; pricing errors.
-    pub async fn quote_cart(&self, cart_id: &str) -> Result<Quote<'static>> {
-        let cart = self.cart(cart_id).await?;
+    pub async fn quote_cart<'a>(&self, cart: impl Into<Target<'a>>) -> Result<Quote<'static>> {
+        let cart = self.cart(cart).await?;
         self.price(&cart).await
     }
 
@@ -240,17 +232,10 @@ impl Commerce {
     /// # Errors
     ///
     /// As [`Commerce::quote_cart`].
-    pub async fn pricing_request(&self, cart_id: &str) -> Result<PricingRequest> {
-        let stored = self.cart(cart_id).await?;
+    pub async fn pricing_request<'a>(&self, cart: impl Into<Target<'a>>) -> Result<PricingRequest> {
+        let stored = self.cart(cart).await?;
         let mut request = self.request_for(&stored).await?;
-        let entered = &request.coupon_codes;
-        request.promotions.retain(|p| {
-            p.coupon_codes.is_empty()
-                || p.coupon_codes.iter().any(|code| {
-                    let code = crate::pricing::normalize_coupon_code(code);
-                    entered.contains(&code)
-                })
-        });
+        request.drop_promotions_not_entered();
         Ok(request)
     }
 
@@ -282,11 +267,6 @@ impl Commerce {
             .destination
             .as_ref()
             .map_or(("", ""), |d| (d.country.as_str(), d.region.as_str()));
-        let zone = config
-            .tax_zones
-            .iter()
-            .filter(|z| z.matches(country, region))
-            .max_by_key(|z| (z.country != "*", !z.region.is_empty()));
         let context = PricingContext {
             now: self.now(),
             prices_include_tax: config.prices_include_tax,
@@ -294,14 +274,12 @@ impl Commerce {
             rounding_mode: config.rounding_mode,
             customer,
             price_lists: Vec::new(),
-            tax_rates: zone.map(|z| z.rates.clone()).unwrap_or_default(),
+            tax_rates: config
+                .tax_zone(country, region)
+                .map(|z| z.rates.clone())
+                .unwrap_or_default(),
             promotions: config.promotions.clone(),
-            shipping_methods: config
-                .shipping_methods
-                .iter()
-                .filter(|o| o.serves(country))
-                .map(|o| o.method.clone())
-                .collect(),
+            shipping_methods: config.shipping_methods_to(country),
         };
         stored.cart.pricing_request(&items, context)
     }

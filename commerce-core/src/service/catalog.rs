@@ -1,9 +1,11 @@
 //! Catalog administration: products, categories and stock on hand.
 
+use crate::access::{Caller, Target};
 use crate::catalog::{Category, Product, ProductStatus};
 use crate::error::{Error, Result};
 use crate::inventory::{DEFAULT_LOCATION, StockAdjustment, StockLevel};
 use crate::store::{Changes, IdempotencyBegin, IdempotencyCompletion};
+use crate::store::{Page, ProductFilter, page_size};
 
 use super::Commerce;
 use super::idempotency::IdempotencyKey;
@@ -18,6 +20,19 @@ impl Commerce {
         product.validate()?;
         self.store.put_product(&product).await?;
         Ok(product)
+    }
+
+    /// Validates and saves a new product.
+    ///
+    /// # Errors
+    ///
+    /// `duplicate_id` if a product with its id exists, or a SKU belongs to another product;
+    /// as [`Product::validate`].
+    pub async fn create_product(&self, product: Product) -> Result<Product> {
+        if self.store.product(&product.id).await?.is_some() {
+            return Err(Error::duplicate_id(product.id));
+        }
+        self.put_product(product).await
     }
 
     /// Archives a product: it stays for past orders but can no longer be sold.
@@ -117,5 +132,85 @@ impl Commerce {
         self.store
             .adjust_stock(sku, DEFAULT_LOCATION, delta, allow_backorder, self.now())
             .await
+    }
+
+    /// A product: for a caller, only one they may see
+    /// ([`Caller::may_see_product`](crate::access::Caller::may_see_product)), otherwise
+    /// `not_found`.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn product<'a>(&self, product: impl Into<Target<'a>>) -> Result<Product> {
+        let target = product.into();
+        self.store
+            .product(target.id())
+            .await?
+            .filter(|p| target.may_see_product(p))
+            .ok_or_else(|| Error::not_found("product", target.id()))
+    }
+
+    /// The product that sells a SKU: for a caller, only one they may see.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn product_by_sku<'a>(&self, sku: impl Into<Target<'a>>) -> Result<Product> {
+        let target = sku.into();
+        self.store
+            .product_by_sku(target.id())
+            .await?
+            .filter(|p| target.may_see_product(p))
+            .ok_or_else(|| Error::not_found("variant", target.id()))
+    }
+
+    /// A page of the products that pass `filter`, in id order, after the product `after`, at
+    /// most [`page_size`]`(limit)`; for a caller, only what they may list
+    /// ([`Caller::may_list_products`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Caller::may_list_products`].
+    pub async fn products(
+        &self,
+        caller: Option<&Caller>,
+        filter: &ProductFilter,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<Product>> {
+        if let Some(caller) = caller {
+            caller.may_list_products(filter.status)?;
+        }
+        self.store.products(filter, after, page_size(limit)).await
+    }
+
+    /// A category.
+    ///
+    /// # Errors
+    ///
+    /// `not_found`.
+    pub async fn category(&self, id: &str) -> Result<Category> {
+        self.store
+            .category(id)
+            .await?
+            .ok_or_else(|| Error::not_found("category", id))
+    }
+
+    /// Every category, by id.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn categories(&self) -> Result<Vec<Category>> {
+        self.store.categories().await
+    }
+
+    /// A SKU's stock at every location.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
+        self.store.stock(sku).await
     }
 }

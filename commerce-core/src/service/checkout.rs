@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Caller, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::gateway::AuthorizeRequest;
@@ -54,6 +55,32 @@ impl Commerce {
     /// idempotency errors; `backend_error` if the gateway could not be reached (retry with the
     /// same key to resume).
     pub async fn checkout(&self, request: &CheckoutRequest) -> Result<Checkout> {
+        self.checkout_by(None, request).await
+    }
+
+    /// As [`Commerce::checkout`], for a caller who must be allowed to open the cart
+    /// ([`Caller::may_open_cart`]); checked where the cart is read, so it costs no extra read.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for a cart the caller may not open; as [`Commerce::checkout`].
+    pub async fn checkout_as(
+        &self,
+        caller: &Caller,
+        request: &CheckoutRequest,
+    ) -> Result<Checkout> {
+        self.checkout_by(Some(caller), request).await
+    }
+
+    async fn checkout_by(
+        &self,
+        caller: Option<&Caller>,
+        request: &CheckoutRequest,
+    ) -> Result<Checkout> {
+        let cart = match caller {
+            Some(caller) => caller.target(&request.cart_id),
+            None => Target::from(&request.cart_id),
+        };
         let scope = format!("checkout:{}", request.idempotency_scope);
         let fingerprint = format!(
             "{}|{}|{:?}",
@@ -66,6 +93,10 @@ impl Commerce {
                     .begin_idempotent(&scope, key, &fingerprint, self.now())
                     .await?;
                 if let IdempotencyBegin::Replay(stored) = begun {
+                    // Only who may open the cart sees what its checkout did.
+                    if caller.is_some() {
+                        self.cart(cart).await?;
+                    }
                     return self.replay(&stored).await;
                 }
                 Some(IdempotencyCompletion {
@@ -76,7 +107,7 @@ impl Commerce {
             }
             None => None,
         };
-        let result = self.checkout_saga(request, key.clone()).await;
+        let result = self.checkout_saga(cart, request, key.clone()).await;
         if let (Some(key), Err(err)) = (&key, &result) {
             if !matches!(
                 err.kind(),
@@ -91,13 +122,14 @@ impl Commerce {
 
     async fn checkout_saga(
         &self,
+        cart: Target<'_>,
         request: &CheckoutRequest,
         completion: Option<IdempotencyCompletion>,
     ) -> Result<Checkout> {
         for _ in 0..CONFLICT_RETRIES {
             // Placing first keeps the common path to one unit of work; only when it fails does
             // the saga look for an order the cart already has, and resume it.
-            let placed = self.place(request).await;
+            let placed = self.place(cart, request).await;
             let err = match placed {
                 Ok((order, intent)) => return self.confirm(order, intent, completion).await,
                 Err(err) => err,
@@ -141,9 +173,13 @@ impl Commerce {
         Err(Error::conflict("cart", request.cart_id.clone()))
     }
 
-    async fn place(&self, request: &CheckoutRequest) -> Result<(Order, PaymentIntent)> {
+    async fn place(
+        &self,
+        cart: Target<'_>,
+        request: &CheckoutRequest,
+    ) -> Result<(Order, PaymentIntent)> {
         let now = self.now();
-        let stored = self.cart(&request.cart_id).await?;
+        let stored = self.cart(cart).await?;
         if stored.cart.is_empty() {
             return Err(Error::invalid("the cart is empty").at("cart_id"));
         }

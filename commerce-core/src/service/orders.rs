@@ -1,63 +1,66 @@
 //! Orders and their payment intents: reading them, and cancelling an order.
 
-use crate::access::Caller;
+use crate::access::{Caller, Target};
 use crate::error::{Error, Result};
 use crate::inventory::ReservationStatus;
 use crate::order::{FulfillmentStatus, Order, OrderStatus};
 use crate::payment::{IntentStatus, PaymentIntent};
-use crate::store::{Changes, IdempotencyCompletion, Versioned};
+use crate::store::{Changes, IdempotencyCompletion, OrderFilter, Page, Versioned, page_size};
 
 use super::checkout::{Checkout, cancellation_events};
 use super::idempotency::{IdempotencyKey, done_with};
 use super::{CONFLICT_RETRIES, Commerce};
 
 impl Commerce {
-    /// An order.
+    /// An order: for a caller ([`Caller::target`](crate::access::Caller::target)), only if they
+    /// may open it ([`Caller::may_open_order`](crate::access::Caller::may_open_order)),
+    /// otherwise `not_found` as if it did not exist.
     ///
     /// # Errors
     ///
     /// `not_found`.
-    pub async fn order(&self, id: &str) -> Result<Order> {
+    pub async fn order<'a>(&self, order: impl Into<Target<'a>>) -> Result<Order> {
+        let target = order.into();
         self.store
-            .order(id)
+            .order(target.id())
             .await?
-            .ok_or_else(|| Error::not_found("order", id))
+            .filter(|o| target.may_open_order(o))
+            .ok_or_else(|| Error::not_found("order", target.id()))
     }
 
-    /// An order, if `caller` may open it ([`Caller::may_open_order`]): otherwise `not_found`,
-    /// as if it did not exist.
+    /// A page of the orders that pass `filter`, newest first, after the order `after`, at most
+    /// [`page_size`]`(limit)`; for a caller, only the orders they may list
+    /// ([`Caller::order_listing_scope`]).
     ///
     /// # Errors
     ///
-    /// `not_found`.
-    pub async fn open_order(&self, caller: &Caller, id: &str) -> Result<Order> {
-        let order = self.order(id).await?;
-        if !caller.may_open_order(&order) {
-            return Err(Error::not_found("order", id));
+    /// As [`Caller::order_listing_scope`].
+    pub async fn orders(
+        &self,
+        caller: Option<&Caller>,
+        filter: OrderFilter,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<Order>> {
+        let mut filter = filter;
+        if let Some(caller) = caller {
+            filter.customer_id = caller.order_listing_scope(filter.customer_id)?;
         }
-        Ok(order)
+        self.store.orders(&filter, after, page_size(limit)).await
     }
 
-    /// A payment intent, if `caller` may open the order it pays for: otherwise `not_found`.
+    /// The order placed from a cart, with its payment intent: for a caller, only if they may
+    /// open the cart (how a guest follows their order).
     ///
     /// # Errors
     ///
-    /// `not_found`.
-    pub async fn open_payment_intent(&self, caller: &Caller, id: &str) -> Result<PaymentIntent> {
-        let intent = self.payment_intent(id).await?;
-        let order = self.order(&intent.order_id).await?;
-        if !caller.may_open_order(&order) {
-            return Err(Error::not_found("payment_intent", id));
+    /// `not_found` if the cart has no order (or is not the caller's).
+    pub async fn checkout_of_cart<'a>(&self, cart: impl Into<Target<'a>>) -> Result<Checkout> {
+        let target = cart.into();
+        if target.caller().is_some() {
+            self.cart(target).await?;
         }
-        Ok(intent)
-    }
-
-    /// The order placed from a cart, with its payment intent.
-    ///
-    /// # Errors
-    ///
-    /// `not_found` if the cart has no order.
-    pub async fn checkout_of_cart(&self, cart_id: &str) -> Result<Checkout> {
+        let cart_id = target.id();
         let order = self
             .store
             .order_for_cart(cart_id)
@@ -68,21 +71,31 @@ impl Commerce {
             .clone()
             .ok_or_else(|| Error::storage("an order without a payment intent"))?;
         Ok(Checkout {
-            payment_intent: self.payment_intent(&intent_id).await?,
+            payment_intent: self.payment_intent(intent_id.as_str()).await?,
             order,
         })
     }
 
-    /// A payment intent.
+    /// A payment intent: for a caller, only if they may open the order it pays for, otherwise
+    /// `not_found`.
     ///
     /// # Errors
     ///
     /// `not_found`.
-    pub async fn payment_intent(&self, id: &str) -> Result<PaymentIntent> {
-        self.store
-            .payment_intent(id)
+    pub async fn payment_intent<'a>(&self, intent: impl Into<Target<'a>>) -> Result<PaymentIntent> {
+        let target = intent.into();
+        let intent = self
+            .store
+            .payment_intent(target.id())
             .await?
-            .ok_or_else(|| Error::not_found("payment_intent", id))
+            .ok_or_else(|| Error::not_found("payment_intent", target.id()))?;
+        if target.caller().is_some() {
+            let order = self.order(intent.order_id.as_str()).await?;
+            if !target.may_open_order(&order) {
+                return Err(Error::not_found("payment_intent", target.id()));
+            }
+        }
+        Ok(intent)
     }
 
     /// Cancels an order that has not shipped: releases its stock (or puts sold units back),
@@ -91,25 +104,27 @@ impl Commerce {
     /// # Errors
     ///
     /// `invalid_transition` for an order that is completed, cancelled or already shipping.
-    pub async fn cancel_order(
+    pub async fn cancel_order<'a>(
         &self,
-        order_id: &str,
+        order: impl Into<Target<'a>>,
         key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
-        self.idempotently(key, "cancel", order_id, |completion| {
-            self.cancel_once(order_id, completion)
+        let target = order.into();
+        self.idempotently(key, "cancel", target.id(), |completion| {
+            self.cancel_once(target, completion)
         })
         .await
     }
 
     async fn cancel_once(
         &self,
-        order_id: &str,
+        target: Target<'_>,
         completion: Option<IdempotencyCompletion>,
     ) -> Result<Checkout> {
+        let order_id = target.id();
         for _ in 0..CONFLICT_RETRIES {
             let now = self.now();
-            let order = self.order(order_id).await?;
+            let order = self.order(target).await?;
             if matches!(
                 order.fulfillment_status,
                 FulfillmentStatus::Shipped

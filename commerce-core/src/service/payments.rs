@@ -1,5 +1,6 @@
 //! Money moves on an order's payment: confirm, capture, refund, returns.
 
+use crate::access::Target;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::inventory::DEFAULT_LOCATION;
@@ -132,16 +133,21 @@ impl Commerce {
     ///
     /// `invalid_transition` unless the intent awaits confirmation and its order awaits payment;
     /// as [`Commerce::checkout`] after that (`payment_declined`, `backend_error`, ...).
-    pub async fn confirm_payment(
+    pub async fn confirm_payment<'a>(
         &self,
-        intent_id: &str,
+        intent: impl Into<Target<'a>>,
         payment_method: Option<&str>,
         key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
+        let target = intent.into();
+        let intent_id = target.id();
         let fingerprint = format!("{intent_id}|{payment_method:?}");
         self.idempotently(key, "confirm", &fingerprint, |completion| async move {
             let mut intent = self.payment_intent(intent_id).await?;
-            let order = self.order(&intent.order_id).await?;
+            let order = self.order(intent.order_id.as_str()).await?;
+            if !target.may_open_order(&order) {
+                return Err(Error::not_found("payment_intent", intent_id));
+            }
             intent.check_confirmable()?;
             if order.status != OrderStatus::PendingPayment {
                 return Err(Error::transition(

@@ -14,6 +14,15 @@ use crate::settings::ShopConfig;
 use super::{CONFLICT_RETRIES, Commerce};
 
 impl Commerce {
+    /// The shop's settings as they are now.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub async fn config(&self) -> Result<ShopConfig> {
+        self.store.config().await
+    }
+
     /// Replaces the shop settings (tax zones, promotions, shipping methods), compare-and-set
     /// on their version.
     ///

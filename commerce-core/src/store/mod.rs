@@ -41,6 +41,23 @@ pub use outbox::{ClaimedEvent, OutboxStore};
 
 use serde::{Deserialize, Serialize};
 
+/// How many items a page holds when the caller does not say.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// The most items a page holds, whatever the caller asks for.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// The page size a listing uses when `asked` for one: [`DEFAULT_PAGE_SIZE`] if not, clamped to
+/// `1..=`[`MAX_PAGE_SIZE`].
+///
+/// ```
+/// use commerce_core::store::page_size;
+/// assert_eq!((page_size(None), page_size(Some(0)), page_size(Some(1_000))), (20, 1, 100));
+/// ```
+pub fn page_size(asked: Option<usize>) -> usize {
+    asked.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
+}
+
 /// A page of results and the cursor of the next page, if any.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

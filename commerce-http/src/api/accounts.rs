@@ -9,10 +9,30 @@ use commerce_core::service::CustomerUpdate;
 use commerce_core::{Error, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{AppState, Shared};
+use crate::api::{Access, Api, AppState, Method, Operation, Shared};
 use crate::auth::{Admin, SignedIn, hash_password, new_session, verify_password};
 use crate::extract::{ApiJson, ApiResult, json};
 use crate::problem::Problem;
+
+/// The accounts' operations.
+#[rustfmt::skip]
+pub(crate) fn api() -> Api {
+    use Access::{Admin, Customer, Public};
+    use Method::{Delete, Get, Patch, Post, Put};
+    Api::new()
+        .at(Operation::new(Post, "/v1/customers", "Registers a customer (password: 8 to 256 characters) and signs them in.", Public).body("Registration").returns(201, "SessionToken"), register)
+        .at(Operation::new(Post, "/v1/sessions", "Signs a customer in: a session token for `Authorization: Bearer`.", Public).body("SignIn").returns(201, "SessionToken"), sign_in)
+        .at(Operation::new(Delete, "/v1/sessions/current", "Signs out: the session's token stops working.", Customer).no_content(), sign_out)
+        .at(Operation::new(Get, "/v1/customers/me", "The signed-in customer.", Customer).returns(200, "Customer"), me)
+        .at(Operation::new(Patch, "/v1/customers/me", "Changes the signed-in customer's name.", Customer).body("Profile").returns(200, "Customer"), update_me)
+        .at(Operation::new(Put, "/v1/customers/me/password", "Changes the password, ends every session and starts a new one.", Customer).body("PasswordChange").returns(200, "SessionToken"), change_password)
+        .at(Operation::new(Get, "/v1/customers/me/addresses", "The address book.", Customer).returns(200, "Addresses"), addresses)
+        .at(Operation::new(Post, "/v1/customers/me/addresses", "Adds an address.", Customer).body("AddressInput").returns(201, "Address"), add_address)
+        .at(Operation::new(Put, "/v1/customers/me/addresses/{id}", "Replaces an address.", Customer).body("AddressInput").returns(200, "Address"), replace_address)
+        .at(Operation::new(Delete, "/v1/customers/me/addresses/{id}", "Removes an address.", Customer).no_content(), remove_address)
+        .at(Operation::new(Get, "/v1/customers/{id}", "A customer.", Admin).returns(200, "Customer"), get_customer)
+        .at(Operation::new(Patch, "/v1/customers/{id}", "Changes a customer's name or group.", Admin).body("CustomerChange").returns(200, "Customer"), update_customer)
+}
 
 /// A session token, given once: send it as `Authorization: Bearer cs_…`.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -148,11 +168,7 @@ pub(crate) async fn change_password(
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult {
     check_password(&body.new_password).map_err(|e| e.in_field("new_password"))?;
-    let stored = state
-        .commerce
-        .store()
-        .password_hash(&signed_in.customer_id)
-        .await?;
+    let stored = state.commerce.password_hash(&signed_in.customer_id).await?;
     if !verify_password(body.current_password, stored).await {
         return Err(Problem::from(
             Error::invalid("the current password is wrong").at("current_password"),

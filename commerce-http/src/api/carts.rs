@@ -10,9 +10,29 @@ use commerce_core::payment::CaptureMethod;
 use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 
-use crate::api::Shared;
+use crate::api::{Access, Api, Method, Operation, Shared};
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiResult, idempotency_key, json};
+
+/// The carts' operations.
+#[rustfmt::skip]
+pub(crate) fn api() -> Api {
+    use Access::{Anyone, CartHolder};
+    use Method::{Delete, Get, Patch, Post, Put};
+    Api::new()
+        .at(Operation::new(Post, "/v1/carts", "Creates a cart: the signed-in customer's, or a guest cart whose id is the token that opens it.", Anyone).body("NewCart").returns(201, "StoredCart"), create_cart)
+        .at(Operation::new(Get, "/v1/carts/{cart}", "A cart.", CartHolder).returns(200, "StoredCart"), get_cart)
+        .at(Operation::new(Post, "/v1/carts/{cart}/lines", "Adds units of a SKU at the catalog's price.", CartHolder).body("NewLine").returns(200, "StoredCart"), add_line)
+        .at(Operation::new(Patch, "/v1/carts/{cart}/lines/{line}", "Sets a line's quantity.", CartHolder).body("Quantity").returns(200, "StoredCart"), set_quantity)
+        .at(Operation::new(Delete, "/v1/carts/{cart}/lines/{line}", "Removes a line.", CartHolder).returns(200, "StoredCart"), remove_line)
+        .at(Operation::new(Post, "/v1/carts/{cart}/coupons", "Enters a coupon code.", CartHolder).body("Coupon").returns(200, "StoredCart"), apply_coupon)
+        .at(Operation::new(Delete, "/v1/carts/{cart}/coupons/{code}", "Removes a coupon code.", CartHolder).returns(200, "StoredCart"), remove_coupon)
+        .at(Operation::new(Put, "/v1/carts/{cart}/shipping", "Sets the destination and shipping method.", CartHolder).body("Shipping").returns(200, "StoredCart"), set_shipping)
+        .at(Operation::new(Get, "/v1/carts/{cart}/quote", "Prices the cart now.", CartHolder).returns(200, "Quote"), quote_cart)
+        .at(Operation::new(Get, "/v1/carts/{cart}/pricing-request", "The pricing request the shop prices the cart with.", CartHolder).returns(200, "PricingRequest"), pricing_request)
+        .at(Operation::new(Post, "/v1/carts/{cart}/checkout", "Reserves the stock, places the order and takes the payment.", CartHolder).body("Pay").returns(201, "Checkout").keyed().calls_gateway(), checkout)
+        .at(Operation::new(Get, "/v1/carts/{cart}/order", "The order placed from the cart, with its payment: how a guest follows an order.", CartHolder).returns(200, "Checkout"), cart_order)
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -22,24 +42,24 @@ pub(crate) struct NewCart {
 
 /// `POST /v1/carts`: a signed-in customer's own cart, or a guest cart.
 pub(crate) async fn create_cart(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     ApiJson(body): ApiJson<NewCart>,
 ) -> ApiResult {
-    let owner = caller.customer_id().map(str::to_string);
+    let owner = auth.caller.customer_id().map(str::to_string);
     let cart = state.commerce.create_cart(body.currency, owner).await?;
     Ok(json(StatusCode::CREATED, &cart))
 }
 
 /// `GET /v1/carts/{cart}`.
 pub(crate) async fn get_cart(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
     Ok(json(
         StatusCode::OK,
-        &state.commerce.open_cart(&caller, &cart).await?,
+        &state.commerce.cart(auth.caller.target(&cart)).await?,
     ))
 }
 
@@ -54,15 +74,19 @@ pub(crate) struct NewLine {
 
 /// `POST /v1/carts/{cart}/lines`.
 pub(crate) async fn add_line(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<NewLine>,
 ) -> ApiResult {
-    let opened = state.commerce.open_cart(&caller, &cart).await?;
     let cart = state
         .commerce
-        .add_to_opened_cart(opened, &body.sku, body.quantity, body.options)
+        .add_to_cart(
+            auth.caller.target(&cart),
+            &body.sku,
+            body.quantity,
+            body.options,
+        )
         .await?;
     Ok(json(StatusCode::OK, &cart))
 }
@@ -75,29 +99,30 @@ pub(crate) struct Quantity {
 
 /// `PATCH /v1/carts/{cart}/lines/{line}`.
 pub(crate) async fn set_quantity(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path((cart, line)): Path<(String, String)>,
     ApiJson(body): ApiJson<Quantity>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     let cart = state
         .commerce
-        .set_cart_quantity(&cart, &line, body.quantity)
+        .set_cart_quantity(auth.caller.target(&cart), &line, body.quantity)
         .await?;
     Ok(json(StatusCode::OK, &cart))
 }
 
 /// `DELETE /v1/carts/{cart}/lines/{line}`.
 pub(crate) async fn remove_line(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path((cart, line)): Path<(String, String)>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
-        &state.commerce.remove_cart_line(&cart, &line).await?,
+        &state
+            .commerce
+            .remove_cart_line(auth.caller.target(&cart), &line)
+            .await?,
     ))
 }
 
@@ -109,28 +134,32 @@ pub(crate) struct Coupon {
 
 /// `POST /v1/carts/{cart}/coupons`.
 pub(crate) async fn apply_coupon(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<Coupon>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
-        &state.commerce.apply_coupon(&cart, &body.code).await?,
+        &state
+            .commerce
+            .apply_coupon(auth.caller.target(&cart), &body.code)
+            .await?,
     ))
 }
 
 /// `DELETE /v1/carts/{cart}/coupons/{code}`.
 pub(crate) async fn remove_coupon(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path((cart, code)): Path<(String, String)>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
-        &state.commerce.remove_coupon(&cart, &code).await?,
+        &state
+            .commerce
+            .remove_coupon(auth.caller.target(&cart), &code)
+            .await?,
     ))
 }
 
@@ -146,19 +175,22 @@ pub(crate) struct Shipping {
 
 /// `PUT /v1/carts/{cart}/shipping`: where the cart ships and how.
 pub(crate) async fn set_shipping(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
     ApiJson(body): ApiJson<Shipping>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     let destination = Destination {
         country: body.country,
         region: body.region,
     };
     let cart = state
         .commerce
-        .set_shipping(&cart, Some(destination), body.method.as_deref())
+        .set_shipping(
+            auth.caller.target(&cart),
+            Some(destination),
+            body.method.as_deref(),
+        )
         .await?;
     Ok(json(StatusCode::OK, &cart))
 }
@@ -166,27 +198,28 @@ pub(crate) async fn set_shipping(
 /// `GET /v1/carts/{cart}/pricing-request`: the request the shop prices the cart with, for the
 /// browser module to price it itself.
 pub(crate) async fn pricing_request(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
-        &state.commerce.pricing_request(&cart).await?,
+        &state
+            .commerce
+            .pricing_request(auth.caller.target(&cart))
+            .await?,
     ))
 }
 
 /// `GET /v1/carts/{cart}/quote`: the live quote.
 pub(crate) async fn quote_cart(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
     Ok(json(
         StatusCode::OK,
-        &state.commerce.quote_cart(&cart).await?,
+        &state.commerce.quote_cart(auth.caller.target(&cart)).await?,
     ))
 }
 
@@ -200,14 +233,13 @@ pub(crate) struct Pay {
 
 /// `POST /v1/carts/{cart}/checkout` (with `Idempotency-Key`): the order and its payment.
 pub(crate) async fn checkout(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Pay>,
 ) -> ApiResult {
     let key = idempotency_key(&headers)?;
-    state.commerce.open_cart(&caller, &cart).await?;
     let request = CheckoutRequest {
         // Keys are scoped to the cart: only who may open it can use them.
         idempotency_scope: format!("cart:{cart}"),
@@ -216,18 +248,20 @@ pub(crate) async fn checkout(
         capture_method: body.capture_method,
         idempotency_key: Some(key),
     };
-    let checkout = state.commerce.checkout(&request).await?;
+    let checkout = state.commerce.checkout_as(&auth.caller, &request).await?;
     Ok(json(StatusCode::CREATED, &checkout))
 }
 
 /// `GET /v1/carts/{cart}/order`: the order placed from the cart and its payment: how a guest,
 /// who holds only the cart's token, follows their order.
 pub(crate) async fn cart_order(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(cart): Path<String>,
 ) -> ApiResult {
-    state.commerce.open_cart(&caller, &cart).await?;
-    let checkout = state.commerce.checkout_of_cart(&cart).await?;
+    let checkout = state
+        .commerce
+        .checkout_of_cart(auth.caller.target(&cart))
+        .await?;
     Ok(json(StatusCode::OK, &checkout))
 }

@@ -3,17 +3,54 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use commerce_core::access::Caller;
+use commerce_core::Error;
 use commerce_core::catalog::{Category, Product, ProductStatus, Variant};
 use commerce_core::service::IdempotencyKey;
 use commerce_core::store::ProductFilter;
-use commerce_core::{Error, ErrorKind};
 use serde::{Deserialize, Serialize};
 
 use crate::api::Shared;
+use crate::api::{Access, Api, Method, Operation, PAGE_PARAMS, Param};
 use crate::auth::{Admin, Authenticated};
-use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json, page_limit};
+use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json};
 use crate::problem::Problem;
+
+const PRODUCT_PARAMS: [Param; 3] = [
+    Param {
+        name: "category",
+        schema: r#"{"type": "string"}"#,
+        description: "Only products in this category.",
+    },
+    Param {
+        name: "q",
+        schema: r#"{"type": "string", "maxLength": 200}"#,
+        description: "Only products whose name, description or SKUs contain this text, ignoring case.",
+    },
+    Param {
+        name: "status",
+        schema: r#"{"type": "string", "enum": ["draft", "active", "archived", "any"], "default": "active"}"#,
+        description: "Admins only, for other than `active`.",
+    },
+];
+
+/// The catalog's operations.
+#[rustfmt::skip]
+pub(crate) fn api() -> Api {
+    use Access::{Admin, Anyone, Public};
+    use Method::{Get, Post, Put};
+    Api::new()
+        .at(Operation::new(Get, "/v1/products", "Products in id order, a page at a time (`after`, `limit`), by `category` and text (`q`); active ones only, unless an admin asks for a `status`.", Anyone).returns(200, "ProductPage").query(&[&PAGE_PARAMS, &PRODUCT_PARAMS]), list_products)
+        .at(Operation::new(Post, "/v1/products", "Creates a product.", Admin).body("Product").returns(201, "Product"), create_product)
+        .at(Operation::new(Get, "/v1/products/{id}", "An active product (any, for admins).", Anyone).returns(200, "Product"), get_product)
+        .at(Operation::new(Put, "/v1/products/{id}", "Creates or replaces a product.", Admin).body("Product").returns(200, "Product"), put_product)
+        .at(Operation::new(Post, "/v1/products/{id}/archive", "Archives a product: no longer sold, kept on past orders.", Admin).returns(200, "Product"), archive_product)
+        .at(Operation::new(Get, "/v1/variants/{sku}", "A variant of an active product, by SKU, with its product's id and name.", Anyone).returns(200, "VariantOf"), get_variant)
+        .at(Operation::new(Get, "/v1/categories", "Every category.", Public).returns(200, "Categories"), list_categories)
+        .at(Operation::new(Get, "/v1/categories/{id}", "A category.", Public).returns(200, "Category"), get_category)
+        .at(Operation::new(Put, "/v1/categories/{id}", "Creates or replaces a category.", Admin).body("Category").returns(200, "Category"), put_category)
+        .at(Operation::new(Get, "/v1/inventory/{sku}", "A SKU's stock levels by location.", Public).returns(200, "StockLevels"), stock)
+        .at(Operation::new(Post, "/v1/inventory/{sku}/adjustments", "Changes a SKU's stock on hand, once per key (a replay answers with the level as it is now).", Admin).body("Adjustment").returns(200, "StockLevel").keyed(), adjust_stock)
+}
 
 /// The status a product listing asks for; only admins may ask for other than `active`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -38,22 +75,12 @@ pub(crate) struct ProductQuery {
 /// `GET /v1/products`: a page of products in id order, filtered by category, text (`q`) and,
 /// for admins, status.
 pub(crate) async fn list_products(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     ApiQuery(query): ApiQuery<ProductQuery>,
 ) -> ApiResult {
     let status = match query.status.unwrap_or(StatusQuery::Active) {
         StatusQuery::Active => Some(ProductStatus::Active),
-        _ if caller == Caller::Anonymous => {
-            return Err(Problem::unauthorized(
-                "an admin API key is required to list products that are not active",
-            ));
-        }
-        _ if !caller.is_admin() => {
-            return Err(Problem::forbidden(
-                "only admins list products that are not active",
-            ));
-        }
         StatusQuery::Draft => Some(ProductStatus::Draft),
         StatusQuery::Archived => Some(ProductStatus::Archived),
         StatusQuery::Any => None,
@@ -70,25 +97,23 @@ pub(crate) async fn list_products(
     };
     let page = state
         .commerce
-        .store()
-        .products(&filter, query.after.as_deref(), page_limit(query.limit))
+        .products(
+            Some(&auth.caller),
+            &filter,
+            query.after.as_deref(),
+            query.limit,
+        )
         .await?;
     Ok(json(StatusCode::OK, &page))
 }
 
 /// `GET /v1/products/{id}`: an active product (any product, for admins).
 pub(crate) async fn get_product(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let product = state
-        .commerce
-        .store()
-        .product(&id)
-        .await?
-        .filter(|p| caller.may_see_product(p))
-        .ok_or_else(|| Error::not_found("product", id))?;
+    let product = state.commerce.product(auth.caller.target(&id)).await?;
     Ok(json(StatusCode::OK, &product))
 }
 
@@ -105,26 +130,26 @@ pub(crate) struct VariantOf {
 
 /// `GET /v1/variants/{sku}`: a variant of an active product, by SKU.
 pub(crate) async fn get_variant(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(sku): Path<String>,
 ) -> ApiResult {
-    let found = state
+    let product = state
         .commerce
-        .store()
-        .product_by_sku(&sku)
-        .await?
-        .filter(|p| caller.may_see_product(p))
-        .and_then(|p| {
-            let variant = p.variant(&sku)?.clone();
-            Some(VariantOf {
-                product_id: p.id,
-                product_name: p.name,
-                variant,
-            })
-        })
-        .ok_or_else(|| Error::not_found("variant", sku))?;
-    Ok(json(StatusCode::OK, &found))
+        .product_by_sku(auth.caller.target(&sku))
+        .await?;
+    let variant = product
+        .variant(&sku)
+        .cloned()
+        .ok_or_else(|| Error::not_found("variant", sku.as_str()))?;
+    Ok(json(
+        StatusCode::OK,
+        &VariantOf {
+            product_id: product.id,
+            product_name: product.name,
+            variant,
+        },
+    ))
 }
 
 /// `POST /v1/products`: creates a product (`422 duplicate_id` if the id exists).
@@ -133,10 +158,7 @@ pub(crate) async fn create_product(
     State(state): State<Shared>,
     ApiJson(product): ApiJson<Product>,
 ) -> ApiResult {
-    if state.commerce.store().product(&product.id).await?.is_some() {
-        return Err(Error::new(ErrorKind::DuplicateId { id: product.id }).into());
-    }
-    let product = state.commerce.put_product(product).await?;
+    let product = state.commerce.create_product(product).await?;
     Ok(json(StatusCode::CREATED, &product))
 }
 
@@ -180,21 +202,12 @@ pub(crate) async fn archive_product(
 
 /// `GET /v1/categories`: every category.
 pub(crate) async fn list_categories(State(state): State<Shared>) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.store().categories().await?,
-    ))
+    Ok(json(StatusCode::OK, &state.commerce.categories().await?))
 }
 
 /// `GET /v1/categories/{id}`.
 pub(crate) async fn get_category(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult {
-    let category = state
-        .commerce
-        .store()
-        .category(&id)
-        .await?
-        .ok_or_else(|| Error::not_found("category", id))?;
-    Ok(json(StatusCode::OK, &category))
+    Ok(json(StatusCode::OK, &state.commerce.category(&id).await?))
 }
 
 /// `PUT /v1/categories/{id}`: creates or replaces a category.
@@ -213,10 +226,7 @@ pub(crate) async fn put_category(
 
 /// `GET /v1/inventory/{sku}`: stock levels by location.
 pub(crate) async fn stock(State(state): State<Shared>, Path(sku): Path<String>) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.store().stock(&sku).await?,
-    ))
+    Ok(json(StatusCode::OK, &state.commerce.stock(&sku).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

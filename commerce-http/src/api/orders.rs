@@ -10,10 +10,43 @@ use commerce_core::service::IdempotencyKey;
 use commerce_core::store::OrderFilter;
 use serde::Deserialize;
 
-use crate::api::Shared;
+use crate::api::{Access, Api, Method, Operation, PAGE_PARAMS, Param, Shared};
 use crate::auth::{Admin, Authenticated};
-use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json, page_limit};
-use crate::problem::Problem;
+use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json};
+
+const ORDER_PARAMS: [Param; 2] = [
+    Param {
+        name: "status",
+        schema: r##"{"$ref": "#/components/schemas/OrderStatus"}"##,
+        description: "Only orders with this status.",
+    },
+    Param {
+        name: "customer",
+        schema: r#"{"type": "string"}"#,
+        description: "Only this customer's orders (admins; a customer may name only themselves).",
+    },
+];
+
+/// The orders' and payment intents' operations.
+#[rustfmt::skip]
+pub(crate) fn api() -> Api {
+    use Access::{Admin, Owner};
+    use Method::{Get, Post};
+    Api::new()
+        .at(Operation::new(Get, "/v1/orders", "The signed-in customer's orders (every order, for admins), newest first, by `status` (and `customer`, for admins).", Owner).returns(200, "OrderPage").query(&[&PAGE_PARAMS, &ORDER_PARAMS]), list_orders)
+        .at(Operation::new(Get, "/v1/orders/{id}", "An order.", Owner).returns(200, "Order"), get_order)
+        .at(Operation::new(Post, "/v1/orders/{id}/cancel", "Cancels an unshipped order: releases stock, voids or refunds.", Owner).returns(200, "Checkout").keyed().calls_gateway(), cancel)
+        .at(Operation::new(Post, "/v1/orders/{id}/fulfil", "Marks units of a line packed.", Admin).body("Fulfilment").returns(200, "Order"), fulfil)
+        .at(Operation::new(Post, "/v1/orders/{id}/ship", "Marks a fulfilled order shipped.", Admin).returns(200, "Order"), ship)
+        .at(Operation::new(Post, "/v1/orders/{id}/deliver", "Marks a shipped order delivered, completing it.", Admin).returns(200, "Order"), deliver)
+        .at(Operation::new(Post, "/v1/orders/{id}/capture", "Captures authorized money (all of it if no amount).", Admin).body("Capture").returns(200, "Checkout").keyed().calls_gateway(), capture)
+        .at(Operation::new(Post, "/v1/orders/{id}/refund", "Refunds captured money.", Admin).body("Refund").returns(200, "Checkout").keyed().calls_gateway(), refund)
+        .at(Operation::new(Get, "/v1/payment-intents/{id}", "A payment intent.", Owner).returns(200, "PaymentIntent"), get_intent)
+        .at(Operation::new(Post, "/v1/payment-intents/{id}/confirm", "Finishes a payment the gateway never answered, with another payment method if given.", Owner).body("Confirmation").returns(200, "Checkout").keyed().calls_gateway(), confirm_intent)
+        .at(Operation::new(Post, "/v1/payment-intents/{id}/capture", "Captures authorized money, as the order's capture.", Admin).body("Capture").returns(200, "Checkout").keyed().calls_gateway(), capture_intent)
+        .at(Operation::new(Post, "/v1/payment-intents/{id}/refund", "Refunds captured money, as the order's refund.", Admin).body("Refund").returns(200, "Checkout").keyed().calls_gateway(), refund_intent)
+        .at(Operation::new(Post, "/v1/payment-intents/{id}/cancel", "Voids or refunds the payment by cancelling its order.", Admin).returns(200, "Checkout").keyed().calls_gateway(), cancel_intent)
+}
 
 /// The caller's idempotency key for a money move: scoped to the caller, so that two callers'
 /// keys never collide.
@@ -36,61 +69,51 @@ pub(crate) struct OrderQuery {
 /// `GET /v1/orders`: a signed-in customer's orders, or (for admins) every order, newest first,
 /// filtered by status and, for admins, customer.
 pub(crate) async fn list_orders(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     ApiQuery(query): ApiQuery<OrderQuery>,
 ) -> ApiResult {
-    let customer_id = match &caller {
-        Caller::Admin { .. } => query.customer,
-        Caller::Customer { id } if query.customer.as_ref().is_none_or(|c| c == id) => {
-            Some(id.clone())
-        }
-        Caller::Customer { .. } => {
-            return Err(Problem::forbidden(
-                "only admins list other customers' orders",
-            ));
-        }
-        Caller::Anonymous => {
-            return Err(Problem::unauthorized(
-                "sign in to list your orders; a guest follows an order through its cart",
-            ));
-        }
-    };
     let filter = OrderFilter {
-        customer_id,
+        customer_id: query.customer,
         status: query.status,
     };
     let page = state
         .commerce
-        .store()
-        .orders(&filter, query.after.as_deref(), page_limit(query.limit))
+        .orders(
+            Some(&auth.caller),
+            filter,
+            query.after.as_deref(),
+            query.limit,
+        )
         .await?;
     Ok(json(StatusCode::OK, &page))
 }
 
 /// `GET /v1/orders/{id}`.
 pub(crate) async fn get_order(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(json(
         StatusCode::OK,
-        &state.commerce.open_order(&caller, &id).await?,
+        &state.commerce.order(auth.caller.target(&id)).await?,
     ))
 }
 
 /// `POST /v1/orders/{id}/cancel` (with `Idempotency-Key`): the order's customer or an admin
 /// cancels an order that has not shipped; stock is released, the payment voided or refunded.
 pub(crate) async fn cancel(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let key = scoped(&caller, &headers)?;
-    state.commerce.open_order(&caller, &id).await?;
-    let done = state.commerce.cancel_order(&id, Some(&key)).await?;
+    let key = scoped(&auth.caller, &headers)?;
+    let done = state
+        .commerce
+        .cancel_order(auth.caller.target(&id), Some(&key))
+        .await?;
     Ok(json(StatusCode::OK, &done))
 }
 
@@ -185,13 +208,16 @@ pub(crate) async fn refund(
 
 /// `GET /v1/payment-intents/{id}`.
 pub(crate) async fn get_intent(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
     Ok(json(
         StatusCode::OK,
-        &state.commerce.open_payment_intent(&caller, &id).await?,
+        &state
+            .commerce
+            .payment_intent(auth.caller.target(&id))
+            .await?,
     ))
 }
 
@@ -206,17 +232,20 @@ pub(crate) struct Confirmation {
 /// `POST /v1/payment-intents/{id}/confirm` (with `Idempotency-Key`): the order's customer or an
 /// admin finishes a payment the gateway never answered, with another payment method if given.
 pub(crate) async fn confirm_intent(
-    Authenticated(caller): Authenticated,
+    auth: Authenticated,
     State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Confirmation>,
 ) -> ApiResult {
-    let key = scoped(&caller, &headers)?;
-    state.commerce.open_payment_intent(&caller, &id).await?;
+    let key = scoped(&auth.caller, &headers)?;
     let done = state
         .commerce
-        .confirm_payment(&id, body.payment_method.as_deref(), Some(&key))
+        .confirm_payment(
+            auth.caller.target(&id),
+            body.payment_method.as_deref(),
+            Some(&key),
+        )
         .await?;
     Ok(json(StatusCode::OK, &done))
 }
@@ -229,7 +258,7 @@ pub(crate) async fn capture_intent(
     headers: HeaderMap,
     body: ApiJson<Capture>,
 ) -> ApiResult {
-    let intent = state.commerce.payment_intent(&id).await?;
+    let intent = state.commerce.payment_intent(id.as_str()).await?;
     capture(admin, State(state), Path(intent.order_id), headers, body).await
 }
 
@@ -241,7 +270,7 @@ pub(crate) async fn refund_intent(
     headers: HeaderMap,
     body: ApiJson<Refund>,
 ) -> ApiResult {
-    let intent = state.commerce.payment_intent(&id).await?;
+    let intent = state.commerce.payment_intent(id.as_str()).await?;
     refund(admin, State(state), Path(intent.order_id), headers, body).await
 }
 
@@ -253,12 +282,10 @@ pub(crate) async fn cancel_intent(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let intent = state.commerce.payment_intent(&id).await?;
-    cancel(
-        Authenticated(admin.caller()),
-        State(state),
-        Path(intent.order_id),
-        headers,
-    )
-    .await
+    let intent = state.commerce.payment_intent(id.as_str()).await?;
+    let auth = Authenticated {
+        caller: admin.caller(),
+        session_id: None,
+    };
+    cancel(auth, State(state), Path(intent.order_id), headers).await
 }

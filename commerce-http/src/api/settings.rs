@@ -11,17 +11,36 @@ use commerce_core::pricing::{ShippingOption, TaxZone};
 use commerce_core::settings::ShopConfig;
 use serde::Deserialize;
 
-use crate::api::Shared;
 use crate::api::catalog::same_id;
+use crate::api::{Access, Api, Method, Operation, Shared};
 use crate::auth::Admin;
 use crate::extract::{ApiJson, ApiResult, json};
 
+/// The settings' operations: all for admins.
+#[rustfmt::skip]
+pub(crate) fn api() -> Api {
+    use Access::Admin;
+    use Method::{Delete, Get, Post, Put};
+    Api::new()
+        .at(Operation::new(Get, "/v1/settings", "Tax zones, promotions, shipping methods and rounding, with their version.", Admin).returns(200, "ShopConfig"), settings)
+        .at(Operation::new(Put, "/v1/settings", "Replaces the settings if their version is still current.", Admin).body("ShopConfig").returns(200, "ShopConfig"), put_settings)
+        .at(Operation::new(Get, "/v1/promotions", "Every promotion.", Admin).returns(200, "Promotions"), promotions)
+        .at(Operation::new(Post, "/v1/promotions", "Adds a promotion.", Admin).body("Promotion").returns(201, "Promotion"), create_promotion)
+        .at(Operation::new(Get, "/v1/promotions/{id}", "A promotion.", Admin).returns(200, "Promotion"), promotion)
+        .at(Operation::new(Put, "/v1/promotions/{id}", "Adds or replaces a promotion.", Admin).body("Promotion").returns(200, "Promotion"), put_promotion)
+        .at(Operation::new(Delete, "/v1/promotions/{id}", "Removes a promotion.", Admin).no_content(), remove_promotion)
+        .at(Operation::new(Get, "/v1/tax-zones", "Every tax zone and its rates.", Admin).returns(200, "TaxZones"), tax_zones)
+        .at(Operation::new(Put, "/v1/tax-zones/{zone}", "Sets the rates of a zone: a country (`US`), a subdivision (`US-CA`) or `*` for everywhere else.", Admin).body("ZoneRates").returns(200, "TaxZone"), put_tax_zone)
+        .at(Operation::new(Delete, "/v1/tax-zones/{zone}", "Removes a tax zone.", Admin).no_content(), remove_tax_zone)
+        .at(Operation::new(Get, "/v1/shipping-methods", "Every shipping method and where it ships.", Admin).returns(200, "ShippingOptions"), shipping_methods)
+        .at(Operation::new(Post, "/v1/shipping-methods", "Adds a shipping method.", Admin).body("ShippingOption").returns(201, "ShippingOption"), create_shipping_method)
+        .at(Operation::new(Put, "/v1/shipping-methods/{id}", "Adds or replaces a shipping method.", Admin).body("ShippingOption").returns(200, "ShippingOption"), put_shipping_method)
+        .at(Operation::new(Delete, "/v1/shipping-methods/{id}", "Removes a shipping method.", Admin).no_content(), remove_shipping_method)
+}
+
 /// `GET /v1/settings`: tax zones, promotions, shipping methods, rounding, with their version.
 pub(crate) async fn settings(_admin: Admin, State(state): State<Shared>) -> ApiResult {
-    Ok(json(
-        StatusCode::OK,
-        &state.commerce.store().config().await?,
-    ))
+    Ok(json(StatusCode::OK, &state.commerce.config().await?))
 }
 
 /// `PUT /v1/settings`: replaces the settings if `version` is still current (else `409`).
@@ -38,7 +57,7 @@ pub(crate) async fn put_settings(
 
 /// `GET /v1/promotions`.
 pub(crate) async fn promotions(_admin: Admin, State(state): State<Shared>) -> ApiResult {
-    let config = state.commerce.store().config().await?;
+    let config = state.commerce.config().await?;
     Ok(json(StatusCode::OK, &config.promotions))
 }
 
@@ -48,7 +67,7 @@ pub(crate) async fn promotion(
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let config = state.commerce.store().config().await?;
+    let config = state.commerce.config().await?;
     let promotion = config
         .promotions
         .into_iter()
@@ -95,7 +114,7 @@ pub(crate) async fn remove_promotion(
 
 /// `GET /v1/tax-zones`.
 pub(crate) async fn tax_zones(_admin: Admin, State(state): State<Shared>) -> ApiResult {
-    let config = state.commerce.store().config().await?;
+    let config = state.commerce.config().await?;
     Ok(json(StatusCode::OK, &config.tax_zones))
 }
 
@@ -137,7 +156,7 @@ pub(crate) async fn remove_tax_zone(
 
 /// `GET /v1/shipping-methods`.
 pub(crate) async fn shipping_methods(_admin: Admin, State(state): State<Shared>) -> ApiResult {
-    let config = state.commerce.store().config().await?;
+    let config = state.commerce.config().await?;
     Ok(json(StatusCode::OK, &config.shipping_methods))
 }
 

@@ -7,7 +7,9 @@
 use commerce_core::access::ApiKey;
 use commerce_core::{Commerce, Error};
 
-use crate::auth::{ADMIN_KEY_PREFIX, random_hex, secret_hash};
+use commerce_core::ids::random_hex;
+
+use crate::auth::{ADMIN_KEY_PREFIX, secret_hash};
 
 /// Issues a new admin key named `name`, stores its hash and returns the key, which is shown
 /// only this once.
@@ -19,7 +21,6 @@ pub async fn create_key(commerce: &Commerce, name: &str) -> Result<String, Error
     let id = random_hex(8)?;
     let secret = random_hex(32)?;
     commerce
-        .store()
         .put_api_key(&ApiKey {
             id: id.clone(),
             name: name.to_string(),
@@ -37,5 +38,5 @@ pub async fn create_key(commerce: &Commerce, name: &str) -> Result<String, Error
 ///
 /// `not_found`; storage errors.
 pub async fn revoke_key(commerce: &Commerce, id: &str) -> Result<(), Error> {
-    commerce.store().revoke_api_key(id, commerce.now()).await
+    commerce.revoke_api_key(id).await
 }
