@@ -12,10 +12,51 @@
 //! - A hold past its expiry never blocks a buyer: reserving first releases expired holds on the
 //!   SKUs it needs, in the same unit of work, whether or not a sweep has run.
 //! - Every change writes a [`Movement`].
+//! - A reservation that leaves a SKU with the shop's low-stock threshold or fewer units
+//!   available writes [`stock_low_event`] in the same unit of work.
 
 use serde::{Deserialize, Serialize};
 
+use crate::events::{DomainEvent, EventKind};
 use crate::time::Timestamp;
+
+/// The `stock_low` event a reservation `reservation_id` leaves behind, if it left `available`
+/// units of `sku` at `location`, at or below the shop's `threshold`
+/// ([`ShopConfig::low_stock_threshold`](crate::settings::ShopConfig::low_stock_threshold)).
+/// Its id is `"{sku}:stock_low:{reservation_id}"`, its data `{"available", "location"}`.
+///
+/// This is the one definition: the memory store calls it, the SQL stores write the same event
+/// in SQL within the reservation's transaction, and the conformance suite holds them to it.
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::inventory::stock_low_event;
+/// use commerce_core::Timestamp;
+///
+/// let event = stock_low_event("MUG", "default", "res_1", 2, 3, Timestamp::EPOCH).unwrap();
+/// assert_eq!(event.id, "MUG:stock_low:res_1");
+/// assert_eq!(event.data, serde_json::json!({"available": 2, "location": "default"}));
+/// assert!(stock_low_event("MUG", "default", "res_1", 4, 3, Timestamp::EPOCH).is_none());
+/// ```
+pub fn stock_low_event(
+    sku: &str,
+    location: &str,
+    reservation_id: &str,
+    available: i64,
+    threshold: i64,
+    now: Timestamp,
+) -> Option<DomainEvent> {
+    (available <= threshold).then(|| {
+        DomainEvent::new(
+            EventKind::StockLow,
+            sku,
+            reservation_id,
+            now,
+            serde_json::json!({"location": location, "available": available}),
+        )
+    })
+}
 
 /// The location used when none is named.
 pub const DEFAULT_LOCATION: &str = "default";

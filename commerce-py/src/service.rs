@@ -132,9 +132,7 @@ impl PyCommerce {
 
     /// A product by id; raises `NotFound`.
     fn product<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, move |s| async move {
-            s.product(id.as_str()).await
-        })
+        self.call(py, move |s| async move { s.product(id.as_str()).await })
     }
 
     /// A page of products in id order: `{"items": [...], "next_cursor": str | None}`, only

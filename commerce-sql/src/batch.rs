@@ -133,8 +133,13 @@ impl Batch {
     }
 
     /// Appends `sql` with its `$n` placeholders replaced by `args[n - 1]`, and the check of
-    /// what it must change.
-    pub(crate) fn push(&mut self, sql: &str, args: &[Arg<'_>], expect: Expect) {
+    /// what it must change; `None` (and nothing appended) if a placeholder has no value, which
+    /// the careful path refuses too.
+    #[must_use]
+    pub(crate) fn push(&mut self, sql: &str, args: &[Arg<'_>], expect: Expect) -> Option<()> {
+        if crate::unit::placeholders(sql) > args.len() {
+            return None;
+        }
         let mut statement = std::mem::take(&mut self.scratch);
         statement.clear();
         let mut rest = sql;
@@ -194,6 +199,7 @@ impl Batch {
             }
         }
         self.scratch = statement;
+        Some(())
     }
 
     /// The whole unit, `BEGIN`, the statements, `COMMIT`, and the values bound to it.
@@ -260,11 +266,14 @@ mod tests {
     fn example(dialect: &'static Dialect) -> (String, Vec<Bound>) {
         let mut batch = Batch::new(dialect);
         batch.push(
-            "UPDATE t SET a = a - $2, b = $1, c = $3 WHERE d = $10 AND e = json_extract(f, '$.g')",
+            "UPDATE t SET a = a - $2, b = $1, c = $3 WHERE d = $3 AND e = json_extract(f, '$.g')",
             &[Arg::Text("x'; --"), Arg::Int(-5), Arg::OptText(None)],
             Expect::Changed(1),
-        );
-        batch.push("DELETE FROM u WHERE v = $1", &[Arg::Int(7)], Expect::Any);
+        )
+        .unwrap();
+        batch
+            .push("DELETE FROM u WHERE v = $1", &[Arg::Int(7)], Expect::Any)
+            .unwrap();
         batch.finish()
     }
 
@@ -291,14 +300,32 @@ mod tests {
         );
     }
 
+    /// A placeholder with no value refuses the statement, as the careful path does, rather
+    /// than writing `NULL` on one path only.
+    #[test]
+    fn a_placeholder_without_a_value_is_refused() {
+        for dialect in [&PARAMETERS, &LITERALS] {
+            let mut batch = Batch::new(dialect);
+            let pushed = batch.push(
+                "UPDATE t SET a = $1 WHERE b = $2",
+                &[Arg::Int(1)],
+                Expect::Any,
+            );
+            assert!(pushed.is_none());
+            assert_eq!(batch.finish().0, "BEGIN;\nCOMMIT;\n");
+        }
+    }
+
     #[test]
     fn a_plain_insert_needs_no_check() {
         let mut batch = Batch::new(&PARAMETERS);
-        batch.push(
-            "INSERT INTO t (a) VALUES ($1)",
-            &[Arg::Int(1)],
-            Expect::OneRowInserted,
-        );
+        batch
+            .push(
+                "INSERT INTO t (a) VALUES ($1)",
+                &[Arg::Int(1)],
+                Expect::OneRowInserted,
+            )
+            .unwrap();
         assert_eq!(
             batch.finish().0,
             "BEGIN;\nINSERT INTO t (a) VALUES ($1);\nCOMMIT;\n"
@@ -310,7 +337,7 @@ mod tests {
     #[cfg(debug_assertions)]
     fn an_insert_that_may_skip_its_row_is_not_a_plain_insert() {
         let mut batch = Batch::new(&PARAMETERS);
-        batch.push(
+        let _ = batch.push(
             "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING",
             &[Arg::Int(1)],
             Expect::OneRowInserted,

@@ -40,473 +40,350 @@ pub(crate) const SELECT_RESERVATION_LINES: &str = "SELECT sku, location, quantit
 pub(crate) const INSERT_RESERVATION: &str = "INSERT INTO commerce_reservations (id, status, created_at, expires_at, reference) VALUES ($1, 'active', $2, $3, $4)";
 pub(crate) const INSERT_RESERVATION_LINE: &str = "INSERT INTO commerce_reservation_lines (reservation_id, sku, location, quantity) VALUES ($1, $2, $3, $4)";
 pub(crate) const EXTEND_RESERVATION: &str = "UPDATE commerce_reservations SET expires_at = $2 WHERE id = $1 AND status = 'active' AND expires_at > $3";
-pub(crate) const SELECT_THRESHOLD: &str = "SELECT body FROM commerce_config WHERE id = 1";
 
 macro_rules! impl_inventory {
     ($store:ty, $dialect:ident) => {
-            async fn movement(
-                tx: &mut Tx<'_>,
-                sku: &str,
-                location: &str,
-                kind: MovementKind,
-                quantity: i64,
-                now: Timestamp,
-                reference: Option<&str>,
-            ) -> std::result::Result<(), Failure> {
-                sqlx::query(INSERT_MOVEMENT)
-                    .bind(sku)
-                    .bind(location)
-                    .bind(movement_name(kind))
-                    .bind(quantity)
-                    .bind(millis(now))
-                    .bind(reference)
-                    .execute(&mut **tx)
+        async fn movement(
+            tx: &mut Tx<'_>,
+            sku: &str,
+            location: &str,
+            kind: MovementKind,
+            quantity: i64,
+            now: Timestamp,
+            reference: Option<&str>,
+        ) -> std::result::Result<(), Failure> {
+            sqlx::query(INSERT_MOVEMENT)
+                .bind(sku)
+                .bind(location)
+                .bind(movement_name(kind))
+                .bind(quantity)
+                .bind(millis(now))
+                .bind(reference)
+                .execute(&mut **tx)
+                .await
+                .map_err($dialect::failure)?;
+            Ok(())
+        }
+
+        fn reservation_line(
+            row: &<$dialect::Db as sqlx::Database>::Row,
+        ) -> std::result::Result<ReservationLine, sqlx::Error> {
+            Ok(ReservationLine {
+                sku: row.try_get("sku")?,
+                location: row.try_get("location")?,
+                quantity: row.try_get("quantity")?,
+            })
+        }
+
+        /// Closes an active reservation with `status` and gives its units back. A no-op if
+        /// another transaction closed it first (the guarded update affects no row).
+        async fn close(
+            tx: &mut Tx<'_>,
+            id: &str,
+            status: &str,
+            now: Timestamp,
+        ) -> std::result::Result<bool, Failure> {
+            let closed = sqlx::query(CLOSE_RESERVATION)
+                .bind(id)
+                .bind(status)
+                .execute(&mut **tx)
+                .await
+                .map_err($dialect::failure)?
+                .rows_affected();
+            if closed == 0 {
+                return Ok(false);
+            }
+            settle_lines(tx, id, RETURN_RESERVED, MovementKind::Release, now).await?;
+            Ok(true)
+        }
+
+        /// Moves the stock of every line of a reservation (`update`: sold or given back)
+        /// and writes their ledger entries, locking the rows in SKU order where the
+        /// database locks rows.
+        async fn settle_lines(
+            tx: &mut Tx<'_>,
+            id: &str,
+            update: &str,
+            kind: MovementKind,
+            now: Timestamp,
+        ) -> std::result::Result<(), Failure> {
+            if let Some(lock) = $dialect::LOCK_RESERVED_STOCK {
+                sqlx::query(lock)
+                    .bind(id)
+                    .fetch_all(&mut **tx)
                     .await
                     .map_err($dialect::failure)?;
-                Ok(())
             }
+            sqlx::query(sqlx::AssertSqlSafe(update))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err($dialect::failure)?;
+            sqlx::query(RESERVED_MOVEMENTS)
+                .bind(id)
+                .bind(movement_name(kind))
+                .bind(millis(now))
+                .execute(&mut **tx)
+                .await
+                .map_err($dialect::failure)?;
+            Ok(())
+        }
 
-            fn reservation_line(
-                row: &<$dialect::Db as sqlx::Database>::Row,
-            ) -> std::result::Result<ReservationLine, sqlx::Error> {
-                Ok(ReservationLine {
-                    sku: row.try_get("sku")?,
-                    location: row.try_get("location")?,
-                    quantity: row.try_get("quantity")?,
+        async fn available(
+            tx: &mut Tx<'_>,
+            sku: &str,
+            location: &str,
+        ) -> std::result::Result<i64, Failure> {
+            let row = sqlx::query(SELECT_ONE_STOCK)
+                .bind(sku)
+                .bind(location)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err($dialect::failure)?;
+            Ok(match row {
+                Some(row) => {
+                    let on_hand: i64 = row.try_get("on_hand").map_err($dialect::failure)?;
+                    let reserved: i64 = row.try_get("reserved").map_err($dialect::failure)?;
+                    on_hand - reserved
+                }
+                None => 0,
+            })
+        }
+
+        /// Changes stock on hand, guarded as the trait says, with its ledger entry.
+        async fn adjust(
+            tx: &mut Tx<'_>,
+            adjustment: &StockAdjustment,
+            now: Timestamp,
+        ) -> std::result::Result<StockLevel, Failure> {
+            let StockAdjustment {
+                sku,
+                location,
+                delta,
+                allow_backorder,
+            } = adjustment;
+            sqlx::query(ENSURE_STOCK)
+                .bind(sku)
+                .bind(location)
+                .execute(&mut **tx)
+                .await
+                .map_err($dialect::failure)?;
+            let row = sqlx::query(ADJUST_STOCK)
+                .bind(sku)
+                .bind(location)
+                .bind(delta)
+                .bind(allow_backorder)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err($dialect::failure)?;
+            let Some(row) = row else {
+                let available = available(tx, sku, location).await?;
+                return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
+                    sku: sku.clone(),
+                    requested: -delta,
+                    available: available.max(0),
+                })));
+            };
+            if *delta != 0 {
+                movement(
+                    tx,
+                    sku,
+                    location,
+                    MovementKind::Adjustment,
+                    *delta,
+                    now,
+                    None,
+                )
+                .await?;
+            }
+            Ok(StockLevel {
+                sku: sku.clone(),
+                location: location.clone(),
+                on_hand: row.try_get("on_hand").map_err($dialect::failure)?,
+                reserved: row.try_get("reserved").map_err($dialect::failure)?,
+                allow_backorder: row.try_get("allow_backorder").map_err($dialect::failure)?,
+            })
+        }
+
+        /// Why a live-looking commit failed: expired (release it), or not active.
+        async fn refuse_commit(store: &$store, id: &str, now: Timestamp) -> Result<Error> {
+            let reservation = store
+                .reservation(id)
+                .await?
+                .ok_or_else(|| Error::not_found("reservation", id))?;
+            match reservation.status {
+                ReservationStatus::Expired => Ok(Error::new(ErrorKind::ReservationExpired {
+                    id: id.to_string(),
+                })),
+                ReservationStatus::Active => {
+                    // Past its expiry but not swept: give the stock back in its own unit.
+                    store.expire_one(id, now).await?;
+                    Ok(Error::new(ErrorKind::ReservationExpired {
+                        id: id.to_string(),
+                    }))
+                }
+                other => Ok(Error::transition(
+                    "reservation",
+                    other.as_str(),
+                    "committed",
+                )),
+            }
+        }
+
+        impl $store {
+            async fn expire_one(&self, id: &str, now: Timestamp) -> Result<bool> {
+                let id = id.to_string();
+                self.write(move |tx| {
+                    let id = id.clone();
+                    Box::pin(async move { close(tx, &id, "expired", now).await })
                 })
+                .await
+            }
+        }
+
+        #[async_trait]
+        impl InventoryStore for $store {
+            async fn adjust_stock(
+                &self,
+                sku: &str,
+                location: &str,
+                delta: i64,
+                allow_backorder: Option<bool>,
+                now: Timestamp,
+            ) -> Result<StockLevel> {
+                let adjustment = StockAdjustment {
+                    sku: sku.to_string(),
+                    location: location.to_string(),
+                    delta,
+                    allow_backorder,
+                };
+                self.write(move |tx| {
+                    let adjustment = adjustment.clone();
+                    Box::pin(async move { adjust(tx, &adjustment, now).await })
+                })
+                .await
             }
 
-            /// Closes an active reservation with `status` and gives its units back. A no-op if
-            /// another transaction closed it first (the guarded update affects no row).
-            async fn close(
-                tx: &mut Tx<'_>,
-                id: &str,
-                status: &str,
-                now: Timestamp,
-            ) -> std::result::Result<bool, Failure> {
-                let closed = sqlx::query(CLOSE_RESERVATION)
-                    .bind(id)
-                    .bind(status)
-                    .execute(&mut **tx)
+            async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
+                let rows = sqlx::query(SELECT_STOCK)
+                    .bind(sku)
+                    .fetch_all(&mut *self.reading().await?)
                     .await
-                    .map_err($dialect::failure)?
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StockLevel {
+                            sku: row.try_get("sku").map_err(db)?,
+                            location: row.try_get("location").map_err(db)?,
+                            on_hand: row.try_get("on_hand").map_err(db)?,
+                            reserved: row.try_get("reserved").map_err(db)?,
+                            allow_backorder: row.try_get("allow_backorder").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn reservation(&self, id: &str) -> Result<Option<Reservation>> {
+                let Some(row) = sqlx::query(SELECT_RESERVATION)
+                    .bind(id)
+                    .fetch_optional(&mut *self.reading().await?)
+                    .await
+                    .map_err(db)?
+                else {
+                    return Ok(None);
+                };
+                let lines = sqlx::query(SELECT_RESERVATION_LINES)
+                    .bind(id)
+                    .fetch_all(&mut *self.reading().await?)
+                    .await
+                    .map_err(db)?;
+                let lines = lines
+                    .iter()
+                    .map(|l| reservation_line(l).map_err(db))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Some(Reservation {
+                    id: row.try_get("id").map_err(db)?,
+                    lines,
+                    status: reservation_status(&row.try_get::<String, _>("status").map_err(db)?)?,
+                    created_at: instant(row.try_get("created_at").map_err(db)?),
+                    expires_at: instant(row.try_get("expires_at").map_err(db)?),
+                    reference: row.try_get("reference").map_err(db)?,
+                }))
+            }
+
+            async fn extend_reservation(
+                &self,
+                id: &str,
+                expires_at: Timestamp,
+                now: Timestamp,
+            ) -> Result<Reservation> {
+                let extended = sqlx::query(EXTEND_RESERVATION)
+                    .bind(id)
+                    .bind(millis(expires_at))
+                    .bind(millis(now))
+                    .execute(&mut *self.writing().await?)
+                    .await
+                    .map_err(db)?
                     .rows_affected();
-                if closed == 0 {
-                    return Ok(false);
+                if extended == 0 {
+                    let reservation = self
+                        .reservation(id)
+                        .await?
+                        .ok_or_else(|| Error::not_found("reservation", id))?;
+                    return Err(match reservation.status {
+                        ReservationStatus::Active => {
+                            self.expire_one(id, now).await?;
+                            Error::new(ErrorKind::ReservationExpired { id: id.to_string() })
+                        }
+                        other => Error::transition("reservation", other.as_str(), "active"),
+                    });
                 }
-                settle_lines(tx, id, RETURN_RESERVED, MovementKind::Release, now).await?;
-                Ok(true)
+                self.reservation(id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("reservation", id))
             }
 
-            /// Moves the stock of every line of a reservation (`update`: sold or given back)
-            /// and writes their ledger entries, locking the rows in SKU order where the
-            /// database locks rows.
-            async fn settle_lines(
-                tx: &mut Tx<'_>,
-                id: &str,
-                update: &str,
-                kind: MovementKind,
-                now: Timestamp,
-            ) -> std::result::Result<(), Failure> {
-                if let Some(lock) = $dialect::LOCK_RESERVED_STOCK {
-                    sqlx::query(lock)
-                        .bind(id)
-                        .fetch_all(&mut **tx)
-                        .await
-                        .map_err($dialect::failure)?;
-                }
-                sqlx::query(sqlx::AssertSqlSafe(update))
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                sqlx::query(RESERVED_MOVEMENTS)
-                    .bind(id)
-                    .bind(movement_name(kind))
-                    .bind(millis(now))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                Ok(())
-            }
-
-            async fn low_stock_threshold(tx: &mut Tx<'_>) -> std::result::Result<i64, Failure> {
-                let row = sqlx::query(SELECT_THRESHOLD)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                Ok(match row {
-                    Some(row) => {
-                        let body: String = row.try_get("body").map_err($dialect::failure)?;
-                        from_json::<ShopConfig>(&body)?.low_stock_threshold
-                    }
-                    None => 0,
-                })
-            }
-
-            async fn available(
-                tx: &mut Tx<'_>,
-                sku: &str,
-                location: &str,
-            ) -> std::result::Result<i64, Failure> {
-                let row = sqlx::query(SELECT_ONE_STOCK)
-                    .bind(sku)
-                    .bind(location)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                Ok(match row {
-                    Some(row) => {
-                        let on_hand: i64 = row.try_get("on_hand").map_err($dialect::failure)?;
-                        let reserved: i64 = row.try_get("reserved").map_err($dialect::failure)?;
-                        on_hand - reserved
-                    }
-                    None => 0,
-                })
-            }
-
-            async fn reserve(
-                tx: &mut Tx<'_>,
-                request: &ReservationRequest,
-                now: Timestamp,
-            ) -> std::result::Result<Vec<DomainEvent>, Failure> {
-                request.validate()?;
-                let demand = request.demand();
-                let threshold = low_stock_threshold(tx).await?;
-                let mut events = Vec::new();
-                // SKUs are taken in ascending order: the fixed lock order.
-                for (sku, quantity) in &demand {
-                    let mut row = sqlx::query(RESERVE_UNITS)
-                        .bind(sku)
-                        .bind(&request.location)
-                        .bind(quantity)
-                        .fetch_optional(&mut **tx)
-                        .await
-                        .map_err($dialect::failure)?;
-                    if row.is_none() {
-                        // Short: holds past their expiry on this SKU are released, in this unit,
-                        // and the guarded update is tried once more.
-                        let expired = sqlx::query(EXPIRED_HOLDING)
+            async fn expire_reservations(&self, now: Timestamp) -> Result<u64> {
+                self.write(move |tx| {
+                    Box::pin(async move {
+                        let rows = sqlx::query(ALL_EXPIRED)
                             .bind(millis(now))
-                            .bind(sku)
-                            .bind(&request.location)
                             .fetch_all(&mut **tx)
                             .await
                             .map_err($dialect::failure)?;
-                        let mut released = false;
-                        for hold in expired {
-                            let id: String = hold.try_get("id").map_err($dialect::failure)?;
-                            released |= close(tx, &id, "expired", now).await?;
+                        let mut count = 0;
+                        for row in rows {
+                            let id: String = row.try_get("id").map_err($dialect::failure)?;
+                            if close(tx, &id, "expired", now).await? {
+                                count += 1;
+                            }
                         }
-                        if released {
-                            row = sqlx::query(RESERVE_UNITS)
-                                .bind(sku)
-                                .bind(&request.location)
-                                .bind(quantity)
-                                .fetch_optional(&mut **tx)
-                                .await
-                                .map_err($dialect::failure)?;
-                        }
-                    }
-                    let Some(row) = row else {
-                        let available = available(tx, sku, &request.location).await?;
-                        return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
-                            sku: sku.clone(),
-                            requested: *quantity,
-                            available: available.max(0),
-                        })));
-                    };
-                    let left: i64 = row.try_get("available").map_err($dialect::failure)?;
-                    if left <= threshold {
-                        events.push(DomainEvent::new(
-                            EventKind::StockLow,
-                            sku,
-                            &request.id,
-                            now,
-                    serde_json::json!({"location": request.location, "available": left}),
-                        ));
-                    }
-                    movement(
-                        tx,
-                        sku,
-                        &request.location,
-                        MovementKind::Reservation,
-                        *quantity,
-                        now,
-                        Some(&request.id),
-                    )
-                    .await?;
-                }
-                let inserted = sqlx::query(INSERT_RESERVATION)
-                    .bind(&request.id)
-                    .bind(millis(now))
-                    .bind(millis(request.expires_at))
-                    .bind(request.reference.as_deref())
-                    .execute(&mut **tx)
-                    .await;
-                match inserted {
-                    Err(err) if $dialect::is_unique_violation(&err) => {
-                        return Err(Failure::Error(Error::conflict(
-                            "reservation",
-                            request.id.clone(),
-                        )));
-                    }
-                    other => {
-                        other.map_err($dialect::failure)?;
-                    }
-                }
-                for (sku, quantity) in &demand {
-                    sqlx::query(INSERT_RESERVATION_LINE)
-                        .bind(&request.id)
-                        .bind(sku)
-                        .bind(&request.location)
-                        .bind(quantity)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err($dialect::failure)?;
-                }
-                Ok(events)
-            }
-
-            /// Changes stock on hand, guarded as the trait says, with its ledger entry.
-            async fn adjust(
-                tx: &mut Tx<'_>,
-                adjustment: &StockAdjustment,
-                now: Timestamp,
-            ) -> std::result::Result<StockLevel, Failure> {
-                let StockAdjustment {
-                    sku,
-                    location,
-                    delta,
-                    allow_backorder,
-                } = adjustment;
-                sqlx::query(ENSURE_STOCK)
-                    .bind(sku)
-                    .bind(location)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                let row = sqlx::query(ADJUST_STOCK)
-                    .bind(sku)
-                    .bind(location)
-                    .bind(delta)
-                    .bind(allow_backorder)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err($dialect::failure)?;
-                let Some(row) = row else {
-                    let available = available(tx, sku, location).await?;
-                    return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
-                        sku: sku.clone(),
-                        requested: -delta,
-                        available: available.max(0),
-                    })));
-                };
-                if *delta != 0 {
-                    movement(
-                        tx,
-                        sku,
-                        location,
-                        MovementKind::Adjustment,
-                        *delta,
-                        now,
-                        None,
-                    )
-                    .await?;
-                }
-                Ok(StockLevel {
-                    sku: sku.clone(),
-                    location: location.clone(),
-                    on_hand: row.try_get("on_hand").map_err($dialect::failure)?,
-                    reserved: row.try_get("reserved").map_err($dialect::failure)?,
-                    allow_backorder: row.try_get("allow_backorder").map_err($dialect::failure)?,
+                        Ok(count)
+                    })
                 })
+                .await
             }
 
-            /// Why a live-looking commit failed: expired (release it), or not active.
-            async fn refuse_commit(store: &$store, id: &str, now: Timestamp) -> Result<Error> {
-                let reservation = store
-                    .reservation(id)
-                    .await?
-                    .ok_or_else(|| Error::not_found("reservation", id))?;
-                match reservation.status {
-                    ReservationStatus::Expired => Ok(Error::new(ErrorKind::ReservationExpired {
-                        id: id.to_string(),
-                    })),
-                    ReservationStatus::Active => {
-                        // Past its expiry but not swept: give the stock back in its own unit.
-                        store.expire_one(id, now).await?;
-                        Ok(Error::new(ErrorKind::ReservationExpired {
-                            id: id.to_string(),
-                        }))
-                    }
-                    other => Ok(Error::transition(
-                        "reservation",
-                        other.as_str(),
-                        "committed",
-                    )),
-                }
-            }
-
-
-            impl $store {
-                async fn expire_one(&self, id: &str, now: Timestamp) -> Result<bool> {
-                    let id = id.to_string();
-                    self.write(move |tx| {
-                        let id = id.clone();
-                        Box::pin(async move { close(tx, &id, "expired", now).await })
-                    })
+            async fn movements(&self, sku: &str) -> Result<Vec<Movement>> {
+                let rows = sqlx::query(SELECT_MOVEMENTS)
+                    .bind(sku)
+                    .fetch_all(&mut *self.reading().await?)
                     .await
-                }
-            }
-
-            #[async_trait]
-            impl InventoryStore for $store {
-                async fn adjust_stock(
-                    &self,
-                    sku: &str,
-                    location: &str,
-                    delta: i64,
-                    allow_backorder: Option<bool>,
-                    now: Timestamp,
-                ) -> Result<StockLevel> {
-                    let adjustment = StockAdjustment {
-                        sku: sku.to_string(),
-                        location: location.to_string(),
-                        delta,
-                        allow_backorder,
-                    };
-                    self.write(move |tx| {
-                        let adjustment = adjustment.clone();
-                        Box::pin(async move { adjust(tx, &adjustment, now).await })
-                    })
-                    .await
-                }
-
-                async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
-                    let rows = sqlx::query(SELECT_STOCK)
-                        .bind(sku)
-                        .fetch_all(&mut *self.reading().await?)
-                        .await
-                        .map_err(db)?;
-                    rows.iter()
-                        .map(|row| {
-                            Ok(StockLevel {
-                                sku: row.try_get("sku").map_err(db)?,
-                                location: row.try_get("location").map_err(db)?,
-                                on_hand: row.try_get("on_hand").map_err(db)?,
-                                reserved: row.try_get("reserved").map_err(db)?,
-                                allow_backorder: row.try_get("allow_backorder").map_err(db)?,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn reservation(&self, id: &str) -> Result<Option<Reservation>> {
-                    let Some(row) = sqlx::query(SELECT_RESERVATION)
-                        .bind(id)
-                        .fetch_optional(&mut *self.reading().await?)
-                        .await
-                        .map_err(db)?
-                    else {
-                        return Ok(None);
-                    };
-                    let lines = sqlx::query(SELECT_RESERVATION_LINES)
-                        .bind(id)
-                        .fetch_all(&mut *self.reading().await?)
-                        .await
-                        .map_err(db)?;
-                    let lines = lines
-                        .iter()
-                        .map(|l| reservation_line(l).map_err(db))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok(Some(Reservation {
-                        id: row.try_get("id").map_err(db)?,
-                        lines,
-                        status: reservation_status(
-                            &row.try_get::<String, _>("status").map_err(db)?,
-                        )?,
-                        created_at: instant(row.try_get("created_at").map_err(db)?),
-                        expires_at: instant(row.try_get("expires_at").map_err(db)?),
-                        reference: row.try_get("reference").map_err(db)?,
-                    }))
-                }
-
-                async fn extend_reservation(
-                    &self,
-                    id: &str,
-                    expires_at: Timestamp,
-                    now: Timestamp,
-                ) -> Result<Reservation> {
-                    let extended = sqlx::query(EXTEND_RESERVATION)
-                        .bind(id)
-                        .bind(millis(expires_at))
-                        .bind(millis(now))
-                        .execute(&mut *self.writing().await?)
-                        .await
-                        .map_err(db)?
-                        .rows_affected();
-                    if extended == 0 {
-                        let reservation = self
-                            .reservation(id)
-                            .await?
-                            .ok_or_else(|| Error::not_found("reservation", id))?;
-                        return Err(match reservation.status {
-                            ReservationStatus::Active => {
-                                self.expire_one(id, now).await?;
-                                Error::new(ErrorKind::ReservationExpired { id: id.to_string() })
-                            }
-                            other => Error::transition("reservation", other.as_str(), "active"),
-                        });
-                    }
-                    self.reservation(id)
-                        .await?
-                        .ok_or_else(|| Error::not_found("reservation", id))
-                }
-
-                async fn expire_reservations(&self, now: Timestamp) -> Result<u64> {
-                    self.write(move |tx| {
-                        Box::pin(async move {
-                            let rows = sqlx::query(ALL_EXPIRED)
-                                .bind(millis(now))
-                                .fetch_all(&mut **tx)
-                                .await
-                                .map_err($dialect::failure)?;
-                            let mut count = 0;
-                            for row in rows {
-                                let id: String = row.try_get("id").map_err($dialect::failure)?;
-                                if close(tx, &id, "expired", now).await? {
-                                    count += 1;
-                                }
-                            }
-                            Ok(count)
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Movement {
+                            sku: row.try_get("sku").map_err(db)?,
+                            location: row.try_get("location").map_err(db)?,
+                            kind: movement_kind(&row.try_get::<String, _>("kind").map_err(db)?)?,
+                            quantity: row.try_get("quantity").map_err(db)?,
+                            at: instant(row.try_get("at").map_err(db)?),
+                            reference: row.try_get("reference").map_err(db)?,
                         })
                     })
-                    .await
-                }
-
-                async fn movements(&self, sku: &str) -> Result<Vec<Movement>> {
-                    let rows = sqlx::query(SELECT_MOVEMENTS)
-                        .bind(sku)
-                        .fetch_all(&mut *self.reading().await?)
-                        .await
-                        .map_err(db)?;
-                    rows.iter()
-                        .map(|row| {
-                            Ok(Movement {
-                                sku: row.try_get("sku").map_err(db)?,
-                                location: row.try_get("location").map_err(db)?,
-                                kind: movement_kind(
-                                    &row.try_get::<String, _>("kind").map_err(db)?,
-                                )?,
-                                quantity: row.try_get("quantity").map_err(db)?,
-                                at: instant(row.try_get("at").map_err(db)?),
-                                reference: row.try_get("reference").map_err(db)?,
-                            })
-                        })
-                        .collect()
-                }
+                    .collect()
             }
+        }
     };
 }
 

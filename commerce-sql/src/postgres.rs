@@ -189,6 +189,12 @@ pub(crate) mod dialect {
          ORDER BY s.sku, s.location FOR UPDATE OF s",
     );
 
+    /// The SQL of a unit of work that differs here.
+    pub(crate) const UNIT_SQL: crate::unit::UnitSql = crate::unit::UnitSql {
+        lock_reserved_stock: LOCK_RESERVED_STOCK,
+        stock_low_event: STOCK_LOW_EVENT,
+    };
+
     /// How a batch is written on PostgreSQL (see `batch.rs`).
     pub(crate) static BATCH: crate::batch::Dialect = crate::batch::Dialect {
         begin: "BEGIN",

@@ -198,6 +198,12 @@ pub(crate) mod dialect {
     /// Nothing to lock: the write transaction holds the whole file.
     pub(crate) const LOCK_RESERVED_STOCK: Option<&str> = None;
 
+    /// The SQL of a unit of work that differs here.
+    pub(crate) const UNIT_SQL: crate::unit::UnitSql = crate::unit::UnitSql {
+        lock_reserved_stock: LOCK_RESERVED_STOCK,
+        stock_low_event: STOCK_LOW_EVENT,
+    };
+
     /// How a batch is written on SQLite (see `batch.rs`).
     pub(crate) static BATCH: crate::batch::Dialect = crate::batch::Dialect {
         begin: "BEGIN IMMEDIATE",

@@ -30,8 +30,8 @@ macro_rules! impl_store {
             use commerce_core::customer::Customer;
             use commerce_core::events::{DomainEvent, EventKind};
             use commerce_core::inventory::{
-                Movement, MovementKind, Reservation, ReservationLine, ReservationRequest,
-                ReservationStatus, StockAdjustment, StockLevel,
+                Movement, MovementKind, Reservation, ReservationLine, ReservationStatus,
+                StockAdjustment, StockLevel,
             };
             use commerce_core::order::Order;
             use commerce_core::payment::PaymentIntent;
@@ -80,8 +80,7 @@ macro_rules! impl_store {
                     let unit: $crate::batch::Unit = Box::new(move |batch| {
                         let args: Vec<_> =
                             values.iter().map($crate::batch::Bound::as_arg).collect();
-                        batch.push(sql, &args, $crate::batch::Expect::Changed(1));
-                        Some(())
+                        batch.push(sql, &args, $crate::batch::Expect::Changed(1))
                     });
                     Ok($dialect::run_unit(self, unit).await? == $crate::batch::Ran::Done)
                 }
@@ -157,6 +156,8 @@ macro_rules! impl_store {
                         .transpose()
                 }
             }
+
+            impl commerce_core::store::Store for $store {}
 
             $crate::access::impl_access!($store, $dialect);
             $crate::carts::impl_carts!($store, $dialect);

@@ -68,7 +68,14 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Everything the service needs, in one trait object.
+/// Everything the service needs, in one trait object: the transactional core, which every
+/// store implements whole.
+///
+/// Contexts beyond it (search documents, reviews, deliveries, ...) come as traits of their
+/// own, reached from here through accessors that default to `None`, as object_store does with
+/// its optional operations: a store gains a context by overriding one accessor, without every
+/// other store having to follow at once. Each store says it is one explicitly:
+/// `impl Store for MemoryStore {}`.
 pub trait Store:
     AccessStore
     + CatalogStore
@@ -79,18 +86,5 @@ pub trait Store:
     + IdempotencyStore
     + OutboxStore
     + ConfigStore
-{
-}
-
-impl<T> Store for T where
-    T: AccessStore
-        + CatalogStore
-        + CustomerStore
-        + CartStore
-        + InventoryStore
-        + OrderStore
-        + IdempotencyStore
-        + OutboxStore
-        + ConfigStore
 {
 }

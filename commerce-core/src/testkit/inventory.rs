@@ -5,11 +5,13 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::error::ErrorKind;
-use crate::inventory::{DEFAULT_LOCATION, MovementKind, ReservationStatus};
+use crate::events::{DomainEvent, EventKind};
+use crate::inventory::{DEFAULT_LOCATION, MovementKind, ReservationStatus, stock_low_event};
 use crate::service::IdempotencyKey;
+use crate::settings::ShopConfig;
 use crate::store::{Changes, Store};
 
-use super::{START, level, request, reserve, shop};
+use super::{START, claimed, level, request, reserve, shop};
 
 /// A cart that needs two SKUs, one short, reserves neither.
 pub async fn reservation_is_all_or_nothing(store: Arc<dyn Store>) {
@@ -357,4 +359,61 @@ pub async fn stock_adjustments_apply_once(store: Arc<dyn Store>) {
         .map(|m| m.quantity)
         .collect();
     assert_eq!(ledger, [5, 10, -15]);
+}
+
+/// A reservation that leaves a SKU at or below the shop's low-stock threshold writes exactly
+/// the event [`stock_low_event`] defines, once per reservation and SKU, and one that leaves
+/// more writes none: on the common path, and on the path that first releases an expired hold.
+pub async fn low_stock_is_reported_as_the_core_defines(store: Arc<dyn Store>) {
+    let config = ShopConfig {
+        low_stock_threshold: 3,
+        ..ShopConfig::default()
+    };
+    store.put_config(&config, 0).await.unwrap();
+    for (sku, on_hand) in [("A", 5), ("B", 10), ("C", 2)] {
+        store
+            .adjust_stock(sku, DEFAULT_LOCATION, on_hand, None, START)
+            .await
+            .unwrap();
+    }
+    let later = START.plus_millis(60_000);
+    reserve(&*store, request("r1", &[("A", 2), ("B", 1)], later), START)
+        .await
+        .unwrap();
+    reserve(&*store, request("r2", &[("A", 1)], later), START)
+        .await
+        .unwrap();
+    // C's only units are held by a hold that expires; the next buyer's unit of work releases
+    // it first.
+    reserve(
+        &*store,
+        request("r3", &[("C", 2)], START.plus_millis(1)),
+        START,
+    )
+    .await
+    .unwrap();
+    let now = START.plus_millis(10);
+    reserve(&*store, request("r4", &[("C", 2)], later), now)
+        .await
+        .unwrap();
+    let reported: Vec<DomainEvent> = claimed(&*store, now)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == EventKind::StockLow)
+        .collect();
+    let expected: Vec<DomainEvent> = [
+        ("A", "r1", 3, START),
+        ("A", "r2", 2, START),
+        ("C", "r3", 0, START),
+        ("C", "r4", 0, now),
+    ]
+    .into_iter()
+    .filter_map(|(sku, id, available, at)| {
+        stock_low_event(sku, DEFAULT_LOCATION, id, available, 3, at)
+    })
+    .collect();
+    assert_eq!(
+        reported, expected,
+        "stock_low events as the core defines them"
+    );
 }

@@ -110,7 +110,8 @@ macro_rules! store_conformance_tests {
             product_listings_filter_and_page,
             order_listings_filter_and_page,
             a_stuck_payment_is_confirmed_later,
-            stock_adjustments_apply_once
+            stock_adjustments_apply_once,
+            low_stock_is_reported_as_the_core_defines
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

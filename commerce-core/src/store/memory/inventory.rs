@@ -4,10 +4,10 @@ use async_trait::async_trait;
 
 use super::{MemoryStore, State};
 use crate::error::{Error, ErrorKind, Result};
-use crate::events::{DomainEvent, EventKind};
+use crate::events::DomainEvent;
 use crate::inventory::{
     Movement, MovementKind, Reservation, ReservationLine, ReservationRequest, ReservationStatus,
-    StockAdjustment, StockLevel,
+    StockAdjustment, StockLevel, stock_low_event,
 };
 use crate::store::InventoryStore;
 use crate::time::Timestamp;
@@ -190,16 +190,14 @@ impl State {
                 allow_backorder: false,
             });
             level.reserved += quantity;
-            let available = level.available();
-            if available <= threshold {
-                events.push(DomainEvent::new(
-                    EventKind::StockLow,
-                    &sku,
-                    &request.id,
-                    now,
-                    serde_json::json!({"location": request.location, "available": available}),
-                ));
-            }
+            events.extend(stock_low_event(
+                &sku,
+                &request.location,
+                &request.id,
+                level.available(),
+                threshold,
+                now,
+            ));
             self.movement(
                 &sku,
                 &request.location,

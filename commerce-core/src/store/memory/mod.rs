@@ -88,6 +88,8 @@ struct IdempotencyEntry {
     started_at: Timestamp,
 }
 
+impl super::Store for MemoryStore {}
+
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> MemoryStore {
