@@ -1,0 +1,131 @@
+//! Listings, a page at a time.
+
+use commerce_http::Settings;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use super::{cart_with, check_out, register};
+use crate::support::{Backend, get, send_as, start};
+
+/// Product listings by category, text and status; variants and categories; order listings by
+/// status, a page at a time.
+pub async fn listings_filter_and_page(backend: Backend) {
+    let shop = start(backend, Settings::default()).await;
+    let key = shop.admin_key().await;
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, page) = get(shop.url("/v1/products?category=kitchen")).await;
+    assert_eq!(ids(&page), ["enamel-mug"]);
+    let (_, page) = get(shop.url("/v1/products?q=TEE")).await;
+    assert_eq!(ids(&page), ["trail-tee"]);
+    let (_, page) = get(shop.url("/v1/products?q=250%20g")).await;
+    assert_eq!(ids(&page), ["ground-coffee"]);
+    let (_, page) = get(shop.url("/v1/products?limit=2")).await;
+    assert_eq!(ids(&page), ["enamel-mug", "ground-coffee"]);
+    let after = page["next_cursor"].as_str().unwrap().to_string();
+    let (_, page) = get(shop.url(&format!("/v1/products?limit=2&after={after}"))).await;
+    assert_eq!(
+        (ids(&page), page["next_cursor"].clone()),
+        (vec!["trail-tee".to_string()], Value::Null)
+    );
+    let (status, body) = get(shop.url("/v1/products?colour=red")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+
+    // An archived product leaves the public listing; admins still find it.
+    send_as(
+        Method::POST,
+        shop.url("/v1/products/ground-coffee/archive"),
+        None,
+        None,
+        Some(&key),
+    )
+    .await;
+    let (_, page) = get(shop.url("/v1/products")).await;
+    assert_eq!(ids(&page), ["enamel-mug", "trail-tee"]);
+    let (_, page) = send_as(
+        Method::GET,
+        shop.url("/v1/products?status=archived"),
+        None,
+        None,
+        Some(&key),
+    )
+    .await;
+    assert_eq!(ids(&page), ["ground-coffee"]);
+    assert_eq!(
+        get(shop.url("/v1/products/ground-coffee")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(shop.url("/v1/variants/COFFEE-250")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, variant) = get(shop.url("/v1/variants/TEE-L")).await;
+    assert_eq!(
+        (
+            status,
+            variant["product_id"].as_str(),
+            variant["variant"]["options"]["size"].as_str()
+        ),
+        (StatusCode::OK, Some("trail-tee"), Some("L"))
+    );
+    let (_, categories) = get(shop.url("/v1/categories")).await;
+    assert_eq!(categories.as_array().map(Vec::len), Some(3));
+    let (status, category) = get(shop.url("/v1/categories/pantry")).await;
+    assert_eq!(
+        (status, category["name"].as_str()),
+        (StatusCode::OK, Some("Pantry"))
+    );
+
+    // Orders by status, newest first.
+    let token = register(&shop, "lister@example.com", "lister password").await;
+    let mut placed = Vec::new();
+    for sku in ["MUG-BLUE", "MUG-RED", "TEE-S"] {
+        let (cart, _) = cart_with(&shop, Some(&token), sku, 1).await;
+        placed.push(check_out(&shop, Some(&token), &cart).await.0);
+        // Orders are listed by the millisecond they were placed in; keep these apart.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    send_as(
+        Method::POST,
+        shop.url(&format!("/v1/orders/{}/cancel", placed[1])),
+        None,
+        Some("cancel-1"),
+        Some(&token),
+    )
+    .await;
+    let list = |query: &str| {
+        let (url, token) = (shop.url(&format!("/v1/orders{query}")), token.clone());
+        async move { send_as(Method::GET, url, None, None, Some(&token)).await.1 }
+    };
+    let newest_first: Vec<String> = placed.iter().rev().cloned().collect();
+    assert_eq!(ids(&list("").await), newest_first);
+    assert_eq!(ids(&list("?status=cancelled").await), [placed[1].clone()]);
+    assert_eq!(
+        ids(&list("?status=confirmed").await),
+        [placed[2].clone(), placed[0].clone()]
+    );
+    let first = list("?limit=1").await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    assert_eq!(
+        ids(&list(&format!("?limit=1&after={cursor}")).await),
+        [placed[1].clone()]
+    );
+    let (status, _) = send_as(
+        Method::GET,
+        shop.url("/v1/orders?status=lost"),
+        None,
+        None,
+        Some(&token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
