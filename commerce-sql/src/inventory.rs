@@ -43,28 +43,6 @@ pub(crate) const EXTEND_RESERVATION: &str = "UPDATE commerce_reservations SET ex
 
 macro_rules! impl_inventory {
     ($store:ty, $dialect:ident) => {
-        async fn movement(
-            tx: &mut Tx<'_>,
-            sku: &str,
-            location: &str,
-            kind: MovementKind,
-            quantity: i64,
-            now: Timestamp,
-            reference: Option<&str>,
-        ) -> std::result::Result<(), Failure> {
-            sqlx::query(INSERT_MOVEMENT)
-                .bind(sku)
-                .bind(location)
-                .bind(movement_name(kind))
-                .bind(quantity)
-                .bind(millis(now))
-                .bind(reference)
-                .execute(&mut **tx)
-                .await
-                .map_err($dialect::failure)?;
-            Ok(())
-        }
-
         fn reservation_line(
             row: &<$dialect::Db as sqlx::Database>::Row,
         ) -> std::result::Result<ReservationLine, sqlx::Error> {
@@ -150,61 +128,6 @@ macro_rules! impl_inventory {
             })
         }
 
-        /// Changes stock on hand, guarded as the trait says, with its ledger entry.
-        async fn adjust(
-            tx: &mut Tx<'_>,
-            adjustment: &StockAdjustment,
-            now: Timestamp,
-        ) -> std::result::Result<StockLevel, Failure> {
-            let StockAdjustment {
-                sku,
-                location,
-                delta,
-                allow_backorder,
-            } = adjustment;
-            sqlx::query(ENSURE_STOCK)
-                .bind(sku)
-                .bind(location)
-                .execute(&mut **tx)
-                .await
-                .map_err($dialect::failure)?;
-            let row = sqlx::query(ADJUST_STOCK)
-                .bind(sku)
-                .bind(location)
-                .bind(delta)
-                .bind(allow_backorder)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err($dialect::failure)?;
-            let Some(row) = row else {
-                let available = available(tx, sku, location).await?;
-                return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
-                    sku: sku.clone(),
-                    requested: -delta,
-                    available: available.max(0),
-                })));
-            };
-            if *delta != 0 {
-                movement(
-                    tx,
-                    sku,
-                    location,
-                    MovementKind::Adjustment,
-                    *delta,
-                    now,
-                    None,
-                )
-                .await?;
-            }
-            Ok(StockLevel {
-                sku: sku.clone(),
-                location: location.clone(),
-                on_hand: row.try_get("on_hand").map_err($dialect::failure)?,
-                reserved: row.try_get("reserved").map_err($dialect::failure)?,
-                allow_backorder: row.try_get("allow_backorder").map_err($dialect::failure)?,
-            })
-        }
-
         /// Why a live-looking commit failed: expired (release it), or not active.
         async fn refuse_commit(store: &$store, id: &str, now: Timestamp) -> Result<Error> {
             let reservation = store
@@ -257,11 +180,18 @@ macro_rules! impl_inventory {
                     delta,
                     allow_backorder,
                 };
-                self.write(move |tx| {
-                    let adjustment = adjustment.clone();
-                    Box::pin(async move { adjust(tx, &adjustment, now).await })
+                // The unit of work's own statements: guarded as a unit's adjustment is.
+                self.apply(Changes {
+                    now,
+                    adjustment: Some(adjustment),
+                    ..Changes::default()
                 })
-                .await
+                .await?;
+                self.stock(sku)
+                    .await?
+                    .into_iter()
+                    .find(|level| level.location == location)
+                    .ok_or_else(|| Error::not_found("stock level", sku))
             }
 
             async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {

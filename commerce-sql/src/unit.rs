@@ -510,6 +510,18 @@ macro_rules! impl_unit {
             }
         }
 
+        /// `insufficient_stock` for `requested` units of a SKU, with what is available now.
+        async fn short_of(tx: &mut Tx<'_>, sku: &str, location: &str, requested: i64) -> Failure {
+            match available(tx, sku, location).await {
+                Ok(available) => Failure::Error(Error::new(ErrorKind::InsufficientStock {
+                    sku: sku.to_string(),
+                    requested,
+                    available: available.max(0),
+                })),
+                Err(failure) => failure,
+            }
+        }
+
         /// One attempt at a unit of work, statement by statement; `Ok(None)` means a
         /// duplicate gateway event.
         async fn apply_once(
@@ -566,25 +578,13 @@ macro_rules! impl_unit {
                         if released && run_statement(tx, statement).await? == 1 {
                             continue;
                         }
-                        let available = available(tx, sku, location).await?;
-                        return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
-                            sku: sku.to_string(),
-                            requested,
-                            available: available.max(0),
-                        })));
+                        return Err(short_of(tx, sku, location, requested).await);
                     }
                     Miss::AdjustmentRefused {
                         sku,
                         location,
                         delta,
-                    } => {
-                        let available = available(tx, sku, location).await?;
-                        return Err(Failure::Error(Error::new(ErrorKind::InsufficientStock {
-                            sku: sku.to_string(),
-                            requested: -delta,
-                            available: available.max(0),
-                        })));
-                    }
+                    } => return Err(short_of(tx, sku, location, -delta).await),
                     Miss::HoldNotLive(id) => {
                         return Err(Failure::Error(Error::new(ErrorKind::ReservationExpired {
                             id: id.to_string(),
