@@ -6,8 +6,11 @@
 //! (`lines[2].unit_price`).
 
 use std::fmt;
+use std::sync::Arc;
 
-/// A `commerce-core` failure: what went wrong, and where in the input.
+/// A `commerce-core` failure: what went wrong, where in the input, and (for a failing backend)
+/// the error underneath, as [`std::error::Error::source`]. One word wide: the details live
+/// behind a box, so `Result<Money>` is no bigger than it must be.
 ///
 /// # Example
 ///
@@ -19,11 +22,39 @@ use std::fmt;
 /// assert!(err.is_invalid_input());
 /// assert_eq!(err.to_string(), "`19.999` has more decimal places than USD allows (2)");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
     kind: ErrorKind,
     field: Option<String>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("Error");
+        debug.field("kind", &self.inner.kind);
+        debug.field("field", &self.inner.field);
+        if let Some(source) = &self.inner.source {
+            debug.field("source", &source.to_string());
+        }
+        debug.finish()
+    }
+}
+
+/// Two errors are equal when they say the same thing about the same field; their sources,
+/// which are for logs, are not compared.
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        self.inner.kind == other.inner.kind && self.inner.field == other.inner.field
+    }
+}
+
+impl Eq for Error {}
 
 /// The kinds of [`Error`]. New kinds may be added in minor releases.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -202,12 +233,22 @@ pub enum ErrorKind {
         /// The reservation.
         id: String,
     },
-    /// A failure of the storage backend or the payment gateway (not the caller's fault).
-    #[error("{source_name} failed: {message}")]
-    Backend {
-        /// `storage` or `gateway`.
-        source_name: String,
+    /// The storage backend failed (not the caller's fault); the cause is the error's
+    /// [`source`](std::error::Error::source).
+    #[error("storage failed: {message}")]
+    Storage {
         /// What happened, for logs (never shown to end users as is).
+        message: String,
+    },
+    /// The payment gateway could not be reached, or did not answer in time (not the caller's
+    /// fault). Retrying with the same idempotency key is safe: the gateway's own key makes a
+    /// repeated money move happen once.
+    #[error("the payment gateway failed{}: {message}", if *outcome_unknown { " (the outcome is unknown)" } else { "" })]
+    Gateway {
+        /// Whether the gateway may have done what it was asked (a timeout after the request was
+        /// sent) rather than certainly not (refused to connect).
+        outcome_unknown: bool,
+        /// What happened, for logs.
         message: String,
     },
     /// The operation needs credentials the caller did not present (an anonymous caller where
@@ -234,7 +275,13 @@ pub enum ErrorKind {
 impl Error {
     /// Creates an error of the given kind with no field.
     pub fn new(kind: ErrorKind) -> Self {
-        Error { kind, field: None }
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                field: None,
+                source: None,
+            }),
+        }
     }
 
     /// Shorthand for [`ErrorKind::InvalidInput`].
@@ -264,7 +311,7 @@ impl Error {
     #[must_use]
     pub fn at(mut self, field: impl fmt::Display) -> Self {
         let field = field.to_string();
-        self.field = Some(match self.field.take() {
+        self.inner.field = Some(match self.inner.field.take() {
             None => field,
             Some(inner) if inner.starts_with('[') => format!("{field}{inner}"),
             Some(inner) => format!("{field}.{inner}"),
@@ -276,25 +323,25 @@ impl Error {
     /// the caller sent (a password checked as `password`, sent as `new_password`).
     #[must_use]
     pub fn in_field(mut self, field: impl fmt::Display) -> Self {
-        self.field = Some(field.to_string());
+        self.inner.field = Some(field.to_string());
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// The input field the error is about, if any: `lines[2].unit_price`.
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.inner.field.as_deref()
     }
 
     /// A stable, machine-readable code for the kind, such as `too_many_decimals`.
     ///
     /// Codes never change once published; the HTTP, Python and JavaScript layers expose them as is.
     pub fn code(&self) -> &'static str {
-        match self.kind {
+        match self.inner.kind {
             ErrorKind::UnknownCurrency { .. } => "unknown_currency",
             ErrorKind::CurrencyMismatch { .. } => "currency_mismatch",
             ErrorKind::InvalidAmount { .. } => "invalid_amount",
@@ -318,7 +365,8 @@ impl Error {
             ErrorKind::PaymentDeclined { .. } => "payment_declined",
             ErrorKind::AmountExceeded { .. } => "amount_exceeded",
             ErrorKind::ReservationExpired { .. } => "reservation_expired",
-            ErrorKind::Backend { .. } => "backend_error",
+            ErrorKind::Storage { .. } => "backend_error",
+            ErrorKind::Gateway { .. } => "gateway_error",
             ErrorKind::Unauthenticated { .. } => "unauthorized",
             ErrorKind::Forbidden { .. } => "forbidden",
             ErrorKind::InvalidInput { .. } => "invalid_input",
@@ -329,8 +377,8 @@ impl Error {
     /// on, as opposed to a limit of the library or a failing backend.
     pub fn is_invalid_input(&self) -> bool {
         !matches!(
-            self.kind,
-            ErrorKind::Overflow { .. } | ErrorKind::Backend { .. }
+            self.inner.kind,
+            ErrorKind::Overflow { .. } | ErrorKind::Storage { .. } | ErrorKind::Gateway { .. }
         )
     }
 
@@ -382,43 +430,118 @@ impl Error {
         })
     }
 
-    /// Shorthand for [`ErrorKind::Backend`] from a storage backend.
+    /// [`ErrorKind::Storage`] with a message.
     pub fn storage(message: impl std::fmt::Display) -> Self {
-        Error::new(ErrorKind::Backend {
-            source_name: "storage".to_string(),
+        Error::new(ErrorKind::Storage {
             message: message.to_string(),
         })
     }
 
+    /// [`ErrorKind::Storage`] caused by `source`, which stays the error's
+    /// [`source`](std::error::Error::source).
+    pub fn storage_from(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        let mut error = Error::storage(&source);
+        error.inner.source = Some(Arc::new(source));
+        error
+    }
+
+    /// [`ErrorKind::Gateway`]: the gateway certainly did nothing (it could not be reached).
+    pub fn gateway_unavailable(message: impl std::fmt::Display) -> Self {
+        Error::new(ErrorKind::Gateway {
+            outcome_unknown: false,
+            message: message.to_string(),
+        })
+    }
+
+    /// [`ErrorKind::Gateway`]: the gateway may have done what it was asked (it was asked and
+    /// did not answer).
+    pub fn gateway_outcome_unknown(message: impl std::fmt::Display) -> Self {
+        Error::new(ErrorKind::Gateway {
+            outcome_unknown: true,
+            message: message.to_string(),
+        })
+    }
+
+    /// The same error, caused by `source`.
+    #[must_use]
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.inner.source = Some(Arc::new(source));
+        self
+    }
+
+    /// True when the payment gateway failed (could not be reached, or did not answer).
+    pub fn is_gateway_failure(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Gateway { .. })
+    }
+
+    /// True when the gateway may have done what it was asked: a retry with the same key
+    /// learns the outcome, and never repeats the move.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::Gateway {
+                outcome_unknown: true,
+                ..
+            }
+        )
+    }
+
+    /// True when a payment (or a capture or refund of it) was declined.
+    pub fn is_payment_declined(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::PaymentDeclined { .. })
+    }
+
+    /// True when a stock hold expired before it was used.
+    pub fn is_reservation_expired(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::ReservationExpired { .. })
+    }
+
+    /// True when the storage backend failed.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Storage { .. })
+    }
+
+    /// True when the same request may succeed if simply sent again (with the same idempotency
+    /// key): a lost race, a request still in flight, a failing backend.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::Conflict { .. }
+                | ErrorKind::IdempotencyInFlight { .. }
+                | ErrorKind::Storage { .. }
+                | ErrorKind::Gateway { .. }
+        )
+    }
+
     /// True when stock ran short.
     pub fn is_insufficient_stock(&self) -> bool {
-        matches!(self.kind, ErrorKind::InsufficientStock { .. })
+        matches!(self.inner.kind, ErrorKind::InsufficientStock { .. })
     }
 
     /// True when a state machine refused a transition.
     pub fn is_invalid_transition(&self) -> bool {
-        matches!(self.kind, ErrorKind::InvalidTransition { .. })
+        matches!(self.inner.kind, ErrorKind::InvalidTransition { .. })
     }
 
     /// True when a compare-and-set write lost a race.
     pub fn is_conflict(&self) -> bool {
-        matches!(self.kind, ErrorKind::Conflict { .. })
+        matches!(self.inner.kind, ErrorKind::Conflict { .. })
     }
 
     /// True when an amount went beyond what was allowed.
     pub fn is_amount_exceeded(&self) -> bool {
-        matches!(self.kind, ErrorKind::AmountExceeded { .. })
+        matches!(self.inner.kind, ErrorKind::AmountExceeded { .. })
     }
 
     /// True when two currencies were mixed.
     pub fn is_currency_mismatch(&self) -> bool {
-        matches!(self.kind, ErrorKind::CurrencyMismatch { .. })
+        matches!(self.inner.kind, ErrorKind::CurrencyMismatch { .. })
     }
 
     /// True when something asked for (a line, a SKU) does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(
-            self.kind,
+            self.inner.kind,
             ErrorKind::LineNotFound { .. }
                 | ErrorKind::UnknownSku { .. }
                 | ErrorKind::NotFound { .. }
@@ -427,7 +550,7 @@ impl Error {
 
     /// True when a value was too large to represent.
     pub fn is_overflow(&self) -> bool {
-        matches!(self.kind, ErrorKind::Overflow { .. })
+        matches!(self.inner.kind, ErrorKind::Overflow { .. })
     }
 }
 
@@ -439,14 +562,21 @@ impl From<ErrorKind> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.field {
-            Some(field) => write!(f, "{field}: {}", self.kind),
-            None => write!(f, "{}", self.kind),
+        match &self.inner.field {
+            Some(field) => write!(f, "{field}: {}", self.inner.kind),
+            None => write!(f, "{}", self.inner.kind),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// The result type of `commerce-core`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -460,5 +590,20 @@ mod tests {
         let err = Error::invalid("bad").at("unit_price").at("[2]").at("lines");
         assert_eq!(err.field(), Some("lines[2].unit_price"));
         assert_eq!(err.to_string(), "lines[2].unit_price: bad");
+    }
+
+    #[test]
+    fn an_error_is_one_word_and_keeps_its_cause() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+        let cause = std::io::Error::other("disk on fire");
+        let err = Error::storage_from(cause);
+        assert_eq!(err.code(), "backend_error");
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("disk on fire"));
+        assert!(err.is_retryable() && !err.is_invalid_input());
+        let gateway = Error::gateway_outcome_unknown("timed out");
+        assert!(gateway.is_gateway_failure() && gateway.is_outcome_unknown());
+        assert_eq!(gateway.code(), "gateway_error");
+        assert!(!Error::gateway_unavailable("refused").is_outcome_unknown());
     }
 }

@@ -30,6 +30,8 @@ pub enum EventKind {
     PaymentFailed,
     /// Money was refunded.
     PaymentRefunded,
+    /// An authorization was voided: what was left of it will not be captured.
+    PaymentVoided,
     /// Stock was reserved.
     StockReserved,
     /// Reserved stock was released (cancelled, declined or expired).
@@ -52,6 +54,7 @@ impl EventKind {
             EventKind::PaymentCaptured => "payment_captured",
             EventKind::PaymentFailed => "payment_failed",
             EventKind::PaymentRefunded => "payment_refunded",
+            EventKind::PaymentVoided => "payment_voided",
             EventKind::StockReserved => "stock_reserved",
             EventKind::StockReleased => "stock_released",
             EventKind::StockLow => "stock_low",

@@ -26,35 +26,40 @@ pub struct AuthorizeRequest {
 
 /// A payment service provider. Every mutating call carries an idempotency key, which the
 /// gateway uses to answer a retried call with the first call's result.
+///
+/// Failures say what is known: [`Error::gateway_unavailable`] when the request certainly did
+/// nothing (the gateway could not be reached), [`Error::gateway_outcome_unknown`] when it may
+/// have (it was sent and not answered), and `payment_declined` when the gateway answered no to
+/// a capture, refund or void. Only the first two are worth asking again, with the same key.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// Authorizes a payment (and collects it, for automatic capture).
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Backend`] if the gateway cannot be reached; a decline is not an error but
-    /// [`GatewayOutcome::Declined`].
+    /// [`ErrorKind::Gateway`] if the gateway cannot be reached or does not answer; a decline is
+    /// not an error but [`GatewayOutcome::Declined`].
     async fn authorize(&self, request: &AuthorizeRequest) -> Result<GatewayOutcome>;
 
     /// Captures part or all of an authorization.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Backend`].
+    /// [`ErrorKind::Gateway`]; [`ErrorKind::PaymentDeclined`] if the gateway refuses.
     async fn capture(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<()>;
 
     /// Refunds part or all of what was captured.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Backend`].
+    /// [`ErrorKind::Gateway`]; [`ErrorKind::PaymentDeclined`] if the gateway refuses.
     async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<()>;
 
     /// Voids an authorization.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Backend`].
+    /// [`ErrorKind::Gateway`]; [`ErrorKind::PaymentDeclined`] if the gateway refuses.
     async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()>;
 }
 
@@ -67,13 +72,42 @@ pub trait PaymentGateway: Send + Sync {
 /// | `tok_requires_action` | requires action; [`TestGateway::complete_action`] then succeeds |
 /// | `tok_processing_succeeds` | processing, then a `payment_succeeded` event |
 /// | `tok_processing_fails` | processing, then a `payment_failed` event |
-/// | `tok_gateway_down` | the call fails with a backend error |
+/// | `tok_gateway_down` | the call fails: the gateway cannot be reached |
 ///
 /// Calls are recorded with their idempotency keys; a repeated key returns the first result
 /// without charging again. [`TestGateway::charges`] counts the distinct money movements.
+///
+/// Failures can be injected into the next calls of a kind ([`TestGateway::fail_next`]): the
+/// gateway refuses, cannot be reached, does the work and loses its answer, or never answers.
 #[derive(Debug, Default)]
 pub struct TestGateway {
     state: Mutex<TestGatewayState>,
+}
+
+/// A kind of gateway call, for [`TestGateway::fail_next`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatewayCall {
+    /// [`PaymentGateway::authorize`].
+    Authorize,
+    /// [`PaymentGateway::capture`].
+    Capture,
+    /// [`PaymentGateway::refund`].
+    Refund,
+    /// [`PaymentGateway::cancel`].
+    Cancel,
+}
+
+/// How an injected call fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InjectedFailure {
+    /// The gateway answers no (`payment_declined` with this reason); nothing moves.
+    Refuse(String),
+    /// The gateway cannot be reached; nothing moves.
+    Unavailable,
+    /// The gateway does the work, and its answer is lost (a timeout, outcome unknown).
+    AnswerLost,
+    /// The call never returns (the caller gives up, or the process stops, in between).
+    Hang,
 }
 
 #[derive(Debug, Default)]
@@ -84,6 +118,8 @@ struct TestGatewayState {
     cancels: HashMap<String, String>,
     pending: Vec<GatewayEvent>,
     next_event: u64,
+    failures: Vec<(GatewayCall, InjectedFailure)>,
+    calls: HashMap<GatewayCall, usize>,
 }
 
 impl TestGateway {
@@ -114,6 +150,59 @@ impl TestGateway {
         });
     }
 
+    /// Makes the next `times` calls of a kind fail as `how` (after any failures already queued).
+    pub fn fail_next(&self, call: GatewayCall, times: usize, how: InjectedFailure) {
+        let mut state = self.lock();
+        for _ in 0..times {
+            state.failures.push((call, how.clone()));
+        }
+    }
+
+    /// How many calls of a kind were made, retries and failures included.
+    pub fn calls(&self, call: GatewayCall) -> usize {
+        self.lock().calls.get(&call).copied().unwrap_or(0)
+    }
+
+    /// How many voids were made (retries excluded).
+    pub fn voids(&self) -> usize {
+        self.lock().cancels.len()
+    }
+
+    /// Counts a call and takes the first failure queued for its kind, if any.
+    fn injected(&self, call: GatewayCall) -> Option<InjectedFailure> {
+        let mut state = self.lock();
+        *state.calls.entry(call).or_default() += 1;
+        let at = state.failures.iter().position(|(c, _)| *c == call)?;
+        Some(state.failures.remove(at).1)
+    }
+
+    /// Runs a money move `work` (recorded under its key) as the injected failure says.
+    async fn money_move(
+        &self,
+        call: GatewayCall,
+        work: impl FnOnce(&mut TestGatewayState),
+    ) -> Result<()> {
+        match self.injected(call) {
+            None => {
+                work(&mut self.lock());
+                Ok(())
+            }
+            Some(InjectedFailure::Refuse(reason)) => {
+                Err(Error::new(ErrorKind::PaymentDeclined { reason }))
+            }
+            Some(InjectedFailure::Unavailable) => Err(Error::gateway_unavailable(
+                "the test gateway cannot be reached",
+            )),
+            Some(InjectedFailure::AnswerLost) => {
+                work(&mut self.lock());
+                Err(Error::gateway_outcome_unknown(
+                    "the test gateway did not answer in time",
+                ))
+            }
+            Some(InjectedFailure::Hang) => std::future::pending().await,
+        }
+    }
+
     /// How many distinct authorizations, captures and refunds were made (retries excluded).
     pub fn charges(&self) -> (usize, usize, usize) {
         let state = self.lock();
@@ -128,16 +217,66 @@ impl TestGateway {
 #[async_trait]
 impl PaymentGateway for TestGateway {
     async fn authorize(&self, request: &AuthorizeRequest) -> Result<GatewayOutcome> {
+        let answer_lost = match self.injected(GatewayCall::Authorize) {
+            Some(InjectedFailure::Unavailable | InjectedFailure::Refuse(_)) => {
+                return Err(Error::gateway_unavailable(
+                    "the test gateway cannot be reached",
+                ));
+            }
+            Some(InjectedFailure::Hang) => return std::future::pending().await,
+            Some(InjectedFailure::AnswerLost) => true,
+            None => false,
+        };
+        let outcome = self.decide(request)?;
+        if answer_lost {
+            return Err(Error::gateway_outcome_unknown(
+                "the test gateway did not answer in time",
+            ));
+        }
+        Ok(outcome)
+    }
+
+    async fn capture(&self, _reference: &str, amount: Money, idempotency_key: &str) -> Result<()> {
+        self.money_move(GatewayCall::Capture, |state| {
+            state
+                .captures
+                .entry(idempotency_key.to_string())
+                .or_insert(amount);
+        })
+        .await
+    }
+
+    async fn refund(&self, _reference: &str, amount: Money, idempotency_key: &str) -> Result<()> {
+        self.money_move(GatewayCall::Refund, |state| {
+            state
+                .refunds
+                .entry(idempotency_key.to_string())
+                .or_insert(amount);
+        })
+        .await
+    }
+
+    async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()> {
+        self.money_move(GatewayCall::Cancel, |state| {
+            state
+                .cancels
+                .entry(idempotency_key.to_string())
+                .or_insert_with(|| reference.to_string());
+        })
+        .await
+    }
+}
+
+impl TestGateway {
+    /// The outcome of an authorization, once per idempotency key.
+    fn decide(&self, request: &AuthorizeRequest) -> Result<GatewayOutcome> {
         let mut state = self.lock();
         if let Some(outcome) = state.authorizations.get(&request.idempotency_key) {
             return Ok(outcome.clone());
         }
         let token = request.payment_method.as_str();
         if token == "tok_gateway_down" {
-            return Err(Error::new(ErrorKind::Backend {
-                source_name: "gateway".to_string(),
-                message: "the test gateway is down".to_string(),
-            }));
+            return Err(Error::gateway_unavailable("the test gateway is down"));
         }
         let reference = format!("pi_test_{}", request.intent_id);
         let outcome = if token == "tok_decline" {
@@ -173,29 +312,5 @@ impl PaymentGateway for TestGateway {
             .authorizations
             .insert(request.idempotency_key.clone(), outcome.clone());
         Ok(outcome)
-    }
-
-    async fn capture(&self, _reference: &str, amount: Money, idempotency_key: &str) -> Result<()> {
-        self.lock()
-            .captures
-            .entry(idempotency_key.to_string())
-            .or_insert(amount);
-        Ok(())
-    }
-
-    async fn refund(&self, _reference: &str, amount: Money, idempotency_key: &str) -> Result<()> {
-        self.lock()
-            .refunds
-            .entry(idempotency_key.to_string())
-            .or_insert(amount);
-        Ok(())
-    }
-
-    async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()> {
-        self.lock()
-            .cancels
-            .entry(idempotency_key.to_string())
-            .or_insert_with(|| reference.to_string());
-        Ok(())
     }
 }

@@ -198,14 +198,27 @@ async fn main() -> ExitCode {
             }
         }
     }
-    // Expired holds and old idempotency keys are cleaned up in the background.
+    // Expired holds and old idempotency keys are cleaned up in the background, and money
+    // moves a request left pending are settled with the gateway.
     let sweeper = commerce.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
-            if let Err(err) = sweeper.sweep().await {
-                tracing::warn!(error = %err, "sweep failed");
+            ticks += 1;
+            match sweeper.settle_due_money_moves().await {
+                Ok(settled) if settled.unanswered > 0 => tracing::warn!(
+                    unanswered = settled.unanswered,
+                    "the payment gateway did not answer about pending money moves"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "settling money moves failed"),
+            }
+            if ticks % 6 == 1 {
+                if let Err(err) = sweeper.sweep().await {
+                    tracing::warn!(error = %err, "sweep failed");
+                }
             }
         }
     });

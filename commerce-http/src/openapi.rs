@@ -133,6 +133,7 @@ fn components() -> Value {
                 "status": {"type": "integer"},
                 "detail": {"type": "string", "description": "For people; never internals."},
                 "code": {"type": "string", "description": "The stable, machine-readable code: `too_many_decimals`, `insufficient_stock`, ..."},
+                "outcome_unknown": {"type": "boolean", "description": "For `gateway_error`: whether the gateway may have done what it was asked (it did not answer). A money move is recorded either way and settled when the gateway answers; retrying with the same Idempotency-Key learns the outcome."},
                 "errors": {
                     "type": "array",
                     "description": "The field the error is about, when there is one.",

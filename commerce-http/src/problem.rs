@@ -16,6 +16,8 @@ pub struct Problem {
     challenge: bool,
     /// What went wrong inside, for the log: never sent.
     internal: Option<String>,
+    /// For a gateway failure: whether the gateway may have done what it was asked.
+    outcome_unknown: Option<bool>,
 }
 
 /// A server-side failure behind a response, put in the response's extensions for the log
@@ -33,6 +35,7 @@ impl Problem {
             field: None,
             challenge: false,
             internal: None,
+            outcome_unknown: None,
         }
     }
 
@@ -68,10 +71,8 @@ fn status(error: &Error) -> StatusCode {
         ErrorKind::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
         ErrorKind::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden { .. } => StatusCode::FORBIDDEN,
-        ErrorKind::Backend { source_name, .. } if source_name == "gateway" => {
-            StatusCode::BAD_GATEWAY
-        }
-        ErrorKind::Backend { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Gateway { .. } => StatusCode::BAD_GATEWAY,
+        ErrorKind::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
@@ -81,11 +82,13 @@ impl From<Error> for Problem {
         let status = status(&error);
         // Failures of the gateway or the store are logged, not shown.
         let (detail, internal) = if status == StatusCode::BAD_GATEWAY {
-            (
+            let detail = if error.is_outcome_unknown() {
+                "the payment gateway did not answer; what it was asked is recorded and will be \
+                 settled: retry with the same Idempotency-Key to learn the outcome"
+            } else {
                 "the payment gateway could not be reached; retry with the same Idempotency-Key"
-                    .to_string(),
-                Some(error.to_string()),
-            )
+            };
+            (detail.to_string(), Some(error.to_string()))
         } else if status.is_server_error() {
             (
                 "an internal error occurred; retry later".to_string(),
@@ -101,6 +104,9 @@ impl From<Error> for Problem {
             field: error.field().map(str::to_string),
             challenge: status == StatusCode::UNAUTHORIZED,
             internal,
+            outcome_unknown: error
+                .is_gateway_failure()
+                .then(|| error.is_outcome_unknown()),
         }
     }
 }
@@ -114,6 +120,9 @@ impl IntoResponse for Problem {
             "detail": self.detail,
             "code": self.code,
         });
+        if let Some(unknown) = self.outcome_unknown {
+            body["outcome_unknown"] = json!(unknown);
+        }
         if let Some(field) = self.field {
             body["errors"] = json!([{"field": field, "code": self.code}]);
         }
@@ -131,5 +140,27 @@ impl IntoResponse for Problem {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gateway_failure_is_a_502_that_says_whether_the_outcome_is_known() {
+        for (error, unknown) in [
+            (Error::gateway_outcome_unknown("timed out"), true),
+            (Error::gateway_unavailable("refused"), false),
+        ] {
+            let problem = Problem::from(error);
+            assert_eq!(problem.status, StatusCode::BAD_GATEWAY);
+            assert_eq!(problem.code, "gateway_error");
+            assert_eq!(problem.outcome_unknown, Some(unknown));
+            assert!(problem.internal.is_some(), "logged, not shown");
+        }
+        let storage = Problem::from(Error::storage("disk"));
+        assert_eq!(storage.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!storage.detail.contains("disk"));
     }
 }

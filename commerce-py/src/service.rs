@@ -559,4 +559,26 @@ impl PyCommerce {
     fn sweep<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, move |s| async move { s.sweep().await })
     }
+
+    /// Asks the payment gateway about the captures, refunds and voids a failed or interrupted
+    /// call left pending, and settles them: `{"succeeded": n, "failed": n, "unanswered": n}`.
+    /// Call it periodically (every few seconds); asking again is safe.
+    fn settle_due_money_moves<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, move |s| async move {
+            let settled = s.settle_due_money_moves().await?;
+            Ok(SettledMoves {
+                succeeded: settled.succeeded,
+                failed: settled.failed,
+                unanswered: settled.unanswered,
+            })
+        })
+    }
+}
+
+/// What `settle_due_money_moves` did, as a dict.
+#[derive(Serialize)]
+struct SettledMoves {
+    succeeded: usize,
+    failed: usize,
+    unanswered: usize,
 }

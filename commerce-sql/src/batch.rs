@@ -55,6 +55,8 @@ pub(crate) enum Arg<'a> {
     OptText(Option<&'a str>),
     /// A boolean or `NULL`.
     OptBool(Option<bool>),
+    /// An integer or `NULL`.
+    OptInt(Option<i64>),
 }
 
 /// What a statement of the batch must have done.
@@ -160,16 +162,21 @@ impl Batch {
             match (self.dialect.text, arg) {
                 (None, arg) => {
                     self.bound.push(match arg {
-                        Some(Arg::Int(value)) => Bound::Int(*value),
+                        Some(Arg::Int(value)) | Some(Arg::OptInt(Some(value))) => {
+                            Bound::Int(*value)
+                        }
                         Some(Arg::Text(value)) | Some(Arg::OptText(Some(value))) => {
                             Bound::Text((*value).to_string())
                         }
                         Some(Arg::OptBool(Some(value))) => Bound::Bool(*value),
-                        Some(Arg::OptText(None)) | Some(Arg::OptBool(None)) | None => Bound::Null,
+                        Some(Arg::OptText(None))
+                        | Some(Arg::OptBool(None))
+                        | Some(Arg::OptInt(None))
+                        | None => Bound::Null,
                     });
                     let _ = write!(statement, "${}", self.bound.len());
                 }
-                (Some(_), Some(Arg::Int(value))) => {
+                (Some(_), Some(Arg::Int(value)) | Some(Arg::OptInt(Some(value)))) => {
                     // Parenthesised, so that `- $3` never becomes a `--` comment.
                     let _ = write!(statement, "({value})");
                 }
@@ -179,9 +186,10 @@ impl Batch {
                 (Some(_), Some(Arg::OptBool(Some(value)))) => {
                     statement.push_str(if *value { "TRUE" } else { "FALSE" })
                 }
-                (Some(_), Some(Arg::OptText(None) | Arg::OptBool(None)) | None) => {
-                    statement.push_str("NULL")
-                }
+                (
+                    Some(_),
+                    Some(Arg::OptText(None) | Arg::OptBool(None) | Arg::OptInt(None)) | None,
+                ) => statement.push_str("NULL"),
             }
             rest = &rest[at + 1 + digits..];
         }

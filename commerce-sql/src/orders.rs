@@ -12,10 +12,11 @@ pub(crate) const UPDATE_ORDER: &str = "UPDATE commerce_orders SET status = $2, p
 pub(crate) const SELECT_ORDER: &str = "SELECT body FROM commerce_orders WHERE id = $1";
 pub(crate) const SELECT_ORDER_FOR_CART: &str =
     "SELECT body FROM commerce_orders WHERE cart_id = $1";
-pub(crate) const INSERT_INTENT: &str = "INSERT INTO commerce_payment_intents (id, order_id, currency, amount_minor, capturable_minor, received_minor, refunded_minor, status, version, body) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-pub(crate) const UPDATE_INTENT: &str = "UPDATE commerce_payment_intents SET capturable_minor = $2, received_minor = $3, refunded_minor = $4, status = $5, version = $6, body = $7 \
+pub(crate) const INSERT_INTENT: &str = "INSERT INTO commerce_payment_intents (id, order_id, currency, amount_minor, capturable_minor, received_minor, refunded_minor, status, version, body, moves_due_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+pub(crate) const UPDATE_INTENT: &str = "UPDATE commerce_payment_intents SET capturable_minor = $2, received_minor = $3, refunded_minor = $4, status = $5, version = $6, body = $7, moves_due_at = $9 \
      WHERE id = $1 AND version = $8";
+pub(crate) const SELECT_INTENTS_WITH_MOVES_DUE: &str = "SELECT body FROM commerce_payment_intents WHERE moves_due_at <= $1 ORDER BY moves_due_at, id LIMIT $2";
 pub(crate) const SELECT_INTENT: &str = "SELECT body FROM commerce_payment_intents WHERE id = $1";
 pub(crate) const INSERT_GATEWAY_EVENT: &str = "INSERT INTO commerce_gateway_events (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING";
 
@@ -136,6 +137,22 @@ macro_rules! impl_orders {
                     .map(|row| from_json(&row.try_get::<String, _>("body").map_err(db)?))
                     .collect::<Result<_>>()?;
                 Ok(page(items, limit, |o| o.id.clone()))
+            }
+
+            async fn intents_with_moves_due(
+                &self,
+                now: Timestamp,
+                limit: usize,
+            ) -> Result<Vec<PaymentIntent>> {
+                let rows = sqlx::query(SELECT_INTENTS_WITH_MOVES_DUE)
+                    .bind(millis(now))
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .fetch_all(&mut *self.reading().await?)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|row| from_json(&row.try_get::<String, _>("body").map_err(db)?))
+                    .collect()
             }
 
             async fn payment_intent(&self, id: &str) -> Result<Option<PaymentIntent>> {

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "batch checks",
         sql: include_str!("../migrations/postgres/0004_batch_checks.sql"),
     },
+    Migration {
+        version: 5,
+        description: "money moves",
+        sql: include_str!("../migrations/postgres/0005_money_moves.sql"),
+    },
 ];
 
 /// A store on PostgreSQL.
@@ -105,21 +110,17 @@ impl PgStore {
     ///
     /// `backend_error`, or if an applied migration was changed since.
     pub async fn migrate(&self) -> Result<(), Error> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(|e| Error::storage(e.to_string()))?;
+        let mut tx = self.writer.begin().await.map_err(Error::storage_from)?;
         sqlx::query("SELECT pg_advisory_xact_lock(7355608)")
             .execute(&mut *tx)
             .await
-            .map_err(|e| Error::storage(e.to_string()))?;
+            .map_err(Error::storage_from)?;
         create_missing_schema(&mut tx).await?;
         let applied = crate::migrate::apply(&mut tx, MIGRATIONS).await?;
         if applied.contains(&crate::migrate::LISTING_COLUMNS) {
             Self::index_every_product(&mut tx).await?;
         }
-        tx.commit().await.map_err(|e| Error::storage(e.to_string()))
+        tx.commit().await.map_err(Error::storage_from)
     }
 
     /// The connection pool, for hosts that share it.
@@ -131,7 +132,7 @@ impl PgStore {
 /// A store pointed at its own schema (`?options=-c%20search_path%3Dshop` in the URL) creates it
 /// on first connect, so that the library can live beside a host's tables without setup.
 async fn create_missing_schema(tx: &mut sqlx::PgConnection) -> Result<(), Error> {
-    let storage = |e: sqlx::Error| Error::storage(e.to_string());
+    let storage = Error::storage_from;
     let current: Option<String> = sqlx::query_scalar("SELECT current_schema()")
         .fetch_one(&mut *tx)
         .await
@@ -253,7 +254,7 @@ pub(crate) mod dialect {
         // a time.
         let (sql, _) = batch.finish();
         let pool = store.writer.clone();
-        let storage = |e: sqlx::Error| commerce_core::Error::storage(e.to_string());
+        let storage = commerce_core::Error::storage_from;
         let task = tokio::spawn(async move {
             let mut connection = pool.acquire().await.map_err(storage)?;
             let results = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *connection);
@@ -284,7 +285,7 @@ pub(crate) mod dialect {
                 return Failure::Retry;
             }
         }
-        Failure::Error(commerce_core::Error::storage(error))
+        Failure::Error(commerce_core::Error::storage_from(error))
     }
 
     pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {

@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "batch checks",
         sql: include_str!("../migrations/sqlite/0004_batch_checks.sql"),
     },
+    Migration {
+        version: 5,
+        description: "money moves",
+        sql: include_str!("../migrations/sqlite/0005_money_moves.sql"),
+    },
 ];
 
 /// A store on SQLite.
@@ -149,7 +154,7 @@ impl SqliteStore {
         if applied.contains(&crate::migrate::LISTING_COLUMNS) {
             Self::index_every_product(&mut tx).await?;
         }
-        tx.commit().await.map_err(|e| Error::storage(e.to_string()))
+        tx.commit().await.map_err(Error::storage_from)
     }
 
     /// A connection pool on the same database, for hosts that share it. The store itself
@@ -251,7 +256,7 @@ pub(crate) mod dialect {
                 return Failure::Retry;
             }
         }
-        Failure::Error(commerce_core::Error::storage(error))
+        Failure::Error(commerce_core::Error::storage_from(error))
     }
 
     pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {

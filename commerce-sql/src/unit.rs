@@ -157,7 +157,7 @@ pub(crate) fn statements<'a>(
     documents: &'a Documents,
     sql: &UnitSql,
 ) -> Result<Vec<Statement<'a>>> {
-    use Arg::{Int, OptBool, OptText, Text};
+    use Arg::{Int, OptBool, OptInt, OptText, Text};
     use Expect::{Any, Changed, OneRowInserted};
     let mut out = Vec::with_capacity(16);
     let mut push = |sql: &'static str, args: Vec<Arg<'a>>, expect, miss| {
@@ -385,6 +385,7 @@ pub(crate) fn statements<'a>(
             Int(i.amount_refunded.to_minor()?),
         );
         let (status, new_version) = (Text(i.status.as_str()), Int(version(i.version)?));
+        let moves_due = OptInt(i.next_move_due().map(millis));
         match intent.expected_version {
             None => push(
                 INSERT_INTENT,
@@ -399,6 +400,7 @@ pub(crate) fn statements<'a>(
                     status,
                     new_version,
                     Text(body),
+                    moves_due,
                 ],
                 OneRowInserted,
                 conflict,
@@ -414,6 +416,7 @@ pub(crate) fn statements<'a>(
                     new_version,
                     Text(body),
                     Int(version(expected)?),
+                    moves_due,
                 ],
                 Changed(1),
                 conflict,
@@ -496,6 +499,7 @@ macro_rules! impl_unit {
                     Arg::Text(value) => query.bind(value),
                     Arg::OptText(value) => query.bind(value),
                     Arg::OptBool(value) => query.bind(value),
+                    Arg::OptInt(value) => query.bind(value),
                 };
             }
             match query.execute(&mut **tx).await {

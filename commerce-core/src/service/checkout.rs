@@ -12,7 +12,7 @@ use crate::payment::{CaptureMethod, GatewayEvent, GatewayOutcome, IntentStatus, 
 use crate::store::{Applied, Changes, IdempotencyBegin, IdempotencyCompletion, Versioned};
 use crate::time::Timestamp;
 
-use super::idempotency::{StoredOutcome, done_with};
+use super::idempotency::{StoredError, StoredOutcome, completed, done_with};
 use super::{CONFLICT_RETRIES, Commerce};
 
 /// What to check out.
@@ -349,14 +349,10 @@ impl Commerce {
                     serde_json::json!({"order_id": order.id, "reason": reason}),
                 ));
                 if let Some(done) = completion.clone() {
-                    changes.idempotency = Some(IdempotencyCompletion {
-                        response: serde_json::to_string(&StoredOutcome::Failed {
-                            error_code: "payment_declined".to_string(),
-                            message: reason,
-                        })
-                        .unwrap_or_default(),
-                        ..done
-                    });
+                    let declined = StoredOutcome::Failed {
+                        error: StoredError::PaymentDeclined { reason },
+                    };
+                    changes.idempotency = Some(completed(done, &declined));
                 }
             }
             _ => {}
@@ -401,7 +397,9 @@ impl Commerce {
     }
 
     /// The hold ran out before the payment completed: the gateway has the money (or an
-    /// authorization), the stock is gone. Give the money back and cancel the order.
+    /// authorization), the stock is gone. The order is cancelled and the money given back, as
+    /// pending moves recorded with the cancellation and then asked of the gateway; moves it
+    /// does not answer now are settled later ([`Commerce::settle_due_money_moves`]).
     async fn expired_after_payment(
         &self,
         order: Order,
@@ -414,55 +412,41 @@ impl Commerce {
         let mut order = order;
         let order_version = order.version;
         let mut intent = after;
-        let reference = intent.gateway_reference.clone().unwrap_or_default();
         order.sync_payment(&intent, now)?;
-        let mut events = cancellation_events(&order, now);
+        let mut moves = Vec::new();
         if intent.status == IntentStatus::RequiresCapture {
-            self.gateway
-                .cancel(&reference, &format!("{}:cancel", intent.id))
-                .await?;
-            intent.cancel(now)?;
-        } else {
-            let amount = intent.refundable()?;
-            self.gateway
-                .refund(&reference, amount, &format!("{}:refund:expired", intent.id))
-                .await?;
-            intent.refund(amount, now)?;
-            events.push(DomainEvent::new(
-                EventKind::PaymentRefunded,
-                &intent.id,
-                intent.version,
-                now,
-                serde_json::json!({"order_id": order.id, "amount": amount}),
-            ));
+            moves.push(intent.request_void(now)?);
         }
-        order.sync_payment(&intent, now)?;
+        let refundable = intent.refundable_unreserved()?;
+        if !refundable.is_zero() {
+            moves.push(intent.request_refund(refundable, now)?);
+        }
         order.transition(OrderStatus::Cancelled, now)?;
-        let idempotency = completion.map(|done| IdempotencyCompletion {
-            response: serde_json::to_string(&StoredOutcome::Failed {
-                error_code: "reservation_expired".to_string(),
-                message: order.reservation_id.clone().unwrap_or_default(),
-            })
-            .unwrap_or_default(),
-            ..done
-        });
+        let expired = StoredOutcome::Failed {
+            error: StoredError::ReservationExpired {
+                id: order.reservation_id.clone().unwrap_or_default(),
+            },
+        };
         self.store
             .apply(Changes {
                 now,
+                events: cancellation_events(&order, now),
                 orders: vec![Versioned {
                     value: order,
                     expected_version: Some(order_version),
                 }],
                 intents: vec![Versioned {
-                    value: intent,
+                    value: intent.clone(),
                     expected_version: Some(before.version),
                 }],
                 gateway_event_id,
-                events,
-                idempotency,
+                idempotency: completion.map(|done| completed(done, &expired)),
                 ..Changes::default()
             })
             .await?;
+        // The customer hears that the hold expired whatever the gateway says now; a move it
+        // does not answer is asked about again on schedule.
+        let _ = self.drive_moves(&intent.order_id, &intent.id, &moves).await;
         Ok(())
     }
 

@@ -27,6 +27,7 @@ mod checkout;
 mod fulfilment;
 mod idempotency;
 mod maintenance;
+mod moves;
 mod orders;
 mod payments;
 mod settings;
@@ -34,6 +35,7 @@ mod settings;
 pub use accounts::{CustomerUpdate, MAX_ADDRESSES};
 pub use checkout::{Checkout, CheckoutRequest};
 pub use idempotency::IdempotencyKey;
+pub use moves::SettledMoves;
 
 use std::sync::Arc;
 

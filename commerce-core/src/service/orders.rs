@@ -5,11 +5,11 @@ use crate::error::{Error, Result};
 use crate::inventory::ReservationStatus;
 use crate::order::{FulfillmentStatus, Order, OrderStatus};
 use crate::payment::{IntentStatus, PaymentIntent};
-use crate::store::{Changes, IdempotencyCompletion, OrderFilter, Page, Versioned, page_size};
+use crate::store::{IdempotencyCompletion, OrderFilter, Page, page_size};
 
+use super::Commerce;
 use super::checkout::{Checkout, cancellation_events};
-use super::idempotency::{IdempotencyKey, done_with};
-use super::{CONFLICT_RETRIES, Commerce};
+use super::idempotency::IdempotencyKey;
 
 impl Commerce {
     /// An order: for a caller ([`Caller::target`](crate::access::Caller::target)), only if they
@@ -121,90 +121,57 @@ impl Commerce {
         target: Target<'_>,
         completion: Option<IdempotencyCompletion>,
     ) -> Result<Checkout> {
-        let order_id = target.id();
-        for _ in 0..CONFLICT_RETRIES {
-            let now = self.now();
-            let order = self.order(target).await?;
-            if matches!(
-                order.fulfillment_status,
-                FulfillmentStatus::Shipped
-                    | FulfillmentStatus::Delivered
-                    | FulfillmentStatus::Returned
-            ) {
-                return Err(Error::transition(
-                    "order",
-                    order.fulfillment_status,
-                    OrderStatus::Cancelled,
-                ));
-            }
-            let intent_id = order.payment_intent_id.clone().unwrap_or_default();
-            let intent = self.payment_intent(&intent_id).await?;
-            let mut new_order = order.clone();
-            let mut new_intent = intent.clone();
-            new_order.transition(OrderStatus::Cancelled, now)?;
-            let refund = new_intent.refundable()?;
-            match new_intent.status {
-                IntentStatus::Succeeded if !refund.is_zero() => new_intent.refund(refund, now)?,
-                IntentStatus::Succeeded | IntentStatus::Canceled => {}
-                _ => {
-                    new_intent.cancel(now)?;
-                    if !new_intent.amount_received.is_zero() && !refund.is_zero() {
-                        new_intent.refund(refund, now)?;
-                    }
+        let order = self.order(target).await?;
+        // What happens to the stock: a hold is released, units already sold come back. A hold
+        // that ends meanwhile makes its release a no-op in the unit of work.
+        let mut release = None;
+        let mut restock = Vec::new();
+        if let Some(id) = &order.reservation_id {
+            match self.store.reservation(id).await? {
+                Some(r) if r.status == ReservationStatus::Active => release = Some(id.clone()),
+                Some(r) if r.status == ReservationStatus::Committed => {
+                    restock = r
+                        .lines
+                        .iter()
+                        .map(|l| (l.sku.clone(), l.location.clone(), l.quantity))
+                        .collect();
                 }
+                _ => {}
             }
-            new_order.sync_payment(&new_intent, now)?;
-            let mut changes = Changes {
-                now,
-                events: cancellation_events(&new_order, now),
-                idempotency: completion
-                    .clone()
-                    .map(|done| done_with(done, &new_order, &new_intent)),
-                ..Changes::default()
-            };
-            if let Some(id) = &order.reservation_id {
-                match self.store.reservation(id).await? {
-                    Some(r) if r.status == ReservationStatus::Active => {
-                        changes.release_reservation = Some(id.clone());
-                    }
-                    Some(r) if r.status == ReservationStatus::Committed => {
-                        changes.restock = r
-                            .lines
-                            .iter()
-                            .map(|l| (l.sku.clone(), l.location.clone(), l.quantity))
-                            .collect();
-                    }
-                    _ => {}
-                }
-            }
-            changes.orders.push(Versioned {
-                value: new_order.clone(),
-                expected_version: Some(order.version),
-            });
-            if new_intent != intent {
-                changes.intents.push(Versioned {
-                    value: new_intent.clone(),
-                    expected_version: Some(intent.version),
-                });
-            }
-            match self.store.apply(changes).await {
-                Err(err) if err.is_conflict() => continue,
-                Err(err) => return Err(err),
-                Ok(_) => {}
-            }
-            let reference = new_intent.gateway_reference.clone().unwrap_or_default();
-            if !refund.is_zero() && new_intent.amount_refunded != intent.amount_refunded {
-                let key = format!("{}:refund:{}", new_intent.id, new_intent.version);
-                self.gateway.refund(&reference, refund, &key).await?;
-            } else if intent.status == IntentStatus::RequiresCapture {
-                let key = format!("{}:cancel", new_intent.id);
-                self.gateway.cancel(&reference, &key).await?;
-            }
-            return Ok(Checkout {
-                order: new_order,
-                payment_intent: new_intent,
-            });
         }
-        Err(Error::conflict("order", order_id))
+        let recorded = self
+            .record_moves(target, completion, |order, intent, changes, now| {
+                if matches!(
+                    order.fulfillment_status,
+                    FulfillmentStatus::Shipped
+                        | FulfillmentStatus::Delivered
+                        | FulfillmentStatus::Returned
+                ) {
+                    return Err(Error::transition(
+                        "order",
+                        order.fulfillment_status,
+                        OrderStatus::Cancelled,
+                    ));
+                }
+                order.transition(OrderStatus::Cancelled, now)?;
+                let mut moves = Vec::new();
+                match intent.status {
+                    IntentStatus::Succeeded | IntentStatus::Canceled => {}
+                    IntentStatus::RequiresCapture => moves.push(intent.request_void(now)?),
+                    // Never authorized: there is nothing at the gateway to give back.
+                    _ => intent.cancel(now)?,
+                }
+                let refundable = intent.refundable_unreserved()?;
+                if !intent.amount_received.is_zero() && !refundable.is_zero() {
+                    moves.push(intent.request_refund(refundable, now)?);
+                }
+                order.sync_payment(intent, now)?;
+                changes.events = cancellation_events(order, now);
+                changes.release_reservation = release.clone();
+                changes.restock = restock.clone();
+                Ok(moves)
+            })
+            .await?;
+        self.drive_recorded(&recorded).await
     }
 }

@@ -109,4 +109,11 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Page<Order>>;
     /// A payment intent by id.
     async fn payment_intent(&self, id: &str) -> Result<Option<PaymentIntent>>;
+    /// Up to `limit` payment intents with a pending money move due at or before `now`
+    /// ([`PaymentIntent::next_move_due`]), the longest due first (ties by id).
+    async fn intents_with_moves_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<PaymentIntent>>;
 }

@@ -21,6 +21,7 @@ mod checkout;
 mod idempotency;
 mod inventory;
 mod listings;
+mod moves;
 mod orders;
 mod outbox;
 mod payments;
@@ -31,6 +32,7 @@ pub use checkout::*;
 pub use idempotency::*;
 pub use inventory::*;
 pub use listings::*;
+pub use moves::*;
 pub use orders::*;
 pub use outbox::*;
 pub use payments::*;
@@ -111,7 +113,13 @@ macro_rules! store_conformance_tests {
             order_listings_filter_and_page,
             a_stuck_payment_is_confirmed_later,
             stock_adjustments_apply_once,
-            low_stock_is_reported_as_the_core_defines
+            low_stock_is_reported_as_the_core_defines,
+            a_refused_refund_moves_nothing,
+            an_unanswered_refund_is_settled_once,
+            a_cancellation_whose_refund_fails_is_refunded_later,
+            refused_refunds_among_others_leave_the_books_true,
+            a_refund_stopped_at_the_gateway_is_settled_later,
+            captures_settle_as_the_gateway_answers
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

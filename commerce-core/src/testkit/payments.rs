@@ -123,7 +123,11 @@ pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
         .checkout(&checkout_request(&cart, "tok_gateway_down", Some("k1")))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "backend_error", "{err}");
+    assert_eq!(err.code(), "gateway_error", "{err}");
+    assert!(
+        err.is_gateway_failure() && !err.is_outcome_unknown(),
+        "{err}"
+    );
     let order = store
         .order_for_cart(&cart)
         .await

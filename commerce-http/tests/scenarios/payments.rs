@@ -23,7 +23,7 @@ pub async fn a_payment_the_gateway_missed(backend: Backend) {
     .await;
     assert_eq!(
         (status, problem["code"].as_str()),
-        (StatusCode::BAD_GATEWAY, Some("backend_error"))
+        (StatusCode::BAD_GATEWAY, Some("gateway_error"))
     );
     let (_, placed) = send_as(
         Method::GET,

@@ -19,6 +19,7 @@ __all__ = [
     "CommerceError",
     "Conflict",
     "CurrencyMismatch",
+    "GatewayError",
     "IdempotencyConflict",
     "InsufficientStock",
     "InvalidTransition",
@@ -26,6 +27,8 @@ __all__ = [
     "AmountOverflow",
     "PaymentDeclined",
     "ReservationExpired",
+    "Forbidden",
+    "Unauthorized",
     "ValidationError",
 ]
 
@@ -95,6 +98,20 @@ class BackendError(CommerceError):
     """The database or the payment gateway failed; retrying with the same key is safe."""
 
 
+class GatewayError(BackendError):
+    """The payment gateway could not be reached, or did not answer. A money move it was asked
+    for is recorded and settled later; retrying with the same idempotency key learns how it
+    ended, and never moves the money twice."""
+
+
+class Unauthorized(CommerceError, PermissionError):
+    """Credentials are needed that were not given."""
+
+
+class Forbidden(CommerceError, PermissionError):
+    """The caller may not do this."""
+
+
 _BY_CODE: dict[str, type[CommerceError]] = {
     "unknown_currency": ValidationError,
     "currency_mismatch": CurrencyMismatch,
@@ -121,6 +138,9 @@ _BY_CODE: dict[str, type[CommerceError]] = {
     "idempotency_in_flight": IdempotencyConflict,
     "overflow": AmountOverflow,
     "backend_error": BackendError,
+    "gateway_error": GatewayError,
+    "unauthorized": Unauthorized,
+    "forbidden": Forbidden,
 }
 
 

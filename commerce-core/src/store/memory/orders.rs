@@ -8,6 +8,7 @@ use crate::inventory::{MovementKind, ReservationStatus, StockLevel};
 use crate::order::Order;
 use crate::payment::PaymentIntent;
 use crate::store::{Applied, Changes, OrderFilter, OrderStore, Page};
+use crate::time::Timestamp;
 
 #[async_trait]
 impl OrderStore for MemoryStore {
@@ -212,5 +213,24 @@ impl OrderStore for MemoryStore {
 
     async fn payment_intent(&self, id: &str) -> Result<Option<PaymentIntent>> {
         Ok(self.lock().intents.get(id).cloned())
+    }
+
+    async fn intents_with_moves_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<PaymentIntent>> {
+        let state = self.lock();
+        let mut due: Vec<(Timestamp, &PaymentIntent)> = state
+            .intents
+            .values()
+            .filter_map(|i| i.next_move_due().filter(|at| *at <= now).map(|at| (at, i)))
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|(_, i)| i.clone())
+            .collect())
     }
 }

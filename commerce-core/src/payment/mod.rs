@@ -13,6 +13,10 @@
 //! `amount_refunded ≤ amount_received`, nothing negative. A capture beyond `amount_capturable`
 //! or a refund beyond `amount_received − amount_refunded` is an error that changes nothing.
 
+mod moves;
+
+pub use moves::{MONEY_MOVE_GRACE_MILLIS, MoneyMove, MoveKind, MoveStatus, money_move_retry_delay};
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -170,6 +174,10 @@ pub struct PaymentIntent {
     pub authorization_expires_at: Option<Timestamp>,
     /// The last decline or failure reason.
     pub last_error: Option<String>,
+    /// Captures, refunds and voids asked of the gateway, oldest first: each recorded before the
+    /// gateway is asked, and settled when it answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<MoneyMove>,
     /// Incremented by every change; stores compare-and-set on it.
     pub version: u64,
     /// When it was created.
@@ -201,6 +209,7 @@ impl PaymentIntent {
             gateway_reference: None,
             authorization_expires_at: None,
             last_error: None,
+            moves: Vec::new(),
             version: 1,
             created_at: now,
             updated_at: now,
@@ -434,10 +443,14 @@ impl PaymentIntent {
         Ok(())
     }
 
-    /// True if the amount invariants hold (used by tests and stores' last-line checks).
+    /// True if the amount invariants hold (used by tests and stores' last-line checks),
+    /// pending money moves included: they never reserve more than there is.
     pub fn amounts_are_consistent(&self) -> bool {
         let sum = self.amount_received.checked_add(&self.amount_capturable);
-        !self.amount_capturable.is_negative()
+        let pending_fit = self.capturable_unreserved().is_ok_and(|m| !m.is_negative())
+            && self.refundable_unreserved().is_ok_and(|m| !m.is_negative());
+        pending_fit
+            && !self.amount_capturable.is_negative()
             && !self.amount_received.is_negative()
             && !self.amount_refunded.is_negative()
             && sum.is_ok_and(|s| s.checked_cmp(&self.amount).is_ok_and(|o| o.is_le()))
