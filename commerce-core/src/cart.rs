@@ -279,6 +279,10 @@ impl Cart {
                 right: item.unit_price.currency().code().to_string(),
             }));
         }
+        // Adding nothing is refused whether or not the line exists, and changes nothing.
+        if quantity == 0 {
+            self.check_quantity(0)?;
+        }
         let existing = self
             .lines
             .iter()
@@ -356,6 +360,7 @@ impl Cart {
         if code.is_empty() || code.chars().count() > 64 {
             return Err(Error::invalid("a coupon code must have 1 to 64 characters").at("code"));
         }
+        crate::text::check_line(&code).map_err(|e| e.at("code"))?;
         if self.coupon_codes.contains(&code) {
             return Ok(());
         }

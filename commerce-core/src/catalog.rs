@@ -10,6 +10,7 @@ use crate::cart::CatalogItem;
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::{Currency, Money};
 use crate::pricing::PriceTier;
+use crate::text;
 
 /// The name of the default price list: the price every customer sees.
 pub const DEFAULT_PRICE_LIST: &str = "default";
@@ -151,8 +152,17 @@ impl Product {
         if self.id.trim().is_empty() {
             return Err(Error::invalid("a product needs an id").at("id"));
         }
+        text::check_id(&self.id).map_err(|e| e.at("id"))?;
         if self.name.trim().is_empty() {
             return Err(Error::invalid("a product needs a name").at("name"));
+        }
+        text::check_line(&self.name).map_err(|e| e.at("name"))?;
+        text::check_free_text(&self.description).map_err(|e| e.at("description"))?;
+        for (c, category) in self.category_ids.iter().enumerate() {
+            text::check_id(category).map_err(|e| e.at(format_args!("category_ids[{c}]")))?;
+        }
+        if let Some(tax_category) = &self.tax_category {
+            text::check_line(tax_category).map_err(|e| e.at("tax_category"))?;
         }
         if self.variants.is_empty() {
             return Err(Error::invalid("a product needs at least one variant").at("variants"));
@@ -161,6 +171,12 @@ impl Product {
             let at = |e: Error| e.at(format_args!("[{i}]")).at("variants");
             if variant.sku.trim().is_empty() {
                 return Err(at(Error::invalid("a variant needs a SKU").at("sku")));
+            }
+            text::check_id(&variant.sku).map_err(|e| at(e.at("sku")))?;
+            for (name, value) in &variant.options {
+                text::check_line(name)
+                    .and_then(|()| text::check_line(value))
+                    .map_err(|e| at(e.at(format_args!("options.{name}"))))?;
             }
             if self.variants[..i].iter().any(|v| v.sku == variant.sku) {
                 return Err(at(Error::new(ErrorKind::DuplicateId {
@@ -184,6 +200,10 @@ impl Product {
                     })
                     .at("amount")));
                 }
+                // What pricing would refuse could never be quoted: refused here instead.
+                crate::pricing::check_amount(price.amount.amount(), price.amount.currency())
+                    .map_err(|e| at(e.at("amount")))?;
+                text::check_line(&price.price_list).map_err(|e| at(e.at("price_list")))?;
                 let currency = price.amount.currency();
                 if variant.prices[..p]
                     .iter()
@@ -199,6 +219,8 @@ impl Product {
                     if tier.min_quantity == 0 {
                         return Err(at(Error::invalid("min_quantity must be at least 1")));
                     }
+                    crate::pricing::check_amount(tier.unit_price, currency)
+                        .map_err(|e| at(e.at("unit_price")))?;
                     Money::from_decimal(tier.unit_price, currency)
                         .and_then(|m| {
                             if m.is_negative() {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::text;
 
 /// A customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +106,7 @@ impl Address {
             if value.chars().count() > 200 {
                 return Err(Error::invalid("at most 200 characters").at(field));
             }
+            text::check_line(value).map_err(|e| e.at(field))?;
         }
         let country = self.country.as_bytes();
         if country.len() != 2 || !country.iter().all(u8::is_ascii_uppercase) {
@@ -124,6 +126,12 @@ impl Customer {
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::invalid("a customer needs an id").at("id"));
+        }
+        text::check_id(&self.id).map_err(|e| e.at("id"))?;
+        text::check_line(&self.email).map_err(|e| e.at("email"))?;
+        text::check_line(&self.name).map_err(|e| e.at("name"))?;
+        if let Some(group) = &self.group {
+            text::check_line(group).map_err(|e| e.at("group"))?;
         }
         let email = self.email.trim();
         let plausible = email

@@ -61,6 +61,7 @@ pub mod settings;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod text;
 mod time;
 
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};

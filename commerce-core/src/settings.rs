@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::money::RoundingMode;
 use crate::pricing::{Promotion, ShippingMethod, ShippingOption, TaxLevel, TaxZone};
+use crate::text;
 
 /// The shop's pricing settings: tax zones, promotions, shipping methods.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -65,10 +66,20 @@ impl ShopConfig {
                 return Err(at(crate::Error::duplicate_id(&*promotion.id).at("id")));
             }
             promotion.validate().map_err(at)?;
+            check_stored_text(
+                promotion.id.as_ref(),
+                promotion.name.as_deref(),
+                &promotion.coupon_codes,
+            )
+            .map_err(at)?;
         }
         for (i, zone) in self.tax_zones.iter().enumerate() {
             let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("tax_zones");
             zone.validate().map_err(at)?;
+            for (r, rate) in zone.rates.iter().enumerate() {
+                check_stored_text(rate.id.as_ref(), rate.name.as_deref(), &[])
+                    .map_err(|e| at(e.at(format_args!("rates[{r}]"))))?;
+            }
             if self.tax_zones[..i].iter().any(|z| z.code() == zone.code()) {
                 return Err(at(crate::Error::duplicate_id(zone.code()).at("country")));
             }
@@ -84,6 +95,8 @@ impl ShopConfig {
                 ));
             }
             option.validate().map_err(at)?;
+            check_stored_text(option.method.id.as_ref(), None, &[])
+                .map_err(|e| at(e.at("method")))?;
         }
         Ok(())
     }
@@ -121,4 +134,17 @@ impl ShopConfig {
             .map(|o| o.method.clone())
             .collect()
     }
+}
+
+/// Checks the text a setting stores, as [`crate::text`] defines it: its id, its name, its
+/// codes.
+fn check_stored_text(id: &str, name: Option<&str>, codes: &[String]) -> Result<()> {
+    text::check_id(id).map_err(|e| e.at("id"))?;
+    if let Some(name) = name {
+        text::check_line(name).map_err(|e| e.at("name"))?;
+    }
+    for (c, code) in codes.iter().enumerate() {
+        text::check_line(code).map_err(|e| e.at(format_args!("coupon_codes[{c}]")))?;
+    }
+    Ok(())
 }

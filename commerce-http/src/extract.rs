@@ -22,7 +22,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
         let bytes = Bytes::from_request(request, state)
             .await
-            .map_err(|e| Problem::invalid_request(e.body_text()))?;
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
+                _ => Problem::invalid_request(e.body_text()),
+            })?;
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| Problem::invalid_request(e.to_string()))

@@ -237,6 +237,67 @@ async fn measure(
     response
 }
 
+/// Turns every error response that is not already problem+json (axum's 405, the timeout's
+/// 408, the body limit's 413, a path that is not UTF-8) into one, keeping its status and
+/// headers (a 405's `Allow`): every error the server sends is a problem with a stable code.
+async fn problems_only(request: axum::extract::Request, next: Next) -> axum::response::Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let problem = Problem::for_status(status).into_response();
+    let (problem_parts, body) = problem.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in &problem_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    axum::response::Response::from_parts(parts, body)
+}
+
+/// Refuses a request whose path or query string, percent-decoded, is not UTF-8: it would be
+/// read with replacement characters, as something the client did not send.
+async fn utf8_only(request: axum::extract::Request, next: Next) -> axum::response::Response {
+    let uri = request.uri();
+    let decodes = |text: &str| percent_decoded_is_utf8(text.as_bytes());
+    if !decodes(uri.path()) || !uri.query().is_none_or(decodes) {
+        return Problem::invalid_request(
+            "the path and the query string must be UTF-8, percent-encoded",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether `text`, with its `%XX` escapes decoded, is UTF-8.
+fn percent_decoded_is_utf8(text: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match (
+            text[i],
+            text.get(i + 1).copied().and_then(hex),
+            text.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                bytes.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                bytes.push(byte);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&bytes).is_ok()
+}
+
 /// Wraps a router in the middleware.
 pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
     let metrics = Arc::new(Metrics::default());
@@ -300,6 +361,8 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
         router = router.layer(GovernorLayer::new(governor).error_handler(too_many));
     }
     router
+        .layer(axum::middleware::from_fn(utf8_only))
+        .layer(axum::middleware::from_fn(problems_only))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, MakeId))

@@ -56,6 +56,32 @@ impl Problem {
     pub fn invalid_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
     }
+
+    /// The problem of a bare HTTP status (a method not allowed, a timeout, a body too large),
+    /// with a stable code for each.
+    pub fn for_status(status: StatusCode) -> Problem {
+        let (code, detail) = match status.as_u16() {
+            400 => ("invalid_request", "the request could not be read"),
+            401 => ("unauthorized", "credentials are needed"),
+            403 => ("forbidden", "not allowed"),
+            404 => ("not_found", "no such route"),
+            405 => (
+                "method_not_allowed",
+                "this route does not answer this method; see Allow",
+            ),
+            408 => ("request_timeout", "the request took too long; retry it"),
+            413 => ("payload_too_large", "the request body is too large"),
+            415 => ("unsupported_media_type", "send application/json"),
+            429 => ("rate_limited", "too many requests; see Retry-After"),
+            503 => ("unavailable", "the service is unavailable; retry later"),
+            402..=499 => ("invalid_request", "the request was refused"),
+            _ => ("internal_error", "an internal error occurred; retry later"),
+        };
+        Problem {
+            challenge: status == StatusCode::UNAUTHORIZED,
+            ..Problem::new(status, code, detail)
+        }
+    }
 }
 
 /// The HTTP status of each core error kind: the caller's mistakes are 4xx, never 500.

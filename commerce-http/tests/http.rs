@@ -457,3 +457,35 @@ async fn admin_routes_need_a_valid_unrevoked_key() {
         .unwrap();
     assert_eq!(settings(Some(key)).await.0, StatusCode::UNAUTHORIZED);
 }
+
+/// A request that takes longer than the timeout is answered `408`, as a problem with a request
+/// id, even when its body never arrives.
+#[tokio::test]
+async fn a_request_that_times_out_is_a_problem() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let base = server_with(commerce_http::Settings {
+        request_timeout: std::time::Duration::from_millis(200),
+        ..commerce_http::Settings::default()
+    })
+    .await;
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /v1/carts HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 20\r\nconnection: close\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    assert!(head.contains("x-request-id: "), "{head}");
+    let body: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["code"], json!("request_timeout"));
+}

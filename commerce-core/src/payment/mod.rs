@@ -225,12 +225,29 @@ impl PaymentIntent {
         self.updated_at = now;
     }
 
+    /// Checks a payment method token: 1 to 255 characters, no control character.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` at `payment_method`.
+    pub fn check_payment_method(token: &str) -> Result<()> {
+        if token.is_empty() || token.chars().count() > 255 {
+            return Err(
+                Error::invalid("a payment method token has 1 to 255 characters")
+                    .at("payment_method"),
+            );
+        }
+        crate::text::check_line(token).map_err(|e| e.at("payment_method"))
+    }
+
     /// Attaches a payment method: `requires_payment_method` → `requires_confirmation`.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidTransition`] from any other state.
+    /// As [`PaymentIntent::check_payment_method`]; [`ErrorKind::InvalidTransition`] from any
+    /// other state.
     pub fn attach_payment_method(&mut self, token: &str, now: Timestamp) -> Result<()> {
+        PaymentIntent::check_payment_method(token)?;
         match self.status {
             IntentStatus::RequiresPaymentMethod | IntentStatus::RequiresConfirmation => {
                 self.payment_method = Some(token.to_string());

@@ -40,7 +40,7 @@ pub use request::{
     ShippingMethod, ShippingRate, Target, TaxLevel, TaxRate, WeightTier,
 };
 pub use tax::check_tax_rates;
-pub use validate::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_QUANTITY};
+pub use validate::{MAX_AMOUNT_MINOR, MAX_LINES, MAX_QUANTITY, check_amount};
 pub use zones::{ShippingOption, TaxZone};
 
 use std::borrow::Cow;

@@ -44,6 +44,28 @@ pub(crate) fn minor_units(value: Decimal, currency: Currency) -> Result<i128> {
     }
 }
 
+/// Checks an amount as pricing will read it: zero or more, at most the currency's decimals,
+/// at most [`MAX_AMOUNT_MINOR`] minor units. What stores a price (the catalog) checks it this
+/// way, so that a stored price can always be quoted.
+///
+/// # Errors
+///
+/// `negative_amount`, `too_many_decimals`, or `invalid_input` above the largest amount.
+///
+/// # Example
+///
+/// ```
+/// use commerce_core::Currency;
+/// use commerce_core::pricing::check_amount;
+///
+/// assert!(check_amount("12.50".parse().unwrap(), Currency::USD).is_ok());
+/// let huge = "10000000000000000000000000.00".parse().unwrap();
+/// assert_eq!(check_amount(huge, Currency::USD).unwrap_err().code(), "invalid_input");
+/// ```
+pub fn check_amount(value: Decimal, currency: Currency) -> Result<()> {
+    minor_units(value, currency).map(|_| ())
+}
+
 /// An exact non-negative decimal as the ratio `numerator / denominator` (`denominator` = 10^scale).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fraction {

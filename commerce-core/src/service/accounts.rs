@@ -9,7 +9,7 @@ use crate::access::{ApiKey, Session};
 use crate::customer::{Address, Customer};
 use crate::error::{Error, Result};
 
-use super::Commerce;
+use super::{Commerce, stored_id};
 
 /// What a customer (or an admin) may change of a customer. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Commerce {
     /// `not_found`.
     pub async fn customer(&self, id: &str) -> Result<Customer> {
         self.store
-            .customer(id)
+            .customer(stored_id("customer", id)?)
             .await?
             .ok_or_else(|| Error::not_found("customer", id))
     }
@@ -68,6 +68,9 @@ impl Commerce {
     ///
     /// Storage errors only; an unknown address or a customer without an account is `None`.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<(Customer, String)>> {
+        if crate::text::check_line(email).is_err() {
+            return Ok(None);
+        }
         let Some(customer) = self.store.customer_by_email(email.trim()).await? else {
             return Ok(None);
         };
@@ -210,6 +213,9 @@ impl Commerce {
     /// Storage errors only.
     pub async fn live_session(&self, id: &str) -> Result<Option<Session>> {
         let now = self.now();
+        if !crate::text::could_be_id(id) {
+            return Ok(None);
+        }
         Ok(self
             .store
             .session(id)
@@ -251,6 +257,9 @@ impl Commerce {
     ///
     /// Storage errors only.
     pub async fn live_api_key(&self, id: &str) -> Result<Option<ApiKey>> {
+        if !crate::text::could_be_id(id) {
+            return Ok(None);
+        }
         Ok(self
             .store
             .api_key(id)

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::money::Currency;
 use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
 use crate::store::OrderFilter;
+use crate::text;
 
 use super::{CONFLICT_RETRIES, Commerce};
 
@@ -46,7 +47,7 @@ impl Commerce {
     pub async fn cart<'a>(&self, cart: impl Into<Target<'a>>) -> Result<StoredCart> {
         let target = cart.into();
         self.store
-            .cart(target.id())
+            .cart(super::stored_id("cart", target.id())?)
             .await?
             .filter(|c| target.may_open_cart(c))
             .ok_or_else(|| Error::not_found("cart", target.id()))
@@ -102,6 +103,11 @@ impl Commerce {
         options: BTreeMap<String, String>,
     ) -> Result<StoredCart> {
         let target = cart.into();
+        for (name, value) in &options {
+            text::check_line(name)
+                .and_then(|()| text::check_line(value))
+                .map_err(|e| e.at(format_args!("options.{name}")))?;
+        }
         let cart = self.cart(target).await?;
         let item = self
             .sellable_item(sku, cart.cart.currency())
@@ -194,6 +200,13 @@ impl Commerce {
         destination: Option<Destination>,
         method: Option<&str>,
     ) -> Result<StoredCart> {
+        if let Some(destination) = &destination {
+            text::check_line(&destination.country).map_err(|e| e.at("country"))?;
+            text::check_line(&destination.region).map_err(|e| e.at("region"))?;
+        }
+        if let Some(method) = method {
+            text::check_line(method).map_err(|e| e.at("method"))?;
+        }
         self.update_cart(cart.into(), None, |c| {
             c.destination = destination.clone();
             c.cart.set_shipping_method(method);
@@ -203,6 +216,9 @@ impl Commerce {
     }
 
     async fn sellable_item(&self, sku: &str, currency: Currency) -> Result<Option<CatalogItem>> {
+        if !text::could_be_id(sku) {
+            return Ok(None);
+        }
         let product = self.store.product_by_sku(sku).await?;
         Ok(product
             .filter(|p| p.status == ProductStatus::Active)

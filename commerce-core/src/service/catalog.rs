@@ -7,8 +7,9 @@ use crate::inventory::{DEFAULT_LOCATION, StockAdjustment, StockLevel};
 use crate::store::{Changes, IdempotencyBegin, IdempotencyCompletion};
 use crate::store::{Page, ProductFilter, page_size};
 
-use super::Commerce;
 use super::idempotency::IdempotencyKey;
+use super::{Commerce, stored_id};
+use crate::text;
 
 impl Commerce {
     /// Validates and saves a product.
@@ -60,6 +61,11 @@ impl Commerce {
         if category.id.trim().is_empty() || category.name.trim().is_empty() {
             return Err(Error::invalid("a category needs an id and a name"));
         }
+        text::check_id(&category.id).map_err(|e| e.at("id"))?;
+        text::check_line(&category.name).map_err(|e| e.at("name"))?;
+        if let Some(parent) = &category.parent_id {
+            text::check_id(parent).map_err(|e| e.at("parent_id"))?;
+        }
         self.store.put_category(&category).await?;
         Ok(category)
     }
@@ -78,6 +84,8 @@ impl Commerce {
         allow_backorder: Option<bool>,
         key: &IdempotencyKey,
     ) -> Result<StockLevel> {
+        text::check_id(sku).map_err(|e| e.at("sku"))?;
+        key.check()?;
         let now = self.now();
         let scope = format!("adjust:{}", key.scope);
         let fingerprint = format!("{sku}|{delta}|{allow_backorder:?}");
@@ -129,6 +137,7 @@ impl Commerce {
         delta: i64,
         allow_backorder: Option<bool>,
     ) -> Result<StockLevel> {
+        text::check_id(sku).map_err(|e| e.at("sku"))?;
         self.store
             .adjust_stock(sku, DEFAULT_LOCATION, delta, allow_backorder, self.now())
             .await
@@ -144,7 +153,7 @@ impl Commerce {
     pub async fn product<'a>(&self, product: impl Into<Target<'a>>) -> Result<Product> {
         let target = product.into();
         self.store
-            .product(target.id())
+            .product(stored_id("product", target.id())?)
             .await?
             .filter(|p| target.may_see_product(p))
             .ok_or_else(|| Error::not_found("product", target.id()))
@@ -158,7 +167,7 @@ impl Commerce {
     pub async fn product_by_sku<'a>(&self, sku: impl Into<Target<'a>>) -> Result<Product> {
         let target = sku.into();
         self.store
-            .product_by_sku(target.id())
+            .product_by_sku(stored_id("variant", target.id())?)
             .await?
             .filter(|p| target.may_see_product(p))
             .ok_or_else(|| Error::not_found("variant", target.id()))
@@ -181,6 +190,17 @@ impl Commerce {
         if let Some(caller) = caller {
             caller.may_list_products(filter.status)?;
         }
+        if let Some(text) = &filter.text {
+            text::check_line(text).map_err(|e| e.at("text"))?;
+        }
+        let nothing = || Page {
+            items: Vec::new(),
+            next_cursor: None,
+        };
+        let lookups = filter.category_id.iter().map(String::as_str).chain(after);
+        if lookups.into_iter().any(|id| !text::could_be_id(id)) {
+            return Ok(nothing());
+        }
         self.store.products(filter, after, page_size(limit)).await
     }
 
@@ -191,7 +211,7 @@ impl Commerce {
     /// `not_found`.
     pub async fn category(&self, id: &str) -> Result<Category> {
         self.store
-            .category(id)
+            .category(stored_id("category", id)?)
             .await?
             .ok_or_else(|| Error::not_found("category", id))
     }
@@ -211,6 +231,9 @@ impl Commerce {
     ///
     /// Storage errors only.
     pub async fn stock(&self, sku: &str) -> Result<Vec<StockLevel>> {
+        if !text::could_be_id(sku) {
+            return Ok(Vec::new());
+        }
         self.store.stock(sku).await
     }
 }

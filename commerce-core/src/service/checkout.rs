@@ -77,6 +77,9 @@ impl Commerce {
         caller: Option<&Caller>,
         request: &CheckoutRequest,
     ) -> Result<Checkout> {
+        // What goes into the key's fingerprint is checked before the key is claimed.
+        check_payment_method(&request.payment_method)?;
+        super::stored_id("cart", &request.cart_id)?;
         let cart = match caller {
             Some(caller) => caller.target(&request.cart_id),
             None => Target::from(&request.cart_id),
@@ -88,6 +91,7 @@ impl Commerce {
         );
         let key = match &request.idempotency_key {
             Some(key) => {
+                super::idempotency::check_key(key)?;
                 let begun = self
                     .store
                     .begin_idempotent(&scope, key, &fingerprint, self.now())
@@ -458,6 +462,7 @@ impl Commerce {
     /// `not_found` for an unknown intent; `reservation_expired` if the payment completed after
     /// the stock hold ran out (the order is cancelled and the payment voided or refunded).
     pub async fn handle_gateway_event(&self, event: &GatewayEvent) -> Result<Checkout> {
+        crate::text::check_id(&event.id).map_err(|e| e.at("id"))?;
         for _ in 0..CONFLICT_RETRIES {
             let intent = self.payment_intent(&event.intent_id).await?;
             let order = self.order(&intent.order_id).await?;
@@ -506,4 +511,9 @@ pub(super) fn cancellation_events(order: &Order, now: Timestamp) -> Vec<DomainEv
         ));
     }
     events
+}
+
+/// Checks a payment method token as the intent will store it.
+pub(super) fn check_payment_method(token: &str) -> Result<()> {
+    PaymentIntent::check_payment_method(token)
 }

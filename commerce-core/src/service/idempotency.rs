@@ -19,6 +19,24 @@ pub struct IdempotencyKey {
     pub key: String,
 }
 
+impl IdempotencyKey {
+    /// Checks the key as [`crate::text`] checks an id (1 to 255 characters, no control
+    /// character), and its scope as a line.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` at `idempotency_key`.
+    pub fn check(&self) -> Result<()> {
+        check_key(&self.key)?;
+        crate::text::check_line(&self.scope).map_err(|e| e.at("idempotency_key"))
+    }
+}
+
+/// Checks an idempotency key's text.
+pub(super) fn check_key(key: &str) -> Result<()> {
+    crate::text::check_id(key).map_err(|e| e.at("idempotency_key"))
+}
+
 enum Claim {
     Replay(Box<Checkout>),
     Proceed(Option<IdempotencyCompletion>),
@@ -138,6 +156,7 @@ impl Commerce {
         let Some(key) = key else {
             return Ok(Claim::Proceed(None));
         };
+        key.check()?;
         let scope = format!("{operation}:{}", key.scope);
         match self
             .store

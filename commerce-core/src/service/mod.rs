@@ -42,6 +42,7 @@ use std::sync::Arc;
 use crate::cart::CartLimits;
 use crate::clock::Clock;
 use crate::customer::DEFAULT_SESSION_TTL_MILLIS;
+use crate::error::Result;
 use crate::gateway::PaymentGateway;
 use crate::ids::IdGenerator;
 use crate::inventory::DEFAULT_RESERVATION_TTL_MILLIS;
@@ -59,6 +60,16 @@ pub struct Commerce {
     idempotency_retention_millis: i64,
     session_ttl_millis: i64,
     cart_limits: CartLimits,
+}
+
+/// `not_found` for an id that nothing can have been stored under ([`crate::text`]), before any
+/// store is asked: the same answer on every store, for ids no store could hold.
+fn stored_id<'a>(entity: &str, id: &'a str) -> Result<&'a str> {
+    if crate::text::could_be_id(id) {
+        Ok(id)
+    } else {
+        Err(crate::Error::not_found(entity, id))
+    }
 }
 
 /// How many times a compare-and-set write is retried after losing a race.

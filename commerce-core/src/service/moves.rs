@@ -18,9 +18,14 @@ use crate::payment::{MoneyMove, MoveKind, MoveStatus, PaymentIntent};
 use crate::store::{Changes, IdempotencyCompletion, Versioned};
 use crate::time::Timestamp;
 
+use super::Commerce;
 use super::checkout::Checkout;
 use super::idempotency::{StoredOutcome, completed};
-use super::{CONFLICT_RETRIES, Commerce};
+
+/// How many times recording or settling a money move is retried after losing a race: each
+/// lost race is another writer's progress, so this bounds only a pile-up on one payment, which
+/// it should outlast rather than answer `conflict` while the money can still move.
+const MOVE_RETRIES: usize = 64;
 
 /// How many pending money moves one call of [`Commerce::settle_due_money_moves`] asks about.
 const DUE_MOVES_PER_CALL: usize = 100;
@@ -59,7 +64,7 @@ impl Commerce {
             + Send
             + Sync,
     {
-        for _ in 0..CONFLICT_RETRIES {
+        for _ in 0..MOVE_RETRIES {
             let now = self.now();
             let order = self.order(order).await?;
             let intent_id = order
@@ -188,10 +193,13 @@ impl Commerce {
         key: &str,
         answer: std::result::Result<(), String>,
     ) -> Result<()> {
-        for _ in 0..CONFLICT_RETRIES {
+        let order_id = self.payment_intent(intent_id).await?.order_id;
+        for _ in 0..MOVE_RETRIES {
             let now = self.now();
+            // The order before the intent: an order read earlier than its intent is at most
+            // behind it, which its payment status can always catch up with.
+            let order = self.order(order_id.as_str()).await?;
             let intent = self.payment_intent(intent_id).await?;
-            let order = self.order(intent.order_id.as_str()).await?;
             let mut new_intent = intent.clone();
             if !new_intent.settle_move(key, answer.clone(), now)? {
                 // Settled meanwhile (a retry, or the schedule, got the answer first).
@@ -239,7 +247,7 @@ impl Commerce {
 
     /// Notes that the gateway did not answer about a move: it is asked again after a backoff.
     async fn leave_unanswered(&self, intent_id: &str, key: &str) -> Result<()> {
-        for _ in 0..CONFLICT_RETRIES {
+        for _ in 0..MOVE_RETRIES {
             let now = self.now();
             let intent = self.payment_intent(intent_id).await?;
             if !intent.money_move(key).is_some_and(MoneyMove::is_pending) {

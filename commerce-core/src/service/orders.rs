@@ -22,7 +22,7 @@ impl Commerce {
     pub async fn order<'a>(&self, order: impl Into<Target<'a>>) -> Result<Order> {
         let target = order.into();
         self.store
-            .order(target.id())
+            .order(super::stored_id("order", target.id())?)
             .await?
             .filter(|o| target.may_open_order(o))
             .ok_or_else(|| Error::not_found("order", target.id()))
@@ -45,6 +45,13 @@ impl Commerce {
         let mut filter = filter;
         if let Some(caller) = caller {
             filter.customer_id = caller.order_listing_scope(filter.customer_id)?;
+        }
+        let lookups = filter.customer_id.iter().map(String::as_str).chain(after);
+        if lookups.into_iter().any(|id| !crate::text::could_be_id(id)) {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
         }
         self.store.orders(&filter, after, page_size(limit)).await
     }
@@ -86,7 +93,7 @@ impl Commerce {
         let target = intent.into();
         let intent = self
             .store
-            .payment_intent(target.id())
+            .payment_intent(super::stored_id("payment_intent", target.id())?)
             .await?
             .ok_or_else(|| Error::not_found("payment_intent", target.id()))?;
         if target.caller().is_some() {
@@ -110,6 +117,7 @@ impl Commerce {
         key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
         let target = order.into();
+        super::stored_id("order", target.id())?;
         self.idempotently(key, "cancel", target.id(), |completion| {
             self.cancel_once(target, completion)
         })

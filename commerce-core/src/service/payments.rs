@@ -29,6 +29,10 @@ impl Commerce {
     ) -> Result<Checkout> {
         let target = intent.into();
         let intent_id = target.id();
+        super::stored_id("payment_intent", intent_id)?;
+        if let Some(method) = payment_method {
+            super::checkout::check_payment_method(method)?;
+        }
         let fingerprint = format!("{intent_id}|{payment_method:?}");
         self.idempotently(key, "confirm", &fingerprint, |completion| async move {
             let mut intent = self.payment_intent(intent_id).await?;
@@ -80,6 +84,7 @@ impl Commerce {
         final_capture: bool,
         key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
+        super::stored_id("order", order_id)?;
         let fingerprint = format!("{order_id}|{amount:?}|{final_capture}");
         self.idempotently(key, "capture", &fingerprint, |completion| async move {
             let recorded = self
@@ -109,6 +114,7 @@ impl Commerce {
         amount: Money,
         key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
+        super::stored_id("order", order_id)?;
         let fingerprint = format!("{order_id}|{amount:?}");
         self.idempotently(key, "refund", &fingerprint, |completion| async move {
             let recorded = self
@@ -135,6 +141,12 @@ impl Commerce {
         quantity: u32,
         key: Option<&IdempotencyKey>,
     ) -> Result<Checkout> {
+        super::stored_id("order", order_id)?;
+        if !crate::text::could_be_id(line_id) {
+            return Err(Error::new(ErrorKind::LineNotFound {
+                line: line_id.to_string(),
+            }));
+        }
         let fingerprint = format!("{order_id}|{line_id}|{quantity}");
         self.idempotently(key, "return", &fingerprint, |completion| async move {
             let recorded = self

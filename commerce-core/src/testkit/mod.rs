@@ -25,6 +25,7 @@ mod moves;
 mod orders;
 mod outbox;
 mod payments;
+mod text;
 
 pub use access::*;
 pub use catalog::*;
@@ -36,6 +37,7 @@ pub use moves::*;
 pub use orders::*;
 pub use outbox::*;
 pub use payments::*;
+pub use text::*;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -119,7 +121,8 @@ macro_rules! store_conformance_tests {
             a_cancellation_whose_refund_fails_is_refunded_later,
             refused_refunds_among_others_leave_the_books_true,
             a_refund_stopped_at_the_gateway_is_settled_later,
-            captures_settle_as_the_gateway_answers
+            captures_settle_as_the_gateway_answers,
+            control_characters_get_the_same_answer_everywhere
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

@@ -22,7 +22,8 @@ macro_rules! every_scenario {
             authorization_matrix,
             settings_one_part_at_a_time,
             listings_filter_and_page,
-            a_payment_the_gateway_missed
+            a_payment_the_gateway_missed,
+            hostile_requests_get_problems
         );
     };
     (@each $backend:expr, $($scenario:ident),*) => {
@@ -37,6 +38,7 @@ macro_rules! every_scenario {
 
 mod accounts;
 mod admin;
+mod hostile;
 mod listings;
 mod matrix;
 mod payments;
@@ -45,6 +47,7 @@ mod settings;
 
 pub use accounts::customer_accounts;
 pub use admin::an_admin_runs_the_shop;
+pub use hostile::hostile_requests_get_problems;
 pub use listings::listings_filter_and_page;
 pub use matrix::authorization_matrix;
 pub use payments::a_payment_the_gateway_missed;
