@@ -227,6 +227,15 @@ pub enum ErrorKind {
         /// The most allowed.
         allowed: String,
     },
+    /// A checkout refused because its customer (or client) already holds stock for as many
+    /// unpaid checkouts as allowed: pay, or let one go, first.
+    #[error(
+        "at most {limit} checkouts may hold stock unpaid at once; complete or abandon one first"
+    )]
+    TooManyUnpaidHolds {
+        /// The bound.
+        limit: u64,
+    },
     /// A hold on stock that expired before it was used.
     #[error("reservation `{id}` expired; the stock was released")]
     ReservationExpired {
@@ -365,6 +374,7 @@ impl Error {
             ErrorKind::PaymentDeclined { .. } => "payment_declined",
             ErrorKind::AmountExceeded { .. } => "amount_exceeded",
             ErrorKind::ReservationExpired { .. } => "reservation_expired",
+            ErrorKind::TooManyUnpaidHolds { .. } => "too_many_unpaid_checkouts",
             ErrorKind::Storage { .. } => "backend_error",
             ErrorKind::Gateway { .. } => "gateway_error",
             ErrorKind::Unauthenticated { .. } => "unauthorized",

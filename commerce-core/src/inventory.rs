@@ -64,6 +64,14 @@ pub const DEFAULT_LOCATION: &str = "default";
 /// How long a reservation holds stock unless told otherwise: 15 minutes.
 pub const DEFAULT_RESERVATION_TTL_MILLIS: i64 = 15 * 60 * 1000;
 
+/// How long stock stays held for a payment that did not complete when asked (it awaits the
+/// customer's action, or the gateway could not be reached): 5 minutes, so that checkouts that
+/// never pay cannot keep stock from buyers who do.
+pub const DEFAULT_UNPAID_HOLD_TTL_MILLIS: i64 = 5 * 60 * 1000;
+
+/// How many live unpaid holds one customer, or one client, may have at once: 3.
+pub const DEFAULT_MAX_UNPAID_HOLDS: u64 = 3;
+
 /// Stock of one SKU at one location.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +147,10 @@ pub struct Reservation {
     pub expires_at: Timestamp,
     /// What it is for (an order or cart id).
     pub reference: Option<String>,
+    /// Who holds it for a checkout that did not pay when asked (`customer:…`, `client:…`),
+    /// counted by the bound on unpaid holds; `None` for any other hold.
+    #[serde(default)]
+    pub holder: Option<String>,
 }
 
 impl Reservation {

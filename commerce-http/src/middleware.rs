@@ -125,6 +125,25 @@ fn rate_limited(what: &str, wait_seconds: u64) -> Response<Body> {
     response
 }
 
+/// Where a request comes from, as the rate limits key it (the peer's address, or the
+/// forwarded one behind a proxy the server is told to trust): what bounds a guest's unpaid
+/// checkouts.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientIdentity(pub(crate) String);
+
+async fn identify_client(
+    State(clients): State<ClientIp>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    if let Ok(ip) = clients.extract(&request) {
+        request
+            .extensions_mut()
+            .insert(ClientIdentity(ip.to_string()));
+    }
+    next.run(request).await
+}
+
 /// The per-client limit on password attempts.
 struct CredentialLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -356,6 +375,12 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             credential_limit,
             limit_credential_attempts,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            ClientIp {
+                trust_forwarded: settings.trust_forwarded,
+            },
+            identify_client,
         ));
     if let Some(governor) = governor {
         router = router.layer(GovernorLayer::new(governor).error_handler(too_many));

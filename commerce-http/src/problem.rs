@@ -93,7 +93,8 @@ fn status(error: &Error) -> StatusCode {
         | ErrorKind::Conflict { .. }
         | ErrorKind::InvalidTransition { .. }
         | ErrorKind::IdempotencyInFlight { .. }
-        | ErrorKind::ReservationExpired { .. } => StatusCode::CONFLICT,
+        | ErrorKind::ReservationExpired { .. }
+        | ErrorKind::TooManyUnpaidHolds { .. } => StatusCode::CONFLICT,
         ErrorKind::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
         ErrorKind::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden { .. } => StatusCode::FORBIDDEN,

@@ -34,10 +34,12 @@ pub(crate) const ALL_EXPIRED: &str =
 pub(crate) const CLOSE_RESERVATION: &str =
     "UPDATE commerce_reservations SET status = $2 WHERE id = $1 AND status = 'active'";
 pub(crate) const COMMIT_RESERVATION: &str = "UPDATE commerce_reservations SET status = 'committed' WHERE id = $1 AND status = 'active' AND expires_at > $2";
-pub(crate) const SELECT_RESERVATION: &str =
-    "SELECT id, status, created_at, expires_at, reference FROM commerce_reservations WHERE id = $1";
+pub(crate) const SELECT_RESERVATION: &str = "SELECT id, status, created_at, expires_at, reference, holder FROM commerce_reservations WHERE id = $1";
 pub(crate) const SELECT_RESERVATION_LINES: &str = "SELECT sku, location, quantity FROM commerce_reservation_lines WHERE reservation_id = $1 ORDER BY sku, location";
 pub(crate) const INSERT_RESERVATION: &str = "INSERT INTO commerce_reservations (id, status, created_at, expires_at, reference) VALUES ($1, 'active', $2, $3, $4)";
+pub(crate) const HOLD_UNPAID: &str = "UPDATE commerce_reservations SET holder = $2, expires_at = CASE WHEN expires_at > $3 THEN $3 ELSE expires_at END \
+     WHERE id = $1 AND status = 'active' AND expires_at > $4";
+pub(crate) const COUNT_LIVE_HOLDS: &str = "SELECT COUNT(*) AS n FROM commerce_reservations WHERE holder = $1 AND status = 'active' AND expires_at > $2";
 pub(crate) const INSERT_RESERVATION_LINE: &str = "INSERT INTO commerce_reservation_lines (reservation_id, sku, location, quantity) VALUES ($1, $2, $3, $4)";
 pub(crate) const EXTEND_RESERVATION: &str = "UPDATE commerce_reservations SET expires_at = $2 WHERE id = $1 AND status = 'active' AND expires_at > $3";
 
@@ -238,6 +240,7 @@ macro_rules! impl_inventory {
                     created_at: instant(row.try_get("created_at").map_err(db)?),
                     expires_at: instant(row.try_get("expires_at").map_err(db)?),
                     reference: row.try_get("reference").map_err(db)?,
+                    holder: row.try_get("holder").map_err(db)?,
                 }))
             }
 
@@ -292,6 +295,35 @@ macro_rules! impl_inventory {
                     })
                 })
                 .await
+            }
+
+            async fn hold_unpaid(
+                &self,
+                id: &str,
+                holder: &str,
+                until: Timestamp,
+                now: Timestamp,
+            ) -> Result<()> {
+                sqlx::query(HOLD_UNPAID)
+                    .bind(id)
+                    .bind(holder)
+                    .bind(millis(until))
+                    .bind(millis(now))
+                    .execute(&mut *self.writing().await?)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn live_holds_of(&self, holder: &str, now: Timestamp) -> Result<u64> {
+                let row = sqlx::query(COUNT_LIVE_HOLDS)
+                    .bind(holder)
+                    .bind(millis(now))
+                    .fetch_one(&mut *self.reading().await?)
+                    .await
+                    .map_err(db)?;
+                let live: i64 = row.try_get("n").map_err(db)?;
+                Ok(u64::try_from(live).unwrap_or(0))
             }
 
             async fn movements(&self, sku: &str) -> Result<Vec<Movement>> {

@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "money moves",
         sql: include_str!("../migrations/sqlite/0005_money_moves.sql"),
     },
+    Migration {
+        version: 6,
+        description: "reservation holders",
+        sql: include_str!("../migrations/sqlite/0006_reservation_holders.sql"),
+    },
 ];
 
 /// A store on SQLite.

@@ -142,10 +142,13 @@ async fn check_consistent(url: &str, round: u64) {
                 reservation.status,
                 ReservationStatus::Released | ReservationStatus::Expired
             ),
-            // Pending: the hold is live until its TTL, or already expired.
+            // Pending: the hold is live until its TTL, already expired, or released by a
+            // decline (the order waits for another payment method).
             OrderStatus::PendingPayment => matches!(
                 reservation.status,
-                ReservationStatus::Active | ReservationStatus::Expired
+                ReservationStatus::Active
+                    | ReservationStatus::Expired
+                    | ReservationStatus::Released
             ),
         };
         assert!(

@@ -6,7 +6,7 @@ use crate::access::{Caller, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::gateway::AuthorizeRequest;
-use crate::inventory::{DEFAULT_LOCATION, ReservationRequest};
+use crate::inventory::{DEFAULT_LOCATION, ReservationRequest, ReservationStatus};
 use crate::order::{Order, OrderStatus};
 use crate::payment::{CaptureMethod, GatewayEvent, GatewayOutcome, IntentStatus, PaymentIntent};
 use crate::store::{Applied, Changes, IdempotencyBegin, IdempotencyCompletion, Versioned};
@@ -49,17 +49,21 @@ impl Commerce {
     ///
     /// # Errors
     ///
-    /// `insufficient_stock` (nothing was reserved or created); `payment_declined` (the order was
-    /// cancelled and its stock released); `reservation_expired` (the hold ran out before the
-    /// payment completed; the order was cancelled and the payment voided or refunded);
-    /// idempotency errors; `backend_error` if the gateway could not be reached (retry with the
-    /// same key to resume).
+    /// `insufficient_stock` (nothing was reserved or created); `payment_declined` (the stock was
+    /// released; the order waits: check the cart out again with another payment method);
+    /// `reservation_expired` (the hold ran out before the payment completed; the order was
+    /// cancelled and the payment voided or refunded); `too_many_unpaid_checkouts`; idempotency
+    /// errors; `gateway_error` if the gateway could not be reached (check out again, with the
+    /// same card or another, to resume).
     pub async fn checkout(&self, request: &CheckoutRequest) -> Result<Checkout> {
-        self.checkout_by(None, request).await
+        self.checkout_by(None, None, request).await
     }
 
     /// As [`Commerce::checkout`], for a caller who must be allowed to open the cart
     /// ([`Caller::may_open_cart`]); checked where the cart is read, so it costs no extra read.
+    /// `client` names where a guest's request comes from (an address): a guest's unpaid holds
+    /// are bounded per client, as a customer's are per customer
+    /// ([`Commerce::with_max_unpaid_holds`]).
     ///
     /// # Errors
     ///
@@ -67,14 +71,16 @@ impl Commerce {
     pub async fn checkout_as(
         &self,
         caller: &Caller,
+        client: Option<&str>,
         request: &CheckoutRequest,
     ) -> Result<Checkout> {
-        self.checkout_by(Some(caller), request).await
+        self.checkout_by(Some(caller), client, request).await
     }
 
     async fn checkout_by(
         &self,
         caller: Option<&Caller>,
+        client: Option<&str>,
         request: &CheckoutRequest,
     ) -> Result<Checkout> {
         // What goes into the key's fingerprint is checked before the key is claimed.
@@ -111,7 +117,7 @@ impl Commerce {
             }
             None => None,
         };
-        let result = self.checkout_saga(cart, request, key.clone()).await;
+        let result = self.checkout_saga(cart, client, request, key.clone()).await;
         if let (Some(key), Err(err)) = (&key, &result) {
             if !matches!(
                 err.kind(),
@@ -127,15 +133,18 @@ impl Commerce {
     async fn checkout_saga(
         &self,
         cart: Target<'_>,
+        client: Option<&str>,
         request: &CheckoutRequest,
         completion: Option<IdempotencyCompletion>,
     ) -> Result<Checkout> {
         for _ in 0..CONFLICT_RETRIES {
             // Placing first keeps the common path to one unit of work; only when it fails does
             // the saga look for an order the cart already has, and resume it.
-            let placed = self.place(cart, request).await;
+            let placed = self.place(cart, client, request).await;
             let err = match placed {
-                Ok((order, intent)) => return self.confirm(order, intent, completion).await,
+                Ok((order, intent)) => {
+                    return self.confirm(order, intent, completion, client).await;
+                }
                 Err(err) => err,
             };
             let resumable = err.is_conflict()
@@ -155,10 +164,21 @@ impl Commerce {
                 .clone()
                 .ok_or_else(|| Error::storage("an order without a payment intent"))?;
             let intent = self.payment_intent(&intent_id).await?;
-            if intent.status == IntentStatus::RequiresConfirmation
-                && order.status == OrderStatus::PendingPayment
-            {
-                return self.confirm(order, intent, completion).await;
+            let payable = matches!(
+                intent.status,
+                IntentStatus::RequiresConfirmation | IntentStatus::RequiresPaymentMethod
+            );
+            if payable && order.status == OrderStatus::PendingPayment {
+                // A payment that failed or was never answered: paid now, with the card given
+                // now (a guest holds only the cart), under a hold taken again if it lapsed.
+                let (order, intent) = match self
+                    .ready_to_pay(order, intent, &request.payment_method, client)
+                    .await
+                {
+                    Err(err) if err.is_conflict() => continue,
+                    other => other?,
+                };
+                return self.confirm(order, intent, completion, client).await;
             }
             if let Some(done) = completion {
                 self.store
@@ -180,6 +200,7 @@ impl Commerce {
     async fn place(
         &self,
         cart: Target<'_>,
+        client: Option<&str>,
         request: &CheckoutRequest,
     ) -> Result<(Order, PaymentIntent)> {
         let now = self.now();
@@ -190,7 +211,6 @@ impl Commerce {
         let quote = self.price(&stored).await?;
         let order_id = self.ids.next_id("ord");
         let intent_id = self.ids.next_id("pi");
-        let reservation_id = self.ids.next_id("res");
         let mut order = Order::from_quote(
             order_id.clone(),
             Some(stored.id.clone()),
@@ -198,8 +218,15 @@ impl Commerce {
             quote,
             now,
         )?;
-        order.reservation_id = Some(reservation_id.clone());
         order.payment_intent_id = Some(intent_id.clone());
+        self.check_unpaid_holds(
+            holder_of(order.customer_id.as_deref(), client).as_deref(),
+            now,
+        )
+        .await?;
+        let reservation = self.reservation_for(&order, now);
+        let reservation_id = reservation.id.clone();
+        order.reservation_id = Some(reservation_id.clone());
         let mut intent = PaymentIntent::new(
             intent_id,
             order_id.clone(),
@@ -208,17 +235,6 @@ impl Commerce {
             now,
         );
         intent.attach_payment_method(&request.payment_method, now)?;
-        let reservation = ReservationRequest {
-            id: reservation_id.clone(),
-            items: order
-                .lines
-                .iter()
-                .map(|l| (l.sku.clone(), i64::from(l.quantity)))
-                .collect(),
-            location: DEFAULT_LOCATION.to_string(),
-            expires_at: now.plus_millis(self.reservation_ttl_millis),
-            reference: Some(order_id.clone()),
-        };
         let events = vec![
             DomainEvent::new(
                 EventKind::OrderPlaced,
@@ -254,13 +270,137 @@ impl Commerce {
         Ok((order, intent))
     }
 
+    /// Makes an order that awaits payment ready to be confirmed with `payment_method`: the
+    /// method attached if it is new, and the stock held again if its hold lapsed or was
+    /// released (a decline gives the stock back at once). One unit of work.
+    ///
+    /// # Errors
+    ///
+    /// `insufficient_stock` if the stock is gone meanwhile (the order still waits, with no
+    /// hold); `conflict` if the order or intent changed since they were read.
+    pub(super) async fn ready_to_pay(
+        &self,
+        order: Order,
+        intent: PaymentIntent,
+        payment_method: &str,
+        client: Option<&str>,
+    ) -> Result<(Order, PaymentIntent)> {
+        let now = self.now();
+        let mut changes = Changes {
+            now,
+            ..Changes::default()
+        };
+        let mut new_intent = intent.clone();
+        if new_intent.payment_method.as_deref() != Some(payment_method)
+            || new_intent.status == IntentStatus::RequiresPaymentMethod
+        {
+            new_intent.attach_payment_method(payment_method, now)?;
+        }
+        let held = match &order.reservation_id {
+            Some(id) => self
+                .store
+                .reservation(id)
+                .await?
+                .is_some_and(|r| r.status == ReservationStatus::Active && r.expires_at > now),
+            None => false,
+        };
+        let mut new_order = order.clone();
+        if !held {
+            let holder = holder_of(new_order.customer_id.as_deref(), client);
+            self.check_unpaid_holds(holder.as_deref(), now).await?;
+            let reservation = self.reservation_for(&new_order, now);
+            new_order.reservation_id = Some(reservation.id.clone());
+            new_order.version += 1;
+            new_order.updated_at = now;
+            changes.events.push(DomainEvent::new(
+                EventKind::StockReserved,
+                &reservation.id,
+                1,
+                now,
+                serde_json::json!({"order_id": new_order.id, "items": reservation.demand()}),
+            ));
+            changes.reserve = Some(reservation);
+            changes.orders.push(Versioned {
+                value: new_order.clone(),
+                expected_version: Some(order.version),
+            });
+        }
+        if new_intent != intent {
+            changes.intents.push(Versioned {
+                value: new_intent.clone(),
+                expected_version: Some(intent.version),
+            });
+        }
+        if changes.reserve.is_some() || !changes.intents.is_empty() {
+            self.store.apply(changes).await?;
+        }
+        Ok((new_order, new_intent))
+    }
+
+    /// Marks an order's hold as an unpaid checkout's (the payment did not complete when
+    /// asked): counted against its holder's bound, and cut to the unpaid hold if longer.
+    async fn hold_unpaid(&self, order: &Order, client: Option<&str>) -> Result<()> {
+        let Some(id) = &order.reservation_id else {
+            return Ok(());
+        };
+        let now = self.now();
+        let until = now.plus_millis(self.unpaid_hold_ttl_millis);
+        let holder = holder_of(order.customer_id.as_deref(), client);
+        match holder {
+            Some(holder) => self.store.hold_unpaid(id, &holder, until, now).await,
+            None => match self.store.reservation(id).await? {
+                Some(r) if r.status == ReservationStatus::Active && r.expires_at > until => {
+                    match self.store.extend_reservation(id, until, now).await {
+                        // Ended meanwhile: nothing left to shorten.
+                        Err(err) if err.is_reservation_expired() || err.is_invalid_transition() => {
+                            Ok(())
+                        }
+                        other => other.map(|_| ()),
+                    }
+                }
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// Refuses a new hold to a holder who already has as many unpaid holds as allowed. The
+    /// count is read before the hold is taken: requests of one holder arriving at the same
+    /// instant may each pass, which the per-client rate limit bounds.
+    async fn check_unpaid_holds(&self, holder: Option<&str>, now: Timestamp) -> Result<()> {
+        let Some(holder) = holder else {
+            return Ok(());
+        };
+        if self.store.live_holds_of(holder, now).await? >= self.max_unpaid_holds {
+            return Err(Error::new(ErrorKind::TooManyUnpaidHolds {
+                limit: self.max_unpaid_holds,
+            }));
+        }
+        Ok(())
+    }
+
+    /// A new hold on an order's stock, for as long as checkout holds stock.
+    fn reservation_for(&self, order: &Order, now: Timestamp) -> ReservationRequest {
+        ReservationRequest {
+            id: self.ids.next_id("res"),
+            items: order
+                .lines
+                .iter()
+                .map(|l| (l.sku.clone(), i64::from(l.quantity)))
+                .collect(),
+            location: DEFAULT_LOCATION.to_string(),
+            expires_at: now.plus_millis(self.reservation_ttl_millis),
+            reference: Some(order.id.clone()),
+        }
+    }
+
     pub(super) async fn confirm(
         &self,
         order: Order,
         intent: PaymentIntent,
         completion: Option<IdempotencyCompletion>,
+        client: Option<&str>,
     ) -> Result<Checkout> {
-        let outcome = self
+        let authorized = self
             .gateway
             .authorize(&AuthorizeRequest {
                 intent_id: intent.id.clone(),
@@ -271,7 +411,19 @@ impl Commerce {
                 // method (a new version) is a new attempt.
                 idempotency_key: format!("{}:authorize:{}", intent.id, intent.version),
             })
-            .await?;
+            .await;
+        let outcome = match authorized {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                // Unanswered: the order waits, its stock only briefly.
+                self.hold_unpaid(&order, client).await?;
+                return Err(err);
+            }
+        };
+        let waits = matches!(
+            outcome,
+            GatewayOutcome::RequiresAction { .. } | GatewayOutcome::Processing { .. }
+        );
         let mut confirmed = intent.clone();
         confirmed.apply_confirmation(&outcome, self.now())?;
         let declined = match &outcome {
@@ -281,6 +433,9 @@ impl Commerce {
         let checkout = self
             .settle(order, intent, confirmed, None, completion)
             .await?;
+        if waits {
+            self.hold_unpaid(&checkout.order, client).await?;
+        }
         match declined {
             Some(reason) => Err(Error::new(ErrorKind::PaymentDeclined { reason })),
             None => Ok(checkout),
@@ -288,7 +443,7 @@ impl Commerce {
     }
 
     /// Writes the consequences of an intent's new state (`after`, computed from `before`) on its
-    /// order: confirmation and the sale, or cancellation and the release of stock.
+    /// order: confirmation and the sale, or (declined) the release of its stock.
     async fn settle(
         &self,
         order: Order,
@@ -300,7 +455,7 @@ impl Commerce {
         let now = self.now();
         let order_before = order.clone();
         let mut order = order;
-        let mut intent = after;
+        let intent = after;
         let intent_after = intent.clone();
         let order_version = order.version;
         let mut changes = Changes {
@@ -338,13 +493,20 @@ impl Commerce {
                 ));
             }
             IntentStatus::RequiresPaymentMethod => {
-                // Declined or failed: compensate.
+                // Declined or failed: the stock goes back at once, so that nobody can hold it
+                // with cards that fail; the order waits for another payment method, and takes
+                // a new hold when one comes (another checkout of the cart, or confirm_payment).
                 let reason = intent.last_error.clone().unwrap_or_default();
-                intent.cancel(now)?;
-                order.sync_payment(&intent, now)?;
-                order.transition(OrderStatus::Cancelled, now)?;
                 changes.release_reservation = order.reservation_id.clone();
-                changes.events.extend(cancellation_events(&order, now));
+                if let Some(reservation) = &order.reservation_id {
+                    changes.events.push(DomainEvent::new(
+                        EventKind::StockReleased,
+                        reservation,
+                        "declined",
+                        now,
+                        serde_json::json!({"order_id": order.id}),
+                    ));
+                }
                 changes.events.push(DomainEvent::new(
                     EventKind::PaymentFailed,
                     &intent.id,
@@ -516,4 +678,15 @@ pub(super) fn cancellation_events(order: &Order, now: Timestamp) -> Vec<DomainEv
 /// Checks a payment method token as the intent will store it.
 pub(super) fn check_payment_method(token: &str) -> Result<()> {
     PaymentIntent::check_payment_method(token)
+}
+
+/// Who holds the stock of a checkout, for the bound on unpaid holds: the customer, or for a
+/// guest the client the request came from; `None` (no bound) for a guest of an embedding
+/// program that names no client.
+fn holder_of(customer: Option<&str>, client: Option<&str>) -> Option<String> {
+    match (customer, client) {
+        (Some(customer), _) => Some(format!("customer:{customer}")),
+        (None, Some(client)) => Some(format!("client:{client}")),
+        (None, None) => None,
+    }
 }

@@ -8,17 +8,21 @@
 //! 2. *confirm*: ask the gateway to authorize, with an idempotency key derived from the intent,
 //!    so that a retried call never charges twice;
 //! 3. *finish*: on authorization, commit the reservation (the sale) and confirm the order; on a
-//!    decline, release the stock and cancel the order (compensation); on "requires action" or
-//!    "processing", wait for the gateway's event ([`Commerce::handle_gateway_event`]).
+//!    decline, release the stock at once (compensation) and let the order wait for another
+//!    payment method; on "requires action" or "processing", or a gateway that does not answer,
+//!    wait for the gateway's event ([`Commerce::handle_gateway_event`]) or a retry, with the
+//!    stock held only briefly and counted against the buyer's bound on unpaid holds.
 //!
-//! A retry finds the order already placed for the cart and resumes where the saga stopped; a
-//! second checkout of the same cart returns the same order. With an idempotency key, a replay
-//! returns the stored outcome, a different request with the same key is
-//! `idempotency_mismatch`, and one still running is `idempotency_in_flight`.
+//! A retry finds the order already placed for the cart and resumes where the saga stopped,
+//! with the payment method it brings (a declined cart is paid with another card this way,
+//! under a new hold); a second checkout of a paid cart returns the same order. With an
+//! idempotency key, a replay returns the stored outcome, a different request with the same key
+//! is `idempotency_mismatch`, and one still running is `idempotency_in_flight`.
 //!
-//! Money moves (capture, refund) are recorded in the store (compare-and-set on the intent's
-//! version) **before** the gateway is called, so two concurrent captures can never both pass
-//! the bound check; if the gateway call then fails, the record is rolled back.
+//! Money moves after checkout (capture, refund, void) are recorded as pending in the store
+//! before the gateway is asked, and settled when it answers (see `moves.rs`): two concurrent
+//! captures can never both pass the bound check, and the books never say money moved that did
+//! not.
 
 mod accounts;
 mod carts;
@@ -45,7 +49,9 @@ use crate::customer::DEFAULT_SESSION_TTL_MILLIS;
 use crate::error::Result;
 use crate::gateway::PaymentGateway;
 use crate::ids::IdGenerator;
-use crate::inventory::DEFAULT_RESERVATION_TTL_MILLIS;
+use crate::inventory::{
+    DEFAULT_MAX_UNPAID_HOLDS, DEFAULT_RESERVATION_TTL_MILLIS, DEFAULT_UNPAID_HOLD_TTL_MILLIS,
+};
 use crate::store::{IDEMPOTENCY_RETENTION_MILLIS, Store};
 use crate::time::Timestamp;
 
@@ -57,6 +63,8 @@ pub struct Commerce {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     reservation_ttl_millis: i64,
+    unpaid_hold_ttl_millis: i64,
+    max_unpaid_holds: u64,
     idempotency_retention_millis: i64,
     session_ttl_millis: i64,
     cart_limits: CartLimits,
@@ -89,6 +97,8 @@ impl Commerce {
             clock,
             ids,
             reservation_ttl_millis: DEFAULT_RESERVATION_TTL_MILLIS,
+            unpaid_hold_ttl_millis: DEFAULT_UNPAID_HOLD_TTL_MILLIS,
+            max_unpaid_holds: DEFAULT_MAX_UNPAID_HOLDS,
             idempotency_retention_millis: IDEMPOTENCY_RETENTION_MILLIS,
             session_ttl_millis: DEFAULT_SESSION_TTL_MILLIS,
             cart_limits: CartLimits::default(),
@@ -99,6 +109,26 @@ impl Commerce {
     #[must_use]
     pub fn with_reservation_ttl_millis(mut self, millis: i64) -> Commerce {
         self.reservation_ttl_millis = millis;
+        self
+    }
+
+    /// Sets how long stock stays held for a payment that did not complete when asked: one that
+    /// awaits the customer's action (3-D Secure) or the gateway's event, or whose gateway could
+    /// not be reached (default 5 minutes, never longer than the checkout's own hold). A declined
+    /// payment holds nothing.
+    #[must_use]
+    pub fn with_unpaid_hold_ttl_millis(mut self, millis: i64) -> Commerce {
+        self.unpaid_hold_ttl_millis = millis;
+        self
+    }
+
+    /// Sets how many live unpaid holds one customer (or, for guests, one client) may have at
+    /// once (default 3): a checkout beyond it is refused with `too_many_unpaid_checkouts`
+    /// until one is paid, declined or expires, so that nobody can keep a hot product from
+    /// paying buyers with checkouts they never pay.
+    #[must_use]
+    pub fn with_max_unpaid_holds(mut self, holds: u64) -> Commerce {
+        self.max_unpaid_holds = holds;
         self
     }
 

@@ -5,7 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::inventory::DEFAULT_LOCATION;
 use crate::money::Money;
 use crate::order::OrderStatus;
-use crate::store::{Changes, Versioned};
+use crate::payment::IntentStatus;
 
 use super::Commerce;
 use super::checkout::Checkout;
@@ -35,12 +35,14 @@ impl Commerce {
         }
         let fingerprint = format!("{intent_id}|{payment_method:?}");
         self.idempotently(key, "confirm", &fingerprint, |completion| async move {
-            let mut intent = self.payment_intent(intent_id).await?;
+            let intent = self.payment_intent(intent_id).await?;
             let order = self.order(intent.order_id.as_str()).await?;
             if !target.may_open_order(&order) {
                 return Err(Error::not_found("payment_intent", intent_id));
             }
-            intent.check_confirmable()?;
+            if intent.status != IntentStatus::RequiresPaymentMethod {
+                intent.check_confirmable()?;
+            }
             if order.status != OrderStatus::PendingPayment {
                 return Err(Error::transition(
                     "order",
@@ -48,21 +50,15 @@ impl Commerce {
                     OrderStatus::Confirmed,
                 ));
             }
-            if let Some(method) = payment_method {
-                let expected = intent.version;
-                intent.attach_payment_method(method, self.now())?;
-                self.store
-                    .apply(Changes {
-                        now: self.now(),
-                        intents: vec![Versioned {
-                            value: intent.clone(),
-                            expected_version: Some(expected),
-                        }],
-                        ..Changes::default()
-                    })
-                    .await?;
-            }
-            self.confirm(order, intent, completion).await
+            let method = payment_method
+                .or(intent.payment_method.as_deref())
+                .ok_or_else(|| {
+                    Error::invalid("the payment was declined: give another payment method")
+                        .at("payment_method")
+                })?
+                .to_string();
+            let (order, intent) = self.ready_to_pay(order, intent, &method, None).await?;
+            self.confirm(order, intent, completion, None).await
         })
         .await
     }

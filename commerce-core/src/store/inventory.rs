@@ -43,6 +43,18 @@ pub trait InventoryStore: Send + Sync {
     ) -> Result<Reservation>;
     /// Releases every active reservation whose expiry is at or before `now`; returns how many.
     async fn expire_reservations(&self, now: Timestamp) -> Result<u64>;
+    /// Marks a live hold as an unpaid checkout's: held by `holder`, and ending at `until` if it
+    /// would end later. A hold that is not live is left alone.
+    async fn hold_unpaid(
+        &self,
+        id: &str,
+        holder: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// How many live holds (active, not past their expiry) `holder` has as unpaid
+    /// ([`InventoryStore::hold_unpaid`]).
+    async fn live_holds_of(&self, holder: &str, now: Timestamp) -> Result<u64>;
     /// The ledger of a SKU, oldest first.
     async fn movements(&self, sku: &str) -> Result<Vec<Movement>>;
 }

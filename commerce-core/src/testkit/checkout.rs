@@ -166,7 +166,11 @@ pub async fn declined_payment_restores_stock_exactly(store: Arc<dyn Store>) {
         "compensation restores stock exactly"
     );
     let order = store.order_for_cart(&cart).await.unwrap().unwrap();
-    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert_eq!(
+        order.status,
+        OrderStatus::PendingPayment,
+        "the order waits for another card"
+    );
     // The replay gives the same answer.
     let again = commerce
         .checkout(&checkout_request(
@@ -177,6 +181,29 @@ pub async fn declined_payment_restores_stock_exactly(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert_eq!(again.code(), "payment_declined");
+    // Another card declined again holds nothing either.
+    let declined = commerce
+        .checkout(&checkout_request(&cart, "tok_decline", Some("k2")))
+        .await
+        .unwrap_err();
+    assert_eq!(declined.code(), "payment_declined");
+    assert_eq!(level(&*store, "MUG").await, (5, 0));
+    // The same cart is payable again, with a new key and a card that works: the stock is
+    // held again and sold, on the same order.
+    let paid = commerce
+        .checkout(&checkout_request(&cart, "tok_visa", Some("k3")))
+        .await
+        .unwrap();
+    assert_eq!(paid.order.id, order.id);
+    assert_eq!(paid.order.status, OrderStatus::Confirmed);
+    assert_eq!(paid.payment_intent.status, IntentStatus::Succeeded);
+    assert_eq!(level(&*store, "MUG").await, (2, 0), "sold once");
+    let replayed = commerce
+        .checkout(&checkout_request(&cart, "tok_visa", Some("k3")))
+        .await
+        .unwrap();
+    assert_eq!(replayed.order.status, OrderStatus::Confirmed);
+    assert_eq!(level(&*store, "MUG").await, (2, 0), "still sold once");
     // Too little stock: nothing is reserved, nothing is created.
     let big = cart_with(&commerce, 6).await;
     let err = commerce
@@ -185,7 +212,7 @@ pub async fn declined_payment_restores_stock_exactly(store: Arc<dyn Store>) {
         .unwrap_err();
     assert!(err.is_insufficient_stock(), "{err}");
     assert!(store.order_for_cart(&big).await.unwrap().is_none());
-    assert_eq!(level(&*store, "MUG").await, (5, 0));
+    assert_eq!(level(&*store, "MUG").await, (2, 0));
 }
 
 /// A hold that expires while the customer authenticates frees the stock for the next buyer; the
@@ -225,4 +252,106 @@ pub async fn expired_checkout_fails_cleanly(store: Arc<dyn Store>) {
     assert_eq!(level(&*store, "MUG").await, (0, 0), "never oversold");
     // The same event again changes nothing.
     commerce.handle_gateway_event(&event).await.unwrap();
+}
+
+/// Checkouts that never pay cannot keep a hot product from buyers who do: each client (or
+/// customer) holds stock for at most a few unpaid checkouts, those holds are short, and a
+/// declined one holds nothing.
+pub async fn unpaid_checkouts_cannot_keep_stock_from_payers(store: Arc<dyn Store>) {
+    let (commerce, _, clock) = shop(store.clone(), 5).await;
+    let attacker = Some("203.0.113.9");
+    let guest = crate::access::Caller::Anonymous;
+    let mut refused = 0;
+    for i in 0..5 {
+        let cart = cart_with(&commerce, 1).await;
+        let request = checkout_request(&cart, "tok_requires_action", Some(&format!("a{i}")));
+        match commerce.checkout_as(&guest, attacker, &request).await {
+            Ok(placed) => assert_eq!(placed.payment_intent.status, IntentStatus::RequiresAction),
+            Err(err) => {
+                assert_eq!(err.code(), "too_many_unpaid_checkouts", "{err}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 2, "three unpaid holds per client");
+    assert_eq!(level(&*store, "MUG").await, (5, 3));
+    // Declined cards hold nothing at all.
+    for i in 0..3 {
+        let cart = cart_with(&commerce, 1).await;
+        let request = checkout_request(&cart, "tok_decline", Some(&format!("d{i}")));
+        let err = commerce
+            .checkout_as(&guest, Some("198.51.100.7"), &request)
+            .await
+            .unwrap_err();
+        assert!(err.is_payment_declined(), "{err}");
+    }
+    // A paying buyer elsewhere gets what is left.
+    let cart = cart_with(&commerce, 2).await;
+    let paid = commerce
+        .checkout_as(
+            &guest,
+            Some("192.0.2.1"),
+            &checkout_request(&cart, "tok_visa", Some("p1")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid.order.status, OrderStatus::Confirmed);
+    // The unpaid holds are short: past them, the stock is anyone's again.
+    clock.advance_millis(crate::inventory::DEFAULT_UNPAID_HOLD_TTL_MILLIS + 1);
+    let cart = cart_with(&commerce, 3).await;
+    let paid = commerce
+        .checkout_as(
+            &guest,
+            Some("192.0.2.2"),
+            &checkout_request(&cart, "tok_visa", Some("p2")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid.order.status, OrderStatus::Confirmed);
+    assert_eq!(level(&*store, "MUG").await, (0, 0), "sold to payers only");
+}
+
+/// A guest whose checkout the gateway never answered finishes it through the cart, the only
+/// thing a guest holds, with another card, on the same order; the stock was held meanwhile,
+/// briefly.
+pub async fn a_guest_finishes_a_payment_the_gateway_missed(store: Arc<dyn Store>) {
+    let (commerce, gateway, _) = shop(store.clone(), 5).await;
+    let guest = crate::access::Caller::Anonymous;
+    let cart = cart_with(&commerce, 2).await;
+    let err = commerce
+        .checkout_as(
+            &guest,
+            Some("192.0.2.3"),
+            &checkout_request(&cart, "tok_gateway_down", Some("g1")),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_gateway_failure(), "{err}");
+    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
+    let hold = store
+        .reservation(order.reservation_id.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        hold.expires_at,
+        START.plus_millis(crate::inventory::DEFAULT_UNPAID_HOLD_TTL_MILLIS),
+        "an unanswered payment holds stock briefly"
+    );
+    let done = commerce
+        .checkout_as(
+            &guest,
+            Some("192.0.2.3"),
+            &checkout_request(&cart, "tok_visa", Some("g2")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.order.id, order.id);
+    assert_eq!(done.order.status, OrderStatus::Confirmed);
+    assert_eq!(
+        done.payment_intent.payment_method.as_deref(),
+        Some("tok_visa")
+    );
+    assert_eq!(level(&*store, "MUG").await, (3, 0));
+    assert_eq!(gateway.charges().0, 1, "one authorization");
 }

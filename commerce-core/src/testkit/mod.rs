@@ -122,7 +122,9 @@ macro_rules! store_conformance_tests {
             refused_refunds_among_others_leave_the_books_true,
             a_refund_stopped_at_the_gateway_is_settled_later,
             captures_settle_as_the_gateway_answers,
-            control_characters_get_the_same_answer_everywhere
+            control_characters_get_the_same_answer_everywhere,
+            unpaid_checkouts_cannot_keep_stock_from_payers,
+            a_guest_finishes_a_payment_the_gateway_missed
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

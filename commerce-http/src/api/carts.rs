@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use commerce_core::cart::Destination;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use crate::api::{Access, Api, Method, Operation, Shared};
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiResult, idempotency_key, json};
+use crate::middleware::ClientIdentity;
 
 /// The carts' operations.
 #[rustfmt::skip]
@@ -237,6 +239,7 @@ pub(crate) async fn checkout(
     State(state): State<Shared>,
     Path(cart): Path<String>,
     headers: HeaderMap,
+    client: Option<Extension<ClientIdentity>>,
     ApiJson(body): ApiJson<Pay>,
 ) -> ApiResult {
     let key = idempotency_key(&headers)?;
@@ -248,7 +251,11 @@ pub(crate) async fn checkout(
         capture_method: body.capture_method,
         idempotency_key: Some(key),
     };
-    let checkout = state.commerce.checkout_as(&auth.caller, &request).await?;
+    let client = client.map(|Extension(ClientIdentity(address))| address);
+    let checkout = state
+        .commerce
+        .checkout_as(&auth.caller, client.as_deref(), &request)
+        .await?;
     Ok(json(StatusCode::CREATED, &checkout))
 }
 

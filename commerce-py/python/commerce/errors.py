@@ -79,7 +79,8 @@ class InvalidTransition(CommerceError):
 
 
 class PaymentDeclined(CommerceError):
-    """The payment gateway declined; the order was cancelled and its stock released."""
+    """The payment gateway declined; the stock was released, and the order waits for another
+    payment method (check the cart out again)."""
 
 
 class ReservationExpired(CommerceError):
@@ -134,6 +135,7 @@ _BY_CODE: dict[str, type[CommerceError]] = {
     "invalid_transition": InvalidTransition,
     "payment_declined": PaymentDeclined,
     "reservation_expired": ReservationExpired,
+    "too_many_unpaid_checkouts": Conflict,
     "idempotency_mismatch": IdempotencyConflict,
     "idempotency_in_flight": IdempotencyConflict,
     "overflow": AmountOverflow,

@@ -221,6 +221,7 @@ impl State {
                 created_at: now,
                 expires_at: request.expires_at,
                 reference: request.reference.clone(),
+                holder: None,
             },
         );
         events
@@ -308,6 +309,31 @@ impl InventoryStore for MemoryStore {
             state.release(id, ReservationStatus::Expired, now);
         }
         Ok(expired.len() as u64)
+    }
+
+    async fn hold_unpaid(
+        &self,
+        id: &str,
+        holder: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut state = self.lock();
+        if let Some(hold) = state.reservations.get_mut(id).filter(|r| r.is_live(now)) {
+            hold.holder = Some(holder.to_string());
+            hold.expires_at = hold.expires_at.min(until);
+        }
+        Ok(())
+    }
+
+    async fn live_holds_of(&self, holder: &str, now: Timestamp) -> Result<u64> {
+        let state = self.lock();
+        let live = state
+            .reservations
+            .values()
+            .filter(|r| r.holder.as_deref() == Some(holder) && r.is_live(now))
+            .count();
+        Ok(live as u64)
     }
 
     async fn movements(&self, sku: &str) -> Result<Vec<Movement>> {
