@@ -204,11 +204,15 @@ pub enum ErrorKind {
         /// The key.
         key: String,
     },
-    /// A request with this idempotency key is still being processed.
-    #[error("a request with idempotency key `{key}` is still in progress; retry later")]
+    /// A request with this idempotency key is still being processed (or stopped without
+    /// finishing, which a retry learns once its claim lapses).
+    #[error("a request with idempotency key `{key}` is still in progress; retry in {} s", (retry_after_millis + 999) / 1000)]
     IdempotencyInFlight {
         /// The key.
         key: String,
+        /// When a retry may take the key over, if the first request has not finished by then:
+        /// what is left of [`IDEMPOTENCY_LOCK_MILLIS`](crate::store::IDEMPOTENCY_LOCK_MILLIS).
+        retry_after_millis: i64,
     },
     /// The payment was declined.
     #[error("the payment was declined: {reason}")]

@@ -18,6 +18,8 @@ pub struct Problem {
     internal: Option<String>,
     /// For a gateway failure: whether the gateway may have done what it was asked.
     outcome_unknown: Option<bool>,
+    /// Seconds after which a retry may succeed (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 /// A server-side failure behind a response, put in the response's extensions for the log
@@ -36,6 +38,7 @@ impl Problem {
             challenge: false,
             internal: None,
             outcome_unknown: None,
+            retry_after: None,
         }
     }
 
@@ -134,6 +137,12 @@ impl From<Error> for Problem {
             outcome_unknown: error
                 .is_gateway_failure()
                 .then(|| error.is_outcome_unknown()),
+            retry_after: match error.kind() {
+                ErrorKind::IdempotencyInFlight {
+                    retry_after_millis, ..
+                } => Some(u64::try_from(((retry_after_millis + 999) / 1000).max(1)).unwrap_or(1)),
+                _ => None,
+            },
         }
     }
 }
@@ -160,6 +169,11 @@ impl IntoResponse for Problem {
         );
         if let Some(internal) = self.internal {
             response.extensions_mut().insert(Failure(internal));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if self.challenge {
             response

@@ -88,6 +88,8 @@ macro_rules! impl_idempotency {
                             None if millis(now) - started < IDEMPOTENCY_LOCK_MILLIS => {
                                 Err(Failure::Error(Error::new(ErrorKind::IdempotencyInFlight {
                                     key,
+                                    retry_after_millis: IDEMPOTENCY_LOCK_MILLIS
+                                        - (millis(now) - started),
                                 })))
                             }
                             None => {

@@ -24,8 +24,14 @@ pub async fn idempotency_keys(store: Arc<dyn Store>) {
     );
     let err = begin("k1", "f1", 10).await.unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::IdempotencyInFlight { .. }),
-        "{err}"
+        matches!(
+            err.kind(),
+            ErrorKind::IdempotencyInFlight {
+                retry_after_millis: 59_990,
+                ..
+            }
+        ),
+        "what is left of the claim: {err}"
     );
     let err = begin("k1", "other", 10).await.unwrap_err();
     assert!(

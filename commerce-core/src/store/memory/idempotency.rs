@@ -42,6 +42,8 @@ impl IdempotencyStore for MemoryStore {
                 {
                     Err(Error::new(ErrorKind::IdempotencyInFlight {
                         key: key.to_string(),
+                        retry_after_millis: IDEMPOTENCY_LOCK_MILLIS
+                            - (now.unix_millis() - entry.started_at.unix_millis()),
                     }))
                 }
                 None => {
