@@ -93,9 +93,13 @@ impl PgStore {
             .await
             .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;
         let _ = probe.close().await;
+        // No ping before every acquire: it cost a round trip on every request. A connection
+        // that broke (a restarted server) fails the one request that gets it, as a storage
+        // error the client may retry; sqlx then drops it from the pool.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| Error::storage(format!("cannot connect to PostgreSQL: {e}")))?;

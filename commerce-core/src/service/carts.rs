@@ -9,6 +9,7 @@ use crate::cart::{Destination, StoredCart};
 use crate::catalog::ProductStatus;
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::Currency;
+use crate::order::OrderStatus;
 use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
 use crate::store::OrderFilter;
 use crate::text;
@@ -267,14 +268,22 @@ impl Commerce {
         let customer = match &stored.customer_id {
             Some(id) => {
                 let group = self.store.customer(id).await?.and_then(|c| c.group);
-                let filter = OrderFilter {
-                    customer_id: Some(id.clone()),
-                    status: None,
-                };
-                let previous = self.store.orders(&filter, None, 1).await?;
+                // A previous order is one that was paid for: confirmed or completed. A
+                // cancelled order, or one still waiting for payment, is not.
+                let mut previous = false;
+                for status in [OrderStatus::Confirmed, OrderStatus::Completed] {
+                    let filter = OrderFilter {
+                        customer_id: Some(id.clone()),
+                        status: Some(status),
+                    };
+                    if !self.store.orders(&filter, None, 1).await?.items.is_empty() {
+                        previous = true;
+                        break;
+                    }
+                }
                 CustomerContext {
                     group: group.as_deref().map(Arc::from),
-                    previous_orders: u32::from(!previous.items.is_empty()),
+                    previous_orders: u32::from(previous),
                 }
             }
             None => CustomerContext::default(),

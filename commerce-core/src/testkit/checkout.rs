@@ -355,3 +355,68 @@ pub async fn a_guest_finishes_a_payment_the_gateway_missed(store: Arc<dyn Store>
     assert_eq!(level(&*store, "MUG").await, (3, 0));
     assert_eq!(gateway.charges().0, 1, "one authorization");
 }
+
+/// A "first order" promotion still applies to a customer whose only order was cancelled, and
+/// no longer once they have paid for one.
+pub async fn a_cancelled_order_is_not_a_previous_order(store: Arc<dyn Store>) {
+    use crate::customer::Customer;
+    use crate::money::Currency;
+    use crate::pricing::{Benefit, Promotion, Target};
+    let (commerce, _, _) = shop(store.clone(), 5).await;
+    let mut config = commerce.config().await.unwrap();
+    let mut welcome = Promotion::new(
+        "first-order",
+        Benefit::PercentageOff {
+            percent: "10".parse().unwrap(),
+            target: Target::Order,
+        },
+    );
+    welcome.conditions.first_order = true;
+    config.promotions.push(welcome);
+    commerce.put_config(config).await.unwrap();
+    commerce
+        .put_customer(Customer {
+            id: "cus_ada".into(),
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+            group: None,
+            addresses: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let cart_of_ada = || async {
+        let cart = commerce
+            .create_cart(Currency::USD, Some("cus_ada".into()))
+            .await
+            .unwrap();
+        commerce
+            .add_to_cart(cart.id.as_str(), "MUG", 1, BTreeMap::new())
+            .await
+            .unwrap();
+        cart.id
+    };
+    let full_price = |quote: &crate::pricing::Quote<'_>| quote.totals.discount_total.is_zero();
+    let first = cart_of_ada().await;
+    let placed = commerce
+        .checkout(&checkout_request(&first, "tok_visa", None))
+        .await
+        .unwrap();
+    assert!(!full_price(&placed.order.quote), "the first order gets it");
+    commerce
+        .cancel_order(placed.order.id.as_str(), None)
+        .await
+        .unwrap();
+    let second = cart_of_ada().await;
+    let quote = commerce.quote_cart(second.as_str()).await.unwrap();
+    assert!(
+        !full_price(&quote),
+        "a cancelled order is not a previous order"
+    );
+    commerce
+        .checkout(&checkout_request(&second, "tok_visa", None))
+        .await
+        .unwrap();
+    let third = cart_of_ada().await;
+    let quote = commerce.quote_cart(third.as_str()).await.unwrap();
+    assert!(full_price(&quote), "a paid order is a previous order");
+}

@@ -124,7 +124,8 @@ macro_rules! store_conformance_tests {
             captures_settle_as_the_gateway_answers,
             control_characters_get_the_same_answer_everywhere,
             unpaid_checkouts_cannot_keep_stock_from_payers,
-            a_guest_finishes_a_payment_the_gateway_missed
+            a_guest_finishes_a_payment_the_gateway_missed,
+            a_cancelled_order_is_not_a_previous_order
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {
