@@ -20,6 +20,7 @@ serve options:\n\
   --rate-burst N         requests a client may make at once (default 200)\n\
   --password-attempts N  sign-ins, registrations and password changes per client per minute\n\
                          (default 10)\n\
+  --account-sign-ins N   sign-ins per account per hour, from all clients together (default 20)\n\
   --trust-forwarded      key clients by X-Forwarded-For (only behind a proxy you run)\n\
   --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable)\n\
   --request-timeout S    seconds before a request is answered 408 (default 30)\n\
@@ -93,6 +94,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--rate-burst" => options.settings.rate_burst = number(args.next(), arg)?,
             "--password-attempts" => {
                 options.settings.credential_attempts_per_minute = number(args.next(), arg)?
+            }
+            "--account-sign-ins" => {
+                options.settings.account_sign_ins_per_hour = number(args.next(), arg)?
             }
             "--trust-forwarded" => options.settings.trust_forwarded = true,
             "--webhook-secret" => {

@@ -51,6 +51,8 @@ pub struct Settings {
     /// minute, all of them at once if it likes; the general rate is far too generous for
     /// guessing passwords, and each attempt costs an Argon2 hash.
     pub credential_attempts_per_minute: u32,
+    /// Sign-ins each account may have per hour, from all clients together.
+    pub account_sign_ins_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             body_limit: 1 << 20,
             webhook_secret: None,
             credential_attempts_per_minute: 10,
+            account_sign_ins_per_hour: 20,
         }
     }
 }
@@ -113,16 +116,40 @@ fn unknown_client() -> Response<Body> {
 /// `429` with the whole seconds to wait, at least one, in `Retry-After`.
 fn rate_limited(what: &str, wait_seconds: u64) -> Response<Body> {
     let wait = wait_seconds.max(1);
-    let mut response = Problem::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        format!("{what}; retry in {wait} s"),
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-    response
+    Problem::rate_limited(format!("{what}; retry in {wait} s"), wait).into_response()
+}
+
+/// Sign-ins per account, whichever clients they come from: a slow guess spread over many
+/// addresses is bounded per account, as a fast one is per client. Kept per process, like the
+/// other limits.
+pub(crate) struct AccountAttempts {
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl AccountAttempts {
+    fn new(per_hour: u32) -> AccountAttempts {
+        let per_hour = NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN);
+        AccountAttempts {
+            limiter: RateLimiter::keyed(Quota::per_hour(per_hour)),
+        }
+    }
+
+    /// Counts a sign-in to `email`'s account (compared case-insensitively).
+    ///
+    /// # Errors
+    ///
+    /// `429 rate_limited` once the account has had its sign-ins for the hour.
+    pub(crate) fn attempt(&self, email: &str) -> Result<(), Problem> {
+        let account = email.trim().to_lowercase();
+        self.limiter.check_key(&account).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.limiter.clock().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Problem::rate_limited(
+                format!("too many sign-ins to this account; retry in {seconds} s"),
+                seconds,
+            )
+        })
+    }
 }
 
 /// Where a request comes from, as the rate limits key it (the peer's address, or the
@@ -381,7 +408,10 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
                 trust_forwarded: settings.trust_forwarded,
             },
             identify_client,
-        ));
+        ))
+        .layer(axum::Extension(Arc::new(AccountAttempts::new(
+            settings.account_sign_ins_per_hour,
+        ))));
     if let Some(governor) = governor {
         router = router.layer(GovernorLayer::new(governor).error_handler(too_many));
     }

@@ -55,6 +55,14 @@ impl Problem {
         Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
     }
 
+    /// `429 rate_limited`, with the whole seconds to wait (at least one) in `Retry-After`.
+    pub fn rate_limited(detail: impl Into<String>, wait_seconds: u64) -> Problem {
+        Problem {
+            retry_after: Some(wait_seconds.max(1)),
+            ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+        }
+    }
+
     /// `400 invalid_request`: the request could not be read.
     pub fn invalid_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "invalid_request", detail)

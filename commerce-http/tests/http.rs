@@ -489,3 +489,40 @@ async fn a_request_that_times_out_is_a_problem() {
     let body: Value = serde_json::from_str(body).unwrap();
     assert_eq!(body["code"], json!("request_timeout"));
 }
+
+/// Sign-ins to one account are bounded whichever clients they come from: a slow guess spread
+/// over many addresses is refused past the account's hourly budget, with `Retry-After`.
+#[tokio::test]
+async fn sign_ins_to_one_account_are_bounded() {
+    let base = server_with(commerce_http::Settings {
+        account_sign_ins_per_hour: 3,
+        trust_forwarded: true,
+        ..support::unlimited()
+    })
+    .await;
+    let (status, _) = post(
+        format!("{base}/v1/customers"),
+        json!({"email": "ada@example.com", "name": "Ada", "password": "the right one"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let response = client
+            .post(format!("{base}/v1/sessions"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .header("content-type", "application/json")
+            .body(json!({"email": "ADA@example.com", "password": "a guess"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        let retry_after = response.headers().get("retry-after").is_some();
+        statuses.push((response.status().as_u16(), retry_after));
+    }
+    assert_eq!(
+        statuses,
+        [(401, false), (401, false), (401, false), (429, true)],
+        "three guesses an hour, from any address"
+    );
+}

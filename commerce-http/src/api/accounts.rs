@@ -1,6 +1,9 @@
 //! Customer accounts: register, sign in and out, the profile, the password, the address book.
 //! A customer reaches only their own account (`/v1/customers/me`); admins reach any.
 
+use std::sync::Arc;
+
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -12,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{Access, Api, AppState, Method, Operation, Shared};
 use crate::auth::{Admin, SignedIn, hash_password, new_session, verify_password};
 use crate::extract::{ApiJson, ApiResult, json};
+use crate::middleware::AccountAttempts;
 use crate::problem::Problem;
 
 /// The accounts' operations.
@@ -90,8 +94,12 @@ pub(crate) struct SignIn {
 /// `POST /v1/sessions`: signs a customer in with their e-mail address and password.
 pub(crate) async fn sign_in(
     State(state): State<Shared>,
+    attempts: Option<Extension<Arc<AccountAttempts>>>,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult {
+    if let Some(Extension(attempts)) = attempts {
+        attempts.attempt(&body.email)?;
+    }
     // A bound in bytes (at most four per character), so that no huge body is ever hashed.
     if body.password.len() > 4 * commerce_core::customer::MAX_PASSWORD_CHARS {
         return Err(Problem::invalid_request("the password is too long"));

@@ -122,6 +122,7 @@ pub fn unlimited() -> commerce_http::Settings {
         rate_per_second: 1_000_000,
         rate_burst: 1_000_000,
         credential_attempts_per_minute: 1_000_000,
+        account_sign_ins_per_hour: 1_000_000,
         ..commerce_http::Settings::default()
     }
 }
