@@ -243,13 +243,7 @@ impl Commerce {
                 now,
                 serde_json::json!({"cart_id": stored.id, "grand_total": order.grand_total()}),
             ),
-            DomainEvent::new(
-                EventKind::StockReserved,
-                &reservation_id,
-                1,
-                now,
-                serde_json::json!({"order_id": order_id, "items": reservation.demand()}),
-            ),
+            stock_reserved(&reservation, &order_id, now),
         ];
         self.store
             .apply(Changes {
@@ -312,13 +306,9 @@ impl Commerce {
             new_order.reservation_id = Some(reservation.id.clone());
             new_order.version += 1;
             new_order.updated_at = now;
-            changes.events.push(DomainEvent::new(
-                EventKind::StockReserved,
-                &reservation.id,
-                1,
-                now,
-                serde_json::json!({"order_id": new_order.id, "items": reservation.demand()}),
-            ));
+            changes
+                .events
+                .push(stock_reserved(&reservation, &new_order.id, now));
             changes.reserve = Some(reservation);
             changes.orders.push(Versioned {
                 value: new_order.clone(),
@@ -689,4 +679,15 @@ fn holder_of(customer: Option<&str>, client: Option<&str>) -> Option<String> {
         (None, Some(client)) => Some(format!("client:{client}")),
         (None, None) => None,
     }
+}
+
+/// The event of a hold taken for an order.
+fn stock_reserved(reservation: &ReservationRequest, order_id: &str, now: Timestamp) -> DomainEvent {
+    DomainEvent::new(
+        EventKind::StockReserved,
+        &reservation.id,
+        1,
+        now,
+        serde_json::json!({"order_id": order_id, "items": reservation.demand()}),
+    )
 }
