@@ -231,6 +231,12 @@ pub enum ErrorKind {
         /// The most allowed.
         allowed: String,
     },
+    /// A limited promotion's last use was taken by another order first.
+    #[error("promotion `{id}` has no uses left")]
+    PromotionUsedUp {
+        /// The promotion.
+        id: String,
+    },
     /// A checkout refused because its customer (or client) already holds stock for as many
     /// unpaid checkouts as allowed: pay, or let one go, first.
     #[error(
@@ -379,6 +385,7 @@ impl Error {
             ErrorKind::AmountExceeded { .. } => "amount_exceeded",
             ErrorKind::ReservationExpired { .. } => "reservation_expired",
             ErrorKind::TooManyUnpaidHolds { .. } => "too_many_unpaid_checkouts",
+            ErrorKind::PromotionUsedUp { .. } => "promotion_used_up",
             ErrorKind::Storage { .. } => "backend_error",
             ErrorKind::Gateway { .. } => "gateway_error",
             ErrorKind::Unauthenticated { .. } => "unauthorized",

@@ -63,6 +63,7 @@ pub mod store;
 pub mod testkit;
 pub mod text;
 mod time;
+pub mod usage;
 
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 #[cfg(not(target_arch = "wasm32"))]

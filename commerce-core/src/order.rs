@@ -201,6 +201,9 @@ pub struct Order {
     pub reservation_id: Option<String>,
     /// The payment intent.
     pub payment_intent_id: Option<String>,
+    /// The uses of limited promotions the order took, given back if it is cancelled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promotion_uses: Vec<crate::usage::PromotionUse>,
     /// Incremented by every change; stores compare-and-set on it.
     pub version: u64,
     /// When it was placed.
@@ -252,6 +255,7 @@ impl Order {
             fulfillment_status: FulfillmentStatus::Unfulfilled,
             reservation_id: None,
             payment_intent_id: None,
+            promotion_uses: Vec::new(),
             version: 1,
             created_at: now,
             updated_at: now,

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::money::RoundingMode;
 use crate::pricing::{Promotion, ShippingMethod, ShippingOption, TaxLevel, TaxZone};
 use crate::text;
+use crate::usage::PromotionLimit;
 
 /// The shop's pricing settings: tax zones, promotions, shipping methods.
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -31,6 +32,9 @@ pub struct ShopConfig {
     /// Shipping methods and where they ship.
     #[serde(default)]
     pub shipping_methods: Vec<ShippingOption>,
+    /// Usage limits of promotions: how many orders may use each, in all and per customer.
+    #[serde(default)]
+    pub promotion_limits: Vec<PromotionLimit>,
     /// A reservation that leaves a SKU with this many units available or fewer emits a
     /// `stock_low` event (default 0: when it runs out).
     #[serde(default)]
@@ -72,6 +76,24 @@ impl ShopConfig {
                 &promotion.coupon_codes,
             )
             .map_err(at)?;
+        }
+        for (i, limit) in self.promotion_limits.iter().enumerate() {
+            let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("promotion_limits");
+            if !self.promotions.iter().any(|p| *p.id == *limit.promotion_id) {
+                return Err(at(crate::Error::invalid(format!(
+                    "no promotion `{}` to limit",
+                    limit.promotion_id
+                ))
+                .at("promotion_id")));
+            }
+            if self.promotion_limits[..i]
+                .iter()
+                .any(|l| l.promotion_id == limit.promotion_id)
+            {
+                return Err(at(
+                    crate::Error::duplicate_id(&*limit.promotion_id).at("promotion_id")
+                ));
+            }
         }
         for (i, zone) in self.tax_zones.iter().enumerate() {
             let at = |e: crate::Error| e.at(format_args!("[{i}]")).at("tax_zones");
@@ -124,6 +146,13 @@ impl ShopConfig {
             .iter()
             .filter(|z| z.matches(country, region))
             .max_by_key(|z| (z.country != "*", !z.region.is_empty()))
+    }
+
+    /// The usage limit of a promotion, if it has one.
+    pub fn limit_of(&self, promotion_id: &str) -> Option<&PromotionLimit> {
+        self.promotion_limits
+            .iter()
+            .find(|l| l.promotion_id == promotion_id)
     }
 
     /// The shipping methods that serve a country, in the order they are configured.

@@ -27,7 +27,7 @@ use crate::api::accounts::{
 use crate::api::carts::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
 use crate::api::catalog::{Adjustment, VariantOf};
 use crate::api::orders::{Capture, Confirmation, Fulfilment, Refund};
-use crate::api::settings::ZoneRates;
+use crate::api::settings::{UsageLimit, ZoneRates};
 use crate::api::{self, Access, Method, Operation};
 
 fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
@@ -82,6 +82,9 @@ fn components() -> Value {
     add::<AddressInput>(&mut schemas);
     add::<CustomerChange>(&mut schemas);
     add::<ZoneRates>(&mut schemas);
+    add::<UsageLimit>(&mut schemas);
+    add::<commerce_core::usage::PromotionLimit>(&mut schemas);
+    add::<commerce_core::usage::PromotionUsage>(&mut schemas);
     add::<Confirmation>(&mut schemas);
     for (name, item) in [
         ("Categories", "Category"),

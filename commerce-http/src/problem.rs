@@ -105,7 +105,8 @@ fn status(error: &Error) -> StatusCode {
         | ErrorKind::InvalidTransition { .. }
         | ErrorKind::IdempotencyInFlight { .. }
         | ErrorKind::ReservationExpired { .. }
-        | ErrorKind::TooManyUnpaidHolds { .. } => StatusCode::CONFLICT,
+        | ErrorKind::TooManyUnpaidHolds { .. }
+        | ErrorKind::PromotionUsedUp { .. } => StatusCode::CONFLICT,
         ErrorKind::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
         ErrorKind::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden { .. } => StatusCode::FORBIDDEN,

@@ -160,3 +160,19 @@ def test_a_customer_cart_and_orders(shop: commerce.Commerce) -> None:
     order = shop.checkout(cart["id"], "tok_visa")["order"]
     assert order["customer_id"] == "c1"
     assert [o["id"] for o in shop.orders_for_customer("c1")["items"]] == [order["id"]]
+
+
+def test_a_limited_coupon_discounts_only_as_many_orders_as_allowed(shop: commerce.Commerce) -> None:
+    config = shop.config()
+    config["promotion_limits"] = [{"promotion_id": "five-off", "total": 2}]
+    shop.put_config(config)
+    orders = [bought(shop, 1)["order"] for _ in range(3)]
+    discounts = [o["quote"]["totals"]["discount_total"] for o in orders]
+    assert discounts == [Decimal("5.00"), Decimal("5.00"), Decimal("0.00")]
+    # A cancelled order gives its use back.
+    shop.cancel_order(orders[0]["id"])
+    assert bought(shop, 1)["order"]["quote"]["totals"]["discount_total"] == Decimal("5.00")
+    config = shop.config()
+    config["promotion_limits"] = [{"promotion_id": "no-such", "total": 1}]
+    with pytest.raises(commerce.ValidationError):
+        shop.put_config(config)

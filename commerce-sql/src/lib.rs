@@ -53,6 +53,7 @@ mod rows;
 mod sqlite;
 mod stamp;
 mod unit;
+mod usage;
 
 use std::sync::Arc;
 

@@ -41,6 +41,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "reservation holders",
         sql: include_str!("../migrations/postgres/0006_reservation_holders.sql"),
     },
+    Migration {
+        version: 7,
+        description: "promotion uses",
+        sql: include_str!("../migrations/postgres/0007_promotion_uses.sql"),
+    },
 ];
 
 /// A store on PostgreSQL.

@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "reservation holders",
         sql: include_str!("../migrations/sqlite/0006_reservation_holders.sql"),
     },
+    Migration {
+        version: 7,
+        description: "promotion uses",
+        sql: include_str!("../migrations/sqlite/0007_promotion_uses.sql"),
+    },
 ];
 
 /// A store on SQLite.

@@ -40,7 +40,9 @@ macro_rules! impl_store {
                 AccessStore, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
                 CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore,
                 InventoryStore, OrderFilter, OrderStore, OutboxStore, Page, ProductFilter,
+                UsageStore,
             };
+            use commerce_core::usage::counter_scope;
             use commerce_core::{Error, ErrorKind, Result, Timestamp};
             use sqlx::Row;
 
@@ -58,6 +60,7 @@ macro_rules! impl_store {
                 reservation_status, to_json,
             };
             use $crate::stamp::page;
+            use $crate::usage::*;
 
             type Tx<'c> = sqlx::Transaction<'c, $dialect::Db>;
 
@@ -169,6 +172,7 @@ macro_rules! impl_store {
             $crate::orders::impl_orders!($store, $dialect);
             $crate::outbox::impl_outbox!($store, $dialect);
             $crate::unit::impl_unit!($store, $dialect);
+            $crate::usage::impl_usage!($store, $dialect);
         };
     };
 }

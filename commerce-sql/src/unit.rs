@@ -30,6 +30,7 @@ use crate::orders::{
 };
 use crate::outbox::INSERT_EVENT;
 use crate::rows::{millis, movement_name, to_json};
+use crate::usage::{ENSURE_USE_COUNTER, RETURN_USE, TAKE_USE};
 
 /// What a statement changing fewer rows than it must means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,8 @@ pub(crate) enum Miss<'a> {
     ReleaseOfInactive { id: &'a str, skip: usize },
     /// A version changed, or an inserted id exists: `conflict`.
     Conflict { entity: &'static str, id: &'a str },
+    /// A limited promotion's counter is at its limit: `promotion_used_up`.
+    PromotionUsedUp(&'a str),
 }
 
 /// One statement of a unit of work: its SQL, its values in placeholder order, what it must
@@ -87,6 +90,9 @@ pub(crate) struct Documents {
     intents: Vec<String>,
     events: Vec<String>,
     demand: Vec<(String, i64)>,
+    /// The counters (scope, limit) of each promotion use taken, and given back.
+    uses: Vec<Vec<(String, u64)>>,
+    returns: Vec<Vec<(String, u64)>>,
 }
 
 impl Documents {
@@ -105,6 +111,16 @@ impl Documents {
         };
         Ok(Documents {
             demand,
+            uses: changes
+                .promotion_uses
+                .iter()
+                .map(|u| u.counters())
+                .collect(),
+            returns: changes
+                .promotion_returns
+                .iter()
+                .map(|u| u.counters())
+                .collect(),
             orders: changes
                 .orders
                 .iter()
@@ -144,8 +160,9 @@ pub(crate) fn placeholders(sql: &str) -> usize {
 }
 
 /// The statements that apply `changes`, in the order [`Changes`] documents: the gateway event,
-/// stock (reserve, commit, release, restock, adjust), orders, payment intents, events (and the
-/// low-stock events a reservation leaves), the idempotency key.
+/// stock (reserve, commit, release, restock, adjust), promotion uses (taken, given back),
+/// orders, payment intents, events (and the low-stock events a reservation leaves), the
+/// idempotency key.
 ///
 /// # Errors
 ///
@@ -316,6 +333,33 @@ pub(crate) fn statements<'a>(
                     OptText(None),
                 ],
                 OneRowInserted,
+                Miss::Never,
+            );
+        }
+    }
+    // A use counts on each limited counter: its row made to exist, then the guarded update.
+    for (promotion_use, scopes) in changes.promotion_uses.iter().zip(&documents.uses) {
+        let id = Text(&promotion_use.promotion_id);
+        for (scope, limit) in scopes {
+            push(ENSURE_USE_COUNTER, vec![id, Text(scope)], Any, Miss::Never);
+            push(
+                TAKE_USE,
+                vec![
+                    id,
+                    Text(scope),
+                    Int(i64::try_from(*limit).unwrap_or(i64::MAX)),
+                ],
+                Changed(1),
+                Miss::PromotionUsedUp(&promotion_use.promotion_id),
+            );
+        }
+    }
+    for (promotion_use, scopes) in changes.promotion_returns.iter().zip(&documents.returns) {
+        for (scope, _) in scopes {
+            push(
+                RETURN_USE,
+                vec![Text(&promotion_use.promotion_id), Text(scope)],
+                Any,
                 Miss::Never,
             );
         }
@@ -608,6 +652,11 @@ macro_rules! impl_unit {
                     Miss::Conflict { entity, id } => {
                         return Err(Failure::Error(Error::conflict(entity, id)));
                     }
+                    Miss::PromotionUsedUp(id) => {
+                        return Err(Failure::Error(Error::new(ErrorKind::PromotionUsedUp {
+                            id: id.to_string(),
+                        })));
+                    }
                 }
             }
             Ok(Some(()))
@@ -663,6 +712,12 @@ mod tests {
             value: order.clone(),
             expected_version: expected,
         };
+        let limited = commerce_core::usage::PromotionUse {
+            promotion_id: "ten".into(),
+            customer_id: Some("cus_1".into()),
+            total: Some(50),
+            per_customer: Some(1),
+        };
         let changes = Changes {
             now: START,
             gateway_event_id: Some("evt_1".into()),
@@ -704,6 +759,8 @@ mod tests {
                 key: "k".into(),
                 response: "r".into(),
             }),
+            promotion_uses: vec![limited.clone()],
+            promotion_returns: vec![limited],
             ..Changes::default()
         };
         let documents = Documents::of(&changes).unwrap();

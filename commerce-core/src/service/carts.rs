@@ -10,9 +10,10 @@ use crate::catalog::ProductStatus;
 use crate::error::{Error, ErrorKind, Result};
 use crate::money::Currency;
 use crate::order::OrderStatus;
-use crate::pricing::{CustomerContext, PricingRequest, Quote, quote};
+use crate::pricing::{CustomerContext, PricingRequest, PromotionOutcome, Quote, quote};
 use crate::store::OrderFilter;
 use crate::text;
+use crate::usage::{PromotionLimit, PromotionUse};
 
 use super::{CONFLICT_RETRIES, Commerce};
 
@@ -237,8 +238,30 @@ impl Commerce {
     }
 
     pub(super) async fn price(&self, stored: &StoredCart) -> Result<Quote<'static>> {
-        let request = self.request_for(stored).await?;
-        Ok(quote(&request)?.into_owned())
+        Ok(self.price_with_uses(stored, &[]).await?.0)
+    }
+
+    /// Prices a cart as [`Commerce::price`] does, as if the promotions `used_up` had no uses
+    /// left, and says which uses of limited promotions the quote takes.
+    pub(super) async fn price_with_uses(
+        &self,
+        stored: &StoredCart,
+        used_up: &[String],
+    ) -> Result<(Quote<'static>, Vec<PromotionUse>)> {
+        let (request, limits) = self.request_and_limits(stored, used_up).await?;
+        let quote = quote(&request)?.into_owned();
+        let uses = quote
+            .promotions
+            .iter()
+            .filter_map(|outcome| match outcome {
+                PromotionOutcome::Applied { id, .. } => {
+                    limits.iter().find(|l| *l.promotion_id == **id)
+                }
+                PromotionOutcome::NotApplied { .. } => None,
+            })
+            .map(|limit| limit.use_by(stored.customer_id.as_deref()))
+            .collect();
+        Ok((quote, uses))
     }
 
     /// The exact pricing request the shop prices a cart with, for a client to price it itself
@@ -251,12 +274,18 @@ impl Commerce {
     /// As [`Commerce::quote_cart`].
     pub async fn pricing_request<'a>(&self, cart: impl Into<Target<'a>>) -> Result<PricingRequest> {
         let stored = self.cart(cart).await?;
-        let mut request = self.request_for(&stored).await?;
+        let mut request = self.request_and_limits(&stored, &[]).await?.0;
         request.drop_promotions_not_entered();
         Ok(request)
     }
 
-    async fn request_for(&self, stored: &StoredCart) -> Result<PricingRequest> {
+    /// The pricing request of a cart, with the uses left of limited promotions counted from
+    /// the store (none for those `used_up`), and those promotions' limits.
+    async fn request_and_limits(
+        &self,
+        stored: &StoredCart,
+        used_up: &[String],
+    ) -> Result<(PricingRequest, Vec<PromotionLimit>)> {
         let currency = stored.cart.currency();
         let mut items = Vec::with_capacity(stored.cart.lines().len());
         for line in stored.cart.lines() {
@@ -265,6 +294,27 @@ impl Commerce {
             }
         }
         let config = self.store.config().await?;
+        let mut promotions = config.promotions.clone();
+        let mut limits = Vec::new();
+        for promotion in &mut promotions {
+            let Some(limit) = config.limit_of(&promotion.id) else {
+                continue;
+            };
+            let left = if used_up.iter().any(|id| **id == *promotion.id) {
+                Some(0)
+            } else {
+                let (used, by_customer) = self
+                    .store
+                    .promotion_uses(&promotion.id, stored.customer_id.as_deref())
+                    .await?;
+                limit.remaining(used, by_customer)
+            };
+            promotion.remaining_uses = match (promotion.remaining_uses, left) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            limits.push(limit.clone());
+        }
         let customer = match &stored.customer_id {
             Some(id) => {
                 let group = self.store.customer(id).await?.and_then(|c| c.group);
@@ -303,9 +353,9 @@ impl Commerce {
                 .tax_zone(country, region)
                 .map(|z| z.rates.clone())
                 .unwrap_or_default(),
-            promotions: config.promotions.clone(),
+            promotions,
             shipping_methods: config.shipping_methods_to(country),
         };
-        stored.cart.pricing_request(&items, context)
+        Ok((stored.cart.pricing_request(&items, context)?, limits))
     }
 }

@@ -208,60 +208,76 @@ impl Commerce {
         if stored.cart.is_empty() {
             return Err(Error::invalid("the cart is empty").at("cart_id"));
         }
-        let quote = self.price(&stored).await?;
-        let order_id = self.ids.next_id("ord");
-        let intent_id = self.ids.next_id("pi");
-        let mut order = Order::from_quote(
-            order_id.clone(),
-            Some(stored.id.clone()),
-            stored.customer_id.clone(),
-            quote,
-            now,
-        )?;
-        order.payment_intent_id = Some(intent_id.clone());
         self.check_unpaid_holds(
-            holder_of(order.customer_id.as_deref(), client).as_deref(),
+            holder_of(stored.customer_id.as_deref(), client).as_deref(),
             now,
         )
         .await?;
-        let reservation = self.reservation_for(&order, now);
-        let reservation_id = reservation.id.clone();
-        order.reservation_id = Some(reservation_id.clone());
-        let mut intent = PaymentIntent::new(
-            intent_id,
-            order_id.clone(),
-            order.grand_total(),
-            request.capture_method,
-            now,
-        );
-        intent.attach_payment_method(&request.payment_method, now)?;
-        let events = vec![
-            DomainEvent::new(
-                EventKind::OrderPlaced,
-                &order_id,
-                order.version,
+        let order_id = self.ids.next_id("ord");
+        let intent_id = self.ids.next_id("pi");
+        let reservation_id = self.ids.next_id("res");
+        // A limited promotion whose last use another order takes first is priced out, and
+        // the order placed again without it: the uses are counted in the unit itself.
+        let mut used_up = Vec::new();
+        loop {
+            let (quote, uses) = self.price_with_uses(&stored, &used_up).await?;
+            let mut order = Order::from_quote(
+                order_id.clone(),
+                Some(stored.id.clone()),
+                stored.customer_id.clone(),
+                quote,
                 now,
-                serde_json::json!({"cart_id": stored.id, "grand_total": order.grand_total()}),
-            ),
-            stock_reserved(&reservation, &order_id, now),
-        ];
-        self.store
-            .apply(Changes {
+            )?;
+            order.payment_intent_id = Some(intent_id.clone());
+            order.promotion_uses = uses.clone();
+            let reservation = self.reservation_for(&order, reservation_id.clone(), now);
+            order.reservation_id = Some(reservation_id.clone());
+            let mut intent = PaymentIntent::new(
+                intent_id.clone(),
+                order_id.clone(),
+                order.grand_total(),
+                request.capture_method,
                 now,
-                reserve: Some(reservation),
-                orders: vec![Versioned {
-                    value: order.clone(),
-                    expected_version: None,
-                }],
-                intents: vec![Versioned {
-                    value: intent.clone(),
-                    expected_version: None,
-                }],
-                events,
-                ..Changes::default()
-            })
-            .await?;
-        Ok((order, intent))
+            );
+            intent.attach_payment_method(&request.payment_method, now)?;
+            let events = vec![
+                DomainEvent::new(
+                    EventKind::OrderPlaced,
+                    &order_id,
+                    order.version,
+                    now,
+                    serde_json::json!({"cart_id": stored.id, "grand_total": order.grand_total()}),
+                ),
+                stock_reserved(&reservation, &order_id, now),
+            ];
+            let placed = self
+                .store
+                .apply(Changes {
+                    now,
+                    reserve: Some(reservation),
+                    orders: vec![Versioned {
+                        value: order.clone(),
+                        expected_version: None,
+                    }],
+                    intents: vec![Versioned {
+                        value: intent.clone(),
+                        expected_version: None,
+                    }],
+                    promotion_uses: uses,
+                    events,
+                    ..Changes::default()
+                })
+                .await;
+            match placed {
+                Err(err) => match err.kind() {
+                    ErrorKind::PromotionUsedUp { id } if !used_up.contains(id) => {
+                        used_up.push(id.clone());
+                    }
+                    _ => return Err(err),
+                },
+                Ok(_) => return Ok((order, intent)),
+            }
+        }
     }
 
     /// Makes an order that awaits payment ready to be confirmed with `payment_method`: the
@@ -302,7 +318,7 @@ impl Commerce {
         if !held {
             let holder = holder_of(new_order.customer_id.as_deref(), client);
             self.check_unpaid_holds(holder.as_deref(), now).await?;
-            let reservation = self.reservation_for(&new_order, now);
+            let reservation = self.reservation_for(&new_order, self.ids.next_id("res"), now);
             new_order.reservation_id = Some(reservation.id.clone());
             new_order.version += 1;
             new_order.updated_at = now;
@@ -369,9 +385,9 @@ impl Commerce {
     }
 
     /// A new hold on an order's stock, for as long as checkout holds stock.
-    fn reservation_for(&self, order: &Order, now: Timestamp) -> ReservationRequest {
+    fn reservation_for(&self, order: &Order, id: String, now: Timestamp) -> ReservationRequest {
         ReservationRequest {
-            id: self.ids.next_id("res"),
+            id,
             items: order
                 .lines
                 .iter()
@@ -578,6 +594,7 @@ impl Commerce {
             moves.push(intent.request_refund(refundable, now)?);
         }
         order.transition(OrderStatus::Cancelled, now)?;
+        let order_uses = order.promotion_uses.clone();
         let expired = StoredOutcome::Failed {
             error: StoredError::ReservationExpired {
                 id: order.reservation_id.clone().unwrap_or_default(),
@@ -596,6 +613,7 @@ impl Commerce {
                     expected_version: Some(before.version),
                 }],
                 gateway_event_id,
+                promotion_returns: order_uses,
                 idempotency: completion.map(|done| completed(done, &expired)),
                 ..Changes::default()
             })

@@ -175,6 +175,8 @@ impl Commerce {
                 }
                 order.sync_payment(intent, now)?;
                 changes.events = cancellation_events(order, now);
+                // A cancelled order gives back the promotion uses it took.
+                changes.promotion_returns = order.promotion_uses.clone();
                 changes.release_reservation = release.clone();
                 changes.restock = restock.clone();
                 Ok(moves)

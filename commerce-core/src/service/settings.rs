@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::pricing::Promotion;
 use crate::pricing::{ShippingOption, TaxZone};
 use crate::settings::ShopConfig;
+use crate::usage::{PromotionLimit, PromotionUsage};
 
 use super::{CONFLICT_RETRIES, Commerce};
 
@@ -76,14 +77,66 @@ impl Commerce {
             .await
     }
 
-    /// Removes a promotion.
+    /// Removes a promotion, and its usage limit if it has one.
     ///
     /// # Errors
     ///
     /// `not_found`.
     pub async fn remove_promotion(&self, id: &str) -> Result<()> {
-        self.edit_config(|c| remove(&mut c.promotions, id, promotion_id, "promotion"))
-            .await
+        self.edit_config(|c| {
+            remove(&mut c.promotions, id, promotion_id, "promotion")?;
+            c.promotion_limits.retain(|l| l.promotion_id != id);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets how many orders may use a promotion, in all and per customer; the uses already
+    /// counted stay counted.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for a promotion that does not exist.
+    pub async fn put_promotion_limit(&self, limit: PromotionLimit) -> Result<PromotionLimit> {
+        self.edit_config(|c| {
+            if !c.promotions.iter().any(|p| *p.id == *limit.promotion_id) {
+                return Err(Error::not_found("promotion", &limit.promotion_id));
+            }
+            put(&mut c.promotion_limits, &limit, limit_id, Put::Replace)
+        })
+        .await
+    }
+
+    /// Lets a promotion be used without bound again.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` if it has no limit.
+    pub async fn remove_promotion_limit(&self, promotion: &str) -> Result<()> {
+        self.edit_config(|c| {
+            remove(
+                &mut c.promotion_limits,
+                promotion,
+                limit_id,
+                "promotion_limit",
+            )
+        })
+        .await
+    }
+
+    /// A promotion's limit and how many orders used it.
+    ///
+    /// # Errors
+    ///
+    /// `not_found` for a promotion that has no limit.
+    pub async fn promotion_usage(&self, promotion: &str) -> Result<PromotionUsage> {
+        let config = self.store.config().await?;
+        let limit = config
+            .limit_of(promotion)
+            .cloned()
+            .ok_or_else(|| Error::not_found("promotion_limit", promotion))?;
+        let (used, _) = self.store.promotion_uses(promotion, None).await?;
+        Ok(PromotionUsage { limit, used })
     }
 
     /// Adds or replaces the tax zone with the zone's code.
@@ -168,6 +221,10 @@ fn remove<T>(list: &mut Vec<T>, key: &str, key_of: fn(&T) -> String, entity: &st
         return Err(Error::not_found(entity, key));
     }
     Ok(())
+}
+
+fn limit_id(limit: &PromotionLimit) -> String {
+    limit.promotion_id.clone()
 }
 
 fn promotion_id(promotion: &Promotion) -> String {

@@ -24,6 +24,7 @@ mod inventory;
 mod memory;
 mod orders;
 mod outbox;
+mod usage;
 
 pub use access::AccessStore;
 pub use carts::CartStore;
@@ -38,6 +39,7 @@ pub use inventory::InventoryStore;
 pub use memory::MemoryStore;
 pub use orders::{Applied, Changes, OrderFilter, OrderStore, Versioned};
 pub use outbox::{ClaimedEvent, OutboxStore};
+pub use usage::UsageStore;
 
 use serde::{Deserialize, Serialize};
 
@@ -86,5 +88,6 @@ pub trait Store:
     + IdempotencyStore
     + OutboxStore
     + ConfigStore
+    + UsageStore
 {
 }

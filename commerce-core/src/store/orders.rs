@@ -9,6 +9,7 @@ use crate::inventory::{ReservationRequest, StockAdjustment};
 use crate::order::{Order, OrderStatus};
 use crate::payment::PaymentIntent;
 use crate::time::Timestamp;
+use crate::usage::PromotionUse;
 
 /// Which orders a listing returns: every filter that is set must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,6 +67,12 @@ pub struct Changes {
     /// A gateway event id to record; if it was recorded before, nothing is applied and the
     /// result is [`Applied::DuplicateGatewayEvent`].
     pub gateway_event_id: Option<String>,
+    /// Uses of limited promotions to take: each counts 1 against its limits, all or nothing
+    /// with the unit, refused with
+    /// [`promotion_used_up`](crate::ErrorKind::PromotionUsedUp) at a limit.
+    pub promotion_uses: Vec<PromotionUse>,
+    /// Uses to give back (a cancelled order's); a counter never goes below zero.
+    pub promotion_returns: Vec<PromotionUse>,
     /// Events to append to the outbox.
     pub events: Vec<DomainEvent>,
     /// An idempotency key to complete with its response.

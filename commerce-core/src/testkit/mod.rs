@@ -26,6 +26,7 @@ mod orders;
 mod outbox;
 mod payments;
 mod text;
+mod usage;
 
 pub use access::*;
 pub use catalog::*;
@@ -38,6 +39,7 @@ pub use orders::*;
 pub use outbox::*;
 pub use payments::*;
 pub use text::*;
+pub use usage::*;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -125,7 +127,10 @@ macro_rules! store_conformance_tests {
             control_characters_get_the_same_answer_everywhere,
             unpaid_checkouts_cannot_keep_stock_from_payers,
             a_guest_finishes_a_payment_the_gateway_missed,
-            a_cancelled_order_is_not_a_previous_order
+            a_cancelled_order_is_not_a_previous_order,
+            a_promotion_limit_holds_under_concurrency,
+            a_cancelled_order_gives_its_promotion_use_back,
+            a_per_customer_limit_counts_each_customer
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

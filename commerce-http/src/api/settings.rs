@@ -9,6 +9,7 @@ use commerce_core::Error;
 use commerce_core::pricing::{Promotion, TaxRate};
 use commerce_core::pricing::{ShippingOption, TaxZone};
 use commerce_core::settings::ShopConfig;
+use commerce_core::usage::PromotionLimit;
 use serde::Deserialize;
 
 use crate::api::catalog::same_id;
@@ -28,7 +29,10 @@ pub(crate) fn api() -> Api {
         .at(Operation::new(Post, "/v1/promotions", "Adds a promotion.", Admin).body("Promotion").returns(201, "Promotion"), create_promotion)
         .at(Operation::new(Get, "/v1/promotions/{id}", "A promotion.", Admin).returns(200, "Promotion"), promotion)
         .at(Operation::new(Put, "/v1/promotions/{id}", "Adds or replaces a promotion.", Admin).body("Promotion").returns(200, "Promotion"), put_promotion)
-        .at(Operation::new(Delete, "/v1/promotions/{id}", "Removes a promotion.", Admin).no_content(), remove_promotion)
+        .at(Operation::new(Delete, "/v1/promotions/{id}", "Removes a promotion, and its usage limit.", Admin).no_content(), remove_promotion)
+        .at(Operation::new(Get, "/v1/promotions/{id}/limit", "A promotion's usage limit and how many orders used it.", Admin).returns(200, "PromotionUsage"), promotion_limit)
+        .at(Operation::new(Put, "/v1/promotions/{id}/limit", "Sets how many orders may use a promotion, in all and per customer.", Admin).body("UsageLimit").returns(200, "PromotionLimit"), put_promotion_limit)
+        .at(Operation::new(Delete, "/v1/promotions/{id}/limit", "Lets a promotion be used without bound.", Admin).no_content(), remove_promotion_limit)
         .at(Operation::new(Get, "/v1/tax-zones", "Every tax zone and its rates.", Admin).returns(200, "TaxZones"), tax_zones)
         .at(Operation::new(Put, "/v1/tax-zones/{zone}", "Sets the rates of a zone: a country (`US`), a subdivision (`US-CA`) or `*` for everywhere else.", Admin).body("ZoneRates").returns(200, "TaxZone"), put_tax_zone)
         .at(Operation::new(Delete, "/v1/tax-zones/{zone}", "Removes a tax zone.", Admin).no_content(), remove_tax_zone)
@@ -109,6 +113,59 @@ pub(crate) async fn remove_promotion(
     Path(id): Path<String>,
 ) -> ApiResult {
     state.commerce.remove_promotion(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A promotion's usage limit as a client sends it; the promotion is named by the path.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsageLimit {
+    /// Orders in all; absent for no bound.
+    #[serde(default)]
+    total: Option<u64>,
+    /// Orders per signed-in customer (guests then do not get the promotion); absent for no
+    /// bound.
+    #[serde(default)]
+    per_customer: Option<u64>,
+}
+
+/// `GET /v1/promotions/{id}/limit`: the limit, and the orders that used the promotion.
+pub(crate) async fn promotion_limit(
+    _admin: Admin,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.promotion_usage(&id).await?,
+    ))
+}
+
+/// `PUT /v1/promotions/{id}/limit`.
+pub(crate) async fn put_promotion_limit(
+    _admin: Admin,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UsageLimit>,
+) -> ApiResult {
+    let limit = PromotionLimit {
+        promotion_id: id,
+        total: body.total,
+        per_customer: body.per_customer,
+    };
+    Ok(json(
+        StatusCode::OK,
+        &state.commerce.put_promotion_limit(limit).await?,
+    ))
+}
+
+/// `DELETE /v1/promotions/{id}/limit`.
+pub(crate) async fn remove_promotion_limit(
+    _admin: Admin,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    state.commerce.remove_promotion_limit(&id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -497,6 +497,27 @@ pub async fn authorization_matrix(backend: Backend) {
         ),
         (
             Method::PUT,
+            "/v1/promotions/welcome-10/limit".to_string(),
+            Some(json!({"total": 1000})),
+            false,
+            admin_only,
+        ),
+        (
+            Method::GET,
+            "/v1/promotions/welcome-10/limit".to_string(),
+            None,
+            false,
+            admin_only,
+        ),
+        (
+            Method::DELETE,
+            "/v1/promotions/welcome-10/limit".to_string(),
+            None,
+            false,
+            admin_only,
+        ),
+        (
+            Method::PUT,
             "/v1/settings".to_string(),
             Some(json!({})),
             false,

@@ -17,6 +17,7 @@ macro_rules! every_scenario {
             @each $backend,
             a_whole_purchase,
             two_hundred_buyers_for_one_hundred_units,
+            two_hundred_buyers_for_fifty_coupon_uses,
             an_admin_runs_the_shop,
             customer_accounts,
             authorization_matrix,
@@ -51,7 +52,10 @@ pub use hostile::hostile_requests_get_problems;
 pub use listings::listings_filter_and_page;
 pub use matrix::authorization_matrix;
 pub use payments::a_payment_the_gateway_missed;
-pub use purchase::{a_whole_purchase, two_hundred_buyers_for_one_hundred_units};
+pub use purchase::{
+    a_whole_purchase, two_hundred_buyers_for_fifty_coupon_uses,
+    two_hundred_buyers_for_one_hundred_units,
+};
 pub use settings::settings_one_part_at_a_time;
 
 /// Registers a customer and returns their session token.

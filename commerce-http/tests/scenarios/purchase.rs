@@ -1,10 +1,11 @@
 //! A whole purchase, and the last units bought at once.
 
 use commerce_http::Settings;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{Backend, get, post, send, start, unlimited};
+use super::cart_with;
+use crate::support::{Backend, get, post, send, send_as, start, unlimited};
 
 /// Browses, fills a guest cart, enters a coupon, ships, quotes and checks out; replays and
 /// misuses the idempotency key; follows the order through the cart.
@@ -177,4 +178,103 @@ pub async fn two_hundred_buyers_for_one_hundred_units(backend: Backend) {
         }
     }
     assert_eq!((orders, refused), (100, 100));
+}
+
+/// A coupon limited to 50 uses, and 200 buyers entering it at once: exactly 50 orders are
+/// discounted, the other 150 are placed at full price (none refused, never a 500); the admin
+/// sees 50 uses, and a cancelled discounted order gives its use back.
+pub async fn two_hundred_buyers_for_fifty_coupon_uses(backend: Backend) {
+    let shop = start(backend, unlimited()).await;
+    let key = shop.admin_key().await;
+    let limit = shop.url("/v1/promotions/welcome-10/limit");
+    let (status, body) = send_as(
+        Method::PUT,
+        limit.clone(),
+        Some(json!({"total": 50})),
+        None,
+        Some(&key),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = send_as(
+        Method::PUT,
+        shop.url("/v1/promotions/no-such/limit"),
+        Some(json!({"total": 1})),
+        None,
+        Some(&key),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    // The demo has 100 TEE-L and 100 COFFEE-250: one unit in each of 200 carts.
+    let mut carts = Vec::new();
+    for i in 0..200 {
+        let sku = if i % 2 == 0 { "TEE-L" } else { "COFFEE-250" };
+        let (cart, _) = cart_with(&shop, None, sku, 1).await;
+        let (status, body) = post(
+            shop.url(&format!("/v1/carts/{cart}/coupons")),
+            json!({"code": "WELCOME10"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        carts.push(cart);
+    }
+    let attempts = carts.iter().map(|cart| {
+        let url = shop.url(&format!("/v1/carts/{cart}/checkout"));
+        let key = format!("buy-{cart}");
+        async move {
+            send(
+                Method::POST,
+                url,
+                Some(json!({"payment_method": "tok_visa"})),
+                Some(&key),
+            )
+            .await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    let mut discounted = Vec::new();
+    for (status, body) in &results {
+        assert_eq!(*status, StatusCode::CREATED, "{body}");
+        if body["order"]["quote"]["totals"]["discount_total"] != "0.00" {
+            discounted.push(body["order"]["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        discounted.len(),
+        50,
+        "a limit of 50 discounted {}",
+        discounted.len()
+    );
+    let (status, usage) = send_as(Method::GET, limit.clone(), None, None, Some(&key)).await;
+    assert_eq!(
+        (status, usage["used"].as_u64(), usage["total"].as_u64()),
+        (StatusCode::OK, Some(50), Some(50)),
+        "{usage}"
+    );
+    let (status, body) = send_as(
+        Method::POST,
+        shop.url(&format!("/v1/orders/{}/cancel", discounted[0])),
+        None,
+        Some("cancel-one"),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, usage) = send_as(Method::GET, limit.clone(), None, None, Some(&key)).await;
+    assert_eq!(usage["used"].as_u64(), Some(49), "{usage}");
+    // Removing the promotion removes its limit.
+    let (status, _) = send_as(
+        Method::DELETE,
+        shop.url("/v1/promotions/welcome-10"),
+        None,
+        None,
+        Some(&key),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send_as(Method::GET, limit, None, None, Some(&key)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -136,6 +136,7 @@ _BY_CODE: dict[str, type[CommerceError]] = {
     "payment_declined": PaymentDeclined,
     "reservation_expired": ReservationExpired,
     "too_many_unpaid_checkouts": Conflict,
+    "promotion_used_up": Conflict,
     "idempotency_mismatch": IdempotencyConflict,
     "idempotency_in_flight": IdempotencyConflict,
     "overflow": AmountOverflow,

@@ -13,6 +13,7 @@ mod idempotency;
 mod inventory;
 mod orders;
 mod outbox;
+mod usage;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -71,6 +72,8 @@ struct State {
     outbox_ids: HashSet<String>,
     idempotency: HashMap<(String, String), IdempotencyEntry>,
     config: ShopConfig,
+    /// Promotion uses by (promotion, counter scope).
+    promotion_uses: HashMap<(String, String), u64>,
 }
 
 #[derive(Debug)]

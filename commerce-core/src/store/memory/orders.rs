@@ -78,6 +78,7 @@ impl OrderStore for MemoryStore {
                 )));
             }
         }
+        state.check_promotion_uses(&changes.promotion_uses)?;
         // Restocking comes first in the unit, so an adjustment is judged after it.
         let adjusted = match &changes.adjustment {
             Some(adjustment) if changes.restock.is_empty() => {
@@ -155,6 +156,7 @@ impl OrderStore for MemoryStore {
         for event in changes.events.into_iter().chain(events) {
             state.push_event(event);
         }
+        state.do_promotion_uses(&changes.promotion_uses, &changes.promotion_returns);
         if let Some(done) = changes.idempotency {
             let entry =
                 state
