@@ -22,6 +22,9 @@ pub struct Customer {
     /// Their addresses.
     #[serde(default)]
     pub addresses: Vec<Address>,
+    /// Incremented by every change; stores compare-and-set on it (0: not stored yet).
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// A postal address. The country and region choose tax rates and shipping methods.

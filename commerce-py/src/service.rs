@@ -220,7 +220,9 @@ impl PyCommerce {
         self.call(py, move |s| async move { s.put_config(config).await })
     }
 
-    /// Validates and saves a customer.
+    /// Validates and saves a customer, compare-and-set on its `version` (the version it was
+    /// read at, 0 or absent for a new one): raises `Conflict` if it changed since. Returns it
+    /// with its new version.
     fn put_customer<'py>(
         &self,
         py: Python<'py>,

@@ -154,7 +154,13 @@ def test_catalog(shop: commerce.Commerce) -> None:
 
 
 def test_a_customer_cart_and_orders(shop: commerce.Commerce) -> None:
-    shop.put_customer({"id": "c1", "email": "ada@example.com", "name": "Ada"})
+    ada = shop.put_customer({"id": "c1", "email": "ada@example.com", "name": "Ada"})
+    assert ada["version"] == 1
+    # Compare-and-set: a write from a stale read is refused.
+    renamed = shop.put_customer({**ada, "name": "Ada L."})
+    assert renamed["version"] == 2
+    with pytest.raises(commerce.Conflict):
+        shop.put_customer({**ada, "name": "Ada K."})
     cart = shop.create_cart("USD", "c1")
     shop.add_to_cart(cart["id"], "MUG", 1)
     order = shop.checkout(cart["id"], "tok_visa")["order"]

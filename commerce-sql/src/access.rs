@@ -10,7 +10,7 @@ pub(crate) const SELECT_API_KEYS: &str =
     "SELECT id, name, secret_hash, created_at, revoked_at FROM commerce_api_keys ORDER BY id";
 pub(crate) const REVOKE_API_KEY: &str =
     "UPDATE commerce_api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
-pub(crate) const INSERT_CUSTOMER: &str = "INSERT INTO commerce_customers (id, email_key, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
+pub(crate) const INSERT_CUSTOMER: &str = "INSERT INTO commerce_customers (id, email_key, body, version) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
 pub(crate) const INSERT_CREDENTIAL: &str =
     "INSERT INTO commerce_credentials (customer_id, password_hash) VALUES ($1, $2)";
 pub(crate) const SELECT_CREDENTIAL: &str =
@@ -98,6 +98,8 @@ macro_rules! impl_access {
                 let email = customer.email.to_lowercase();
                 let body = to_json(customer)?;
                 let (id, hash) = (customer.id.clone(), password_hash.to_string());
+                let version =
+                    i64::try_from(customer.version).map_err(|_| Error::overflow("version"))?;
                 self.write(move |tx| {
                     let (email, body, id, hash) =
                         (email.clone(), body.clone(), id.clone(), hash.clone());
@@ -116,6 +118,7 @@ macro_rules! impl_access {
                             .bind(&id)
                             .bind(&email)
                             .bind(&body)
+                            .bind(version)
                             .execute(&mut **tx)
                             .await;
                         let inserted = match inserted {

@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "promotion uses",
         sql: include_str!("../migrations/sqlite/0007_promotion_uses.sql"),
     },
+    Migration {
+        version: 8,
+        description: "customer versions",
+        sql: include_str!("../migrations/sqlite/0008_customer_versions.sql"),
+    },
 ];
 
 /// A store on SQLite.

@@ -9,7 +9,7 @@ use crate::access::{ApiKey, Session};
 use crate::customer::{Address, Customer};
 use crate::error::{Error, Result};
 
-use super::{Commerce, stored_id};
+use super::{CONFLICT_RETRIES, Commerce, stored_id};
 
 /// What a customer (or an admin) may change of a customer. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,15 +21,22 @@ pub struct CustomerUpdate {
 }
 
 impl Commerce {
-    /// Validates and saves a customer.
+    /// Validates and saves a customer, compare-and-set: `customer.version` is the version it
+    /// was read at (0 for a new customer). Returns it as stored, with its new version.
     ///
     /// # Errors
     ///
-    /// As [`Customer::validate`]; `duplicate_id` if another customer has the e-mail.
+    /// As [`Customer::validate`]; `duplicate_id` if another customer has the e-mail;
+    /// `conflict` if it changed since it was read (or, with version 0, exists).
     pub async fn put_customer(&self, customer: Customer) -> Result<Customer> {
         customer.validate()?;
-        self.store.put_customer(&customer).await?;
-        Ok(customer)
+        let expected = customer.version;
+        let stored = Customer {
+            version: expected + 1,
+            ..customer
+        };
+        self.store.put_customer(&stored, expected).await?;
+        Ok(stored)
     }
 
     /// Registers a customer with an e-mail address, a name and a password hash, as one write.
@@ -44,6 +51,7 @@ impl Commerce {
             name: name.trim().to_string(),
             group: None,
             addresses: Vec::new(),
+            version: 1,
         };
         customer.validate()?;
         self.store.create_account(&customer, password_hash).await?;
@@ -81,16 +89,25 @@ impl Commerce {
             .map(|hash| (customer, hash)))
     }
 
+    /// Reads a customer, applies `change`, checks and writes it back compare-and-set,
+    /// retrying on a lost race, so that changes made at once are all kept.
     async fn update_customer_with(
         &self,
         id: &str,
         change: impl Fn(&mut Customer) -> Result<()> + Send + Sync,
     ) -> Result<Customer> {
-        let mut customer = self.customer(id).await?;
-        change(&mut customer)?;
-        customer.validate()?;
-        self.store.put_customer(&customer).await?;
-        Ok(customer)
+        for _ in 0..CONFLICT_RETRIES {
+            let mut customer = self.customer(id).await?;
+            let expected = customer.version;
+            change(&mut customer)?;
+            customer.validate()?;
+            customer.version = expected + 1;
+            match self.store.put_customer(&customer, expected).await {
+                Err(err) if err.is_conflict() => continue,
+                other => return other.map(|()| customer),
+            }
+        }
+        Err(Error::conflict("customer", id))
     }
 
     /// Changes a customer's name or group.

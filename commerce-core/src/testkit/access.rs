@@ -57,6 +57,7 @@ pub async fn accounts_and_sessions(store: Arc<dyn Store>) {
         name: "Ada".into(),
         group: None,
         addresses: vec![],
+        version: 0,
     };
     store.create_account(&ada, "hash-1").await.unwrap();
     let twin = Customer {
@@ -103,7 +104,7 @@ pub async fn accounts_and_sessions(store: Arc<dyn Store>) {
         email: "guest@example.com".into(),
         ..ada.clone()
     };
-    store.put_customer(&guest).await.unwrap();
+    store.put_customer(&guest, 0).await.unwrap();
     assert_eq!(store.password_hash("c3").await.unwrap(), None);
 
     let session = |id: &str, customer: &str, expires: i64| Session {
@@ -179,4 +180,46 @@ pub async fn accounts_and_sessions(store: Arc<dyn Store>) {
         2
     );
     assert!(store.session("s3").await.unwrap().is_none());
+}
+
+/// Five addresses added to one customer at once, and a rename among them: every change is
+/// kept (customers are written compare-and-set and the service retries), none overwrites
+/// another.
+pub async fn concurrent_customer_changes_are_all_kept(store: Arc<dyn Store>) {
+    use crate::customer::Address;
+    use crate::service::CustomerUpdate;
+    let (commerce, _, _) = super::shop(store, 1).await;
+    let ada = commerce
+        .register("ada@example.com", "Ada", "$argon2id$stand-in")
+        .await
+        .unwrap();
+    let address = |i: usize| Address {
+        name: format!("Ada {i}"),
+        line1: format!("{i} Analytical Row"),
+        city: "London".into(),
+        country: "GB".into(),
+        ..Address::default()
+    };
+    let adds = (0..5).map(|i| commerce.add_address(&ada.id, address(i)));
+    let rename = commerce.update_customer(
+        &ada.id,
+        CustomerUpdate {
+            name: Some("Ada Lovelace".into()),
+            group: None,
+        },
+    );
+    let (added, renamed) = futures::future::join(futures::future::join_all(adds), rename).await;
+    for added in added {
+        added.expect("an address added");
+    }
+    renamed.expect("renamed");
+    let stored = commerce.customer(&ada.id).await.unwrap();
+    assert_eq!(
+        stored.addresses.len(),
+        5,
+        "lost updates: {:?}",
+        stored.addresses
+    );
+    assert_eq!(stored.name, "Ada Lovelace");
+    assert_eq!(stored.version, 7, "one version per change");
 }

@@ -51,13 +51,49 @@ pub async fn catalog_customers_and_carts(store: Arc<dyn Store>) {
         name: "Ada".into(),
         group: None,
         addresses: vec![],
+        version: 0,
     };
-    store.put_customer(&ada).await.unwrap();
+    let ada = Customer { version: 1, ..ada };
+    store.put_customer(&ada, 0).await.unwrap();
     let twin = Customer {
         id: "c2".into(),
         ..ada.clone()
     };
-    assert!(store.put_customer(&twin).await.is_err());
+    assert_eq!(
+        store.put_customer(&twin, 0).await.unwrap_err().code(),
+        "duplicate_id"
+    );
+    // Compare-and-set: a stale version, or a new customer that exists, is a conflict.
+    assert!(store.put_customer(&ada, 0).await.unwrap_err().is_conflict());
+    let renamed = Customer {
+        name: "Ada L.".into(),
+        email: "ada@lovelace.example".into(),
+        version: 2,
+        ..ada.clone()
+    };
+    store.put_customer(&renamed, 1).await.unwrap();
+    assert!(
+        store
+            .put_customer(&renamed, 1)
+            .await
+            .unwrap_err()
+            .is_conflict()
+    );
+    assert_eq!(store.customer("c1").await.unwrap(), Some(renamed.clone()));
+    // The old address is free again, the new one taken.
+    assert!(
+        store
+            .customer_by_email("ada@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let back = Customer {
+        email: "Ada@Example.com".into(),
+        version: 3,
+        ..renamed
+    };
+    store.put_customer(&back, 2).await.unwrap();
     assert_eq!(
         store
             .customer_by_email("ada@example.com")

@@ -381,6 +381,7 @@ pub async fn a_cancelled_order_is_not_a_previous_order(store: Arc<dyn Store>) {
             name: "Ada".into(),
             group: None,
             addresses: Vec::new(),
+            version: 0,
         })
         .await
         .unwrap();

@@ -130,7 +130,8 @@ macro_rules! store_conformance_tests {
             a_cancelled_order_is_not_a_previous_order,
             a_promotion_limit_holds_under_concurrency,
             a_cancelled_order_gives_its_promotion_use_back,
-            a_per_customer_limit_counts_each_customer
+            a_per_customer_limit_counts_each_customer,
+            concurrent_customer_changes_are_all_kept
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

@@ -176,6 +176,7 @@ pub async fn a_per_customer_limit_counts_each_customer(store: Arc<dyn Store>) {
                 name: id.into(),
                 group: None,
                 addresses: Vec::new(),
+                version: 0,
             })
             .await
             .unwrap();

@@ -9,8 +9,14 @@ use crate::store::CustomerStore;
 
 #[async_trait]
 impl CustomerStore for MemoryStore {
-    async fn put_customer(&self, customer: &Customer) -> Result<()> {
+    async fn put_customer(&self, customer: &Customer, expected_version: u64) -> Result<()> {
         let mut state = self.lock();
+        let stored = state.customers.get(&customer.id).map_or(0, |c| c.version);
+        if stored != expected_version
+            || (expected_version == 0 && state.customers.contains_key(&customer.id))
+        {
+            return Err(Error::conflict("customer", &customer.id));
+        }
         let email = customer.email.to_lowercase();
         if let Some(owner) = state.emails.get(&email) {
             if *owner != customer.id {
