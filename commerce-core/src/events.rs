@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::time::Timestamp;
 
 /// What happened.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -59,6 +60,44 @@ impl EventKind {
             EventKind::StockReleased => "stock_released",
             EventKind::StockLow => "stock_low",
         }
+    }
+}
+
+impl EventKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: [EventKind; 14] = [
+        EventKind::OrderPlaced,
+        EventKind::OrderConfirmed,
+        EventKind::OrderCancelled,
+        EventKind::OrderFulfilled,
+        EventKind::OrderShipped,
+        EventKind::OrderDelivered,
+        EventKind::PaymentAuthorized,
+        EventKind::PaymentCaptured,
+        EventKind::PaymentFailed,
+        EventKind::PaymentRefunded,
+        EventKind::PaymentVoided,
+        EventKind::StockReserved,
+        EventKind::StockReleased,
+        EventKind::StockLow,
+    ];
+
+    /// The kind a snake-case name stands for.
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether the event's aggregate is an order.
+    pub fn is_about_an_order(self) -> bool {
+        matches!(
+            self,
+            EventKind::OrderPlaced
+                | EventKind::OrderConfirmed
+                | EventKind::OrderCancelled
+                | EventKind::OrderFulfilled
+                | EventKind::OrderShipped
+                | EventKind::OrderDelivered
+        )
     }
 }
 

@@ -43,6 +43,7 @@ pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod customer;
+pub mod delivery;
 mod error;
 pub mod events;
 pub mod gateway;
@@ -50,7 +51,6 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod order;
-pub mod outbox;
 pub mod payment;
 pub mod pricing;
 #[cfg(feature = "schema")]
@@ -64,6 +64,8 @@ pub mod testkit;
 pub mod text;
 mod time;
 pub mod usage;
+pub mod webhooks;
+pub mod worker;
 
 pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 #[cfg(not(target_arch = "wasm32"))]

@@ -201,6 +201,10 @@ pub struct Order {
     pub reservation_id: Option<String>,
     /// The payment intent.
     pub payment_intent_id: Option<String>,
+    /// Why it was cancelled, if it was: `requested` (by the customer or an admin),
+    /// `abandoned` (left unpaid), `authorization_expired`, `reservation_expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation_reason: Option<String>,
     /// The uses of limited promotions the order took, given back if it is cancelled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub promotion_uses: Vec<crate::usage::PromotionUse>,
@@ -255,6 +259,7 @@ impl Order {
             fulfillment_status: FulfillmentStatus::Unfulfilled,
             reservation_id: None,
             payment_intent_id: None,
+            cancellation_reason: None,
             promotion_uses: Vec::new(),
             version: 1,
             created_at: now,

@@ -401,6 +401,7 @@ impl PyCommerce {
         let filter = OrderFilter {
             customer_id: Some(customer_id),
             status: status.map(|s| from_name(py, s, "status")).transpose()?,
+            ..OrderFilter::default()
         };
         self.call(py, move |s| async move {
             s.orders(None, filter, after.as_deref(), Some(limit)).await

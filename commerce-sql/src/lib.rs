@@ -41,10 +41,12 @@ mod carts;
 mod catalog;
 mod config;
 mod customers;
+mod deliveries;
 mod group;
 mod held;
 mod idempotency;
 mod inventory;
+mod leases;
 mod migrate;
 mod orders;
 mod outbox;
@@ -54,6 +56,7 @@ mod sqlite;
 mod stamp;
 mod unit;
 mod usage;
+mod webhooks;
 
 use std::sync::Arc;
 

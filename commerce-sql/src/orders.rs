@@ -21,7 +21,8 @@ pub(crate) const SELECT_INTENT: &str = "SELECT body FROM commerce_payment_intent
 pub(crate) const INSERT_GATEWAY_EVENT: &str = "INSERT INTO commerce_gateway_events (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING";
 
 /// The SQL of an order listing, newest first: `$1` is the cursor's order id if there is one,
-/// then one parameter per filter that is set (customer, status), then the limit.
+/// then one parameter per filter that is set (customer, status, payment status, placed
+/// before), then the limit.
 pub(crate) fn order_listing_sql(filter: &OrderFilter, after: bool) -> String {
     let mut sql = String::from("SELECT o.body FROM commerce_orders o");
     let mut n = 0;
@@ -38,6 +39,14 @@ pub(crate) fn order_listing_sql(filter: &OrderFilter, after: bool) -> String {
     if filter.status.is_some() {
         n += 1;
         sql.push_str(&format!(" AND o.status = ${n}"));
+    }
+    if filter.payment_status.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND o.payment_status = ${n}"));
+    }
+    if filter.placed_before.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND o.created_at < ${n}"));
     }
     sql.push_str(&format!(
         " ORDER BY o.created_at DESC, o.id DESC LIMIT ${}",
@@ -126,6 +135,12 @@ macro_rules! impl_orders {
                 }
                 if let Some(status) = filter.status {
                     query = query.bind(status.as_str());
+                }
+                if let Some(status) = filter.payment_status {
+                    query = query.bind(status.as_str());
+                }
+                if let Some(before) = filter.placed_before {
+                    query = query.bind(millis(before));
                 }
                 let rows = query
                     .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))

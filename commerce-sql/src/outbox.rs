@@ -5,8 +5,6 @@
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO commerce_outbox (id, kind, aggregate_id, occurred_at, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING";
 pub(crate) const ACK_EVENT: &str = "UPDATE commerce_outbox SET delivered = TRUE WHERE id = $1";
-pub(crate) const RETRY_EVENT: &str =
-    "UPDATE commerce_outbox SET lease_until = $2 WHERE id = $1 AND NOT delivered";
 
 macro_rules! impl_outbox {
     ($store:ty, $dialect:ident) => {
@@ -51,26 +49,21 @@ macro_rules! impl_outbox {
                                         data: from_json(&data)?,
                                     },
                                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                                    sequence: 0,
                                 },
                             ));
                         }
                         claimed.sort_by_key(|(seq, _)| *seq);
-                        Ok(claimed.into_iter().map(|(_, e)| e).collect())
+                        Ok(claimed
+                            .into_iter()
+                            .map(|(seq, e)| ClaimedEvent {
+                                sequence: u64::try_from(seq).unwrap_or_default(),
+                                ..e
+                            })
+                            .collect())
                     })
                 })
                 .await
-            }
-
-            async fn retry_events(&self, ids: &[String], not_before: Timestamp) -> Result<()> {
-                for id in ids {
-                    sqlx::query(RETRY_EVENT)
-                        .bind(id)
-                        .bind(millis(not_before))
-                        .execute(&mut *self.writing().await?)
-                        .await
-                        .map_err(db)?;
-                }
-                Ok(())
             }
 
             async fn ack_events(&self, ids: &[String]) -> Result<()> {

@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "customer versions",
         sql: include_str!("../migrations/sqlite/0008_customer_versions.sql"),
     },
+    Migration {
+        version: 9,
+        description: "deliveries, webhook endpoints, leases",
+        sql: include_str!("../migrations/sqlite/0009_deliveries.sql"),
+    },
 ];
 
 /// A store on SQLite.
@@ -206,6 +211,16 @@ pub(crate) mod dialect {
     pub(crate) const CLAIM_EVENTS: &str = "UPDATE commerce_outbox SET lease_until = $2, attempts = attempts + 1 \
          WHERE seq IN (SELECT seq FROM commerce_outbox WHERE NOT delivered AND lease_until <= $1 ORDER BY seq LIMIT $3) \
          RETURNING seq, id, kind, aggregate_id, occurred_at, data, attempts";
+
+    /// Claims due deliveries, each the earliest pending one of its stream to its destination
+    /// (`$1` now, `$2` the lease's end, `$3` how many): counts the attempt, and makes it due
+    /// again only when the lease runs out.
+    pub(crate) const CLAIM_DELIVERIES: &str = "UPDATE commerce_deliveries SET attempts = attempts + 1, next_attempt_at = $2 \
+         WHERE (event_id, destination) IN (SELECT h.event_id, h.destination FROM commerce_deliveries h \
+         WHERE h.status = 'pending' AND h.next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM commerce_deliveries e \
+         WHERE e.destination = h.destination AND e.stream = h.stream AND e.status = 'pending' AND e.seq < h.seq) \
+         ORDER BY h.seq, h.destination LIMIT $3) \
+         RETURNING event_id, destination, kind, stream, seq, status, attempts, next_attempt_at, last_error, updated_at";
 
     /// Emits `stock_low` for a SKU whose availability (after a reservation) is at or below the
     /// shop's threshold: `$1` SKU, `$2` location, `$3` reservation id, `$4` now.

@@ -28,6 +28,9 @@ macro_rules! impl_store {
             use commerce_core::cart::StoredCart;
             use commerce_core::catalog::{Category, Product};
             use commerce_core::customer::Customer;
+            use commerce_core::delivery::{
+                Delivery, DeliveryFilter, DeliveryStats, DeliveryStatus, DestinationKind,
+            };
             use commerce_core::events::{DomainEvent, EventKind};
             use commerce_core::inventory::{
                 Movement, MovementKind, Reservation, ReservationLine, ReservationStatus,
@@ -37,12 +40,14 @@ macro_rules! impl_store {
             use commerce_core::payment::PaymentIntent;
             use commerce_core::settings::ShopConfig;
             use commerce_core::store::{
-                AccessStore, Applied, CartStore, CatalogStore, Changes, ClaimedEvent, ConfigStore,
-                CustomerStore, IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore,
-                InventoryStore, OrderFilter, OrderStore, OutboxStore, Page, ProductFilter,
-                UsageStore,
+                AccessStore, Applied, CartStore, CatalogStore, Changes, ClaimedDelivery,
+                ClaimedEvent, ConfigStore, CustomerStore, DeliveryStore, DeliveryUpdate,
+                IDEMPOTENCY_LOCK_MILLIS, IdempotencyBegin, IdempotencyStore, InventoryStore,
+                LeaseStore, OrderFilter, OrderStore, OutboxStore, Page, ProductFilter, UsageStore,
+                WebhookStore, delivery_cursor, parse_delivery_cursor,
             };
             use commerce_core::usage::counter_scope;
+            use commerce_core::webhooks::WebhookEndpoint;
             use commerce_core::{Error, ErrorKind, Result, Timestamp};
             use sqlx::Row;
 
@@ -51,8 +56,10 @@ macro_rules! impl_store {
             use $crate::catalog::*;
             use $crate::config::*;
             use $crate::customers::*;
+            use $crate::deliveries::*;
             use $crate::idempotency::*;
             use $crate::inventory::*;
+            use $crate::leases::*;
             use $crate::orders::*;
             use $crate::outbox::*;
             use $crate::rows::{
@@ -61,6 +68,7 @@ macro_rules! impl_store {
             };
             use $crate::stamp::page;
             use $crate::usage::*;
+            use $crate::webhooks::*;
 
             type Tx<'c> = sqlx::Transaction<'c, $dialect::Db>;
 
@@ -173,6 +181,9 @@ macro_rules! impl_store {
             $crate::outbox::impl_outbox!($store, $dialect);
             $crate::unit::impl_unit!($store, $dialect);
             $crate::usage::impl_usage!($store, $dialect);
+            $crate::deliveries::impl_deliveries!($store, $dialect);
+            $crate::webhooks::impl_webhooks!($store, $dialect);
+            $crate::leases::impl_leases!($store, $dialect);
         };
     };
 }

@@ -325,6 +325,7 @@ impl Commerce {
                     let filter = OrderFilter {
                         customer_id: Some(id.clone()),
                         status: Some(status),
+                        ..OrderFilter::default()
                     };
                     if !self.store.orders(&filter, None, 1).await?.items.is_empty() {
                         previous = true;

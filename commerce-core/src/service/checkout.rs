@@ -594,6 +594,7 @@ impl Commerce {
             moves.push(intent.request_refund(refundable, now)?);
         }
         order.transition(OrderStatus::Cancelled, now)?;
+        order.cancellation_reason = Some("reservation_expired".to_string());
         let order_uses = order.promotion_uses.clone();
         let expired = StoredOutcome::Failed {
             error: StoredError::ReservationExpired {
@@ -669,7 +670,7 @@ pub(super) fn cancellation_events(order: &Order, now: Timestamp) -> Vec<DomainEv
         &order.id,
         order.version,
         now,
-        serde_json::json!({}),
+        serde_json::json!({"reason": order.cancellation_reason}),
     )];
     if let Some(reservation) = &order.reservation_id {
         events.push(DomainEvent::new(

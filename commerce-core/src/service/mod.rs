@@ -28,18 +28,22 @@ mod accounts;
 mod carts;
 mod catalog;
 mod checkout;
+mod deliveries;
 mod fulfilment;
 mod idempotency;
+mod jobs;
 mod maintenance;
 mod moves;
 mod orders;
 mod payments;
 mod settings;
+mod webhooks;
 
 pub use accounts::{CustomerUpdate, MAX_ADDRESSES};
 pub use checkout::{Checkout, CheckoutRequest};
 pub use idempotency::IdempotencyKey;
 pub use moves::SettledMoves;
+pub use webhooks::WebhookEndpointChange;
 
 use std::sync::Arc;
 
@@ -68,6 +72,8 @@ pub struct Commerce {
     idempotency_retention_millis: i64,
     session_ttl_millis: i64,
     cart_limits: CartLimits,
+    abandoned_after_millis: i64,
+    authorization_window_millis: i64,
 }
 
 /// `not_found` for an id that nothing can have been stored under ([`crate::text`]), before any
@@ -102,7 +108,25 @@ impl Commerce {
             idempotency_retention_millis: IDEMPOTENCY_RETENTION_MILLIS,
             session_ttl_millis: DEFAULT_SESSION_TTL_MILLIS,
             cart_limits: CartLimits::default(),
+            abandoned_after_millis: crate::worker::DEFAULT_ABANDONED_AFTER_MILLIS,
+            authorization_window_millis: crate::worker::DEFAULT_AUTHORIZATION_WINDOW_MILLIS,
         }
+    }
+
+    /// Sets how long an order may stay unpaid before the worker cancels it (default 24
+    /// hours).
+    #[must_use]
+    pub fn with_abandoned_after_millis(mut self, millis: i64) -> Commerce {
+        self.abandoned_after_millis = millis;
+        self
+    }
+
+    /// Sets how long an authorization may wait for its capture before the worker voids it
+    /// and cancels its unfulfilled order (default 7 days less an hour).
+    #[must_use]
+    pub fn with_authorization_window_millis(mut self, millis: i64) -> Commerce {
+        self.authorization_window_millis = millis;
+        self
     }
 
     /// Sets how long checkout holds stock (default 15 minutes).

@@ -119,15 +119,21 @@ impl Commerce {
         let target = order.into();
         super::stored_id("order", target.id())?;
         self.idempotently(key, "cancel", target.id(), |completion| {
-            self.cancel_once(target, completion)
+            self.cancel_once(target, completion, "requested")
         })
         .await
+    }
+
+    /// Cancels an order as the shop itself decided (`reason`), as [`Commerce::cancel_order`].
+    pub(super) async fn cancel_because(&self, order: &str, reason: &str) -> Result<Checkout> {
+        self.cancel_once(order.into(), None, reason).await
     }
 
     async fn cancel_once(
         &self,
         target: Target<'_>,
         completion: Option<IdempotencyCompletion>,
+        reason: &str,
     ) -> Result<Checkout> {
         let order = self.order(target).await?;
         // What happens to the stock: a hold is released, units already sold come back. A hold
@@ -162,6 +168,7 @@ impl Commerce {
                     ));
                 }
                 order.transition(OrderStatus::Cancelled, now)?;
+                order.cancellation_reason = Some(reason.to_string());
                 let mut moves = Vec::new();
                 match intent.status {
                     IntentStatus::Succeeded | IntentStatus::Canceled => {}

@@ -19,27 +19,35 @@ mod carts;
 mod catalog;
 mod config;
 mod customers;
+mod deliveries;
 mod idempotency;
 mod inventory;
+mod leases;
 mod memory;
 mod orders;
 mod outbox;
 mod usage;
+mod webhooks;
 
 pub use access::AccessStore;
 pub use carts::CartStore;
 pub use catalog::{CatalogStore, ProductFilter};
 pub use config::ConfigStore;
 pub use customers::CustomerStore;
+pub use deliveries::{
+    ClaimedDelivery, DeliveryStore, DeliveryUpdate, delivery_cursor, parse_delivery_cursor,
+};
 pub use idempotency::{
     IDEMPOTENCY_LOCK_MILLIS, IDEMPOTENCY_RETENTION_MILLIS, IdempotencyBegin, IdempotencyCompletion,
     IdempotencyStore,
 };
 pub use inventory::InventoryStore;
+pub use leases::LeaseStore;
 pub use memory::MemoryStore;
 pub use orders::{Applied, Changes, OrderFilter, OrderStore, Versioned};
 pub use outbox::{ClaimedEvent, OutboxStore};
 pub use usage::UsageStore;
+pub use webhooks::WebhookStore;
 
 use serde::{Deserialize, Serialize};
 
@@ -89,5 +97,8 @@ pub trait Store:
     + OutboxStore
     + ConfigStore
     + UsageStore
+    + DeliveryStore
+    + WebhookStore
+    + LeaseStore
 {
 }

@@ -6,7 +6,7 @@ use super::{IdempotencyCompletion, Page};
 use crate::error::Result;
 use crate::events::DomainEvent;
 use crate::inventory::{ReservationRequest, StockAdjustment};
-use crate::order::{Order, OrderStatus};
+use crate::order::{Order, OrderStatus, PaymentStatus};
 use crate::payment::PaymentIntent;
 use crate::time::Timestamp;
 use crate::usage::PromotionUse;
@@ -18,6 +18,10 @@ pub struct OrderFilter {
     pub customer_id: Option<String>,
     /// Only orders with this status.
     pub status: Option<OrderStatus>,
+    /// Only orders with this payment status.
+    pub payment_status: Option<PaymentStatus>,
+    /// Only orders placed before this instant.
+    pub placed_before: Option<Timestamp>,
 }
 
 impl OrderFilter {
@@ -27,6 +31,10 @@ impl OrderFilter {
             .as_ref()
             .is_none_or(|c| order.customer_id.as_ref() == Some(c))
             && self.status.is_none_or(|s| s == order.status)
+            && self
+                .payment_status
+                .is_none_or(|s| s == order.payment_status)
+            && self.placed_before.is_none_or(|t| order.created_at < t)
     }
 }
 

@@ -14,9 +14,13 @@ pub struct ClaimedEvent {
     pub event: DomainEvent,
     /// How many times it has been claimed, this time included.
     pub attempts: u32,
+    /// Its place in the outbox: events written later have greater sequences, and one
+    /// order's events are in the order they happened.
+    pub sequence: u64,
 }
 
-/// The transactional outbox: events written by [`OrderStore::apply`], delivered at least once.
+/// The transactional outbox: events written by [`OrderStore::apply`], routed to their
+/// destinations once each (see [`crate::delivery`]).
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Claims up to `limit` undelivered events whose lease has run out, in the order they were
@@ -28,8 +32,9 @@ pub trait OutboxStore: Send + Sync {
         lease_until: Timestamp,
         now: Timestamp,
     ) -> Result<Vec<ClaimedEvent>>;
-    /// Marks events delivered.
+    /// Marks events delivered (routed), without deliveries: for a host that relays the outbox
+    /// itself. The worker routes events with [`DeliveryStore::route_events`] instead.
+    ///
+    /// [`DeliveryStore::route_events`]: super::DeliveryStore::route_events
     async fn ack_events(&self, ids: &[String]) -> Result<()>;
-    /// Leaves undelivered events alone until `not_before` (a failed delivery's backoff).
-    async fn retry_events(&self, ids: &[String], not_before: Timestamp) -> Result<()>;
 }

@@ -144,6 +144,7 @@ pub async fn order_listings_filter_and_page(store: Arc<dyn Store>) {
     let filter = |customer: Option<&str>, status: Option<OrderStatus>| OrderFilter {
         customer_id: customer.map(String::from),
         status,
+        ..OrderFilter::default()
     };
     let cases = [
         (filter(None, None), vec!["o5", "o4", "o3", "o2", "o1"]),

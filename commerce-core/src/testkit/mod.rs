@@ -18,6 +18,7 @@
 mod access;
 mod catalog;
 mod checkout;
+mod deliveries;
 mod idempotency;
 mod inventory;
 mod listings;
@@ -31,6 +32,7 @@ mod usage;
 pub use access::*;
 pub use catalog::*;
 pub use checkout::*;
+pub use deliveries::*;
 pub use idempotency::*;
 pub use inventory::*;
 pub use listings::*;
@@ -131,7 +133,13 @@ macro_rules! store_conformance_tests {
             a_promotion_limit_holds_under_concurrency,
             a_cancelled_order_gives_its_promotion_use_back,
             a_per_customer_limit_counts_each_customer,
-            concurrent_customer_changes_are_all_kept
+            concurrent_customer_changes_are_all_kept,
+            events_are_routed_once_to_each_destination,
+            deliveries_keep_order_per_order_and_retry,
+            two_workers_never_send_one_attempt_twice,
+            webhook_endpoints_are_kept_and_disabled,
+            leases_have_one_holder,
+            the_worker_cancels_abandoned_orders_and_voids_lapsing_authorizations
         );
     };
     (@each $block_on:expr, $new_store:expr; $($check:ident),*) => {

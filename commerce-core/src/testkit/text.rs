@@ -150,6 +150,7 @@ pub async fn control_characters_get_the_same_answer_everywhere(store: Arc<dyn St
     let filter = OrderFilter {
         customer_id: Some("cus\0".into()),
         status: Some(OrderStatus::Confirmed),
+        ..OrderFilter::default()
     };
     let page = commerce.orders(None, filter, None, None).await.unwrap();
     assert!(page.items.is_empty());

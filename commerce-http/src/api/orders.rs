@@ -76,6 +76,7 @@ pub(crate) async fn list_orders(
     let filter = OrderFilter {
         customer_id: query.customer,
         status: query.status,
+        ..OrderFilter::default()
     };
     let page = state
         .commerce

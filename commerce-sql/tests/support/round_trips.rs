@@ -138,7 +138,7 @@ pub async fn awkward_text_survives_a_batch(store: Arc<dyn Store>, careful: impl 
     assert_eq!(store.order(&awkward).await.unwrap(), Some(order.clone()));
     let filter = commerce_core::store::OrderFilter {
         customer_id: Some(awkward.clone()),
-        status: None,
+        ..commerce_core::store::OrderFilter::default()
     };
     assert_eq!(
         store.orders(&filter, None, 10).await.unwrap().items,

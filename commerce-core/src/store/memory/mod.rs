@@ -9,11 +9,14 @@ mod carts;
 mod catalog;
 mod config;
 mod customers;
+mod deliveries;
 mod idempotency;
 mod inventory;
+mod leases;
 mod orders;
 mod outbox;
 mod usage;
+mod webhooks;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -23,12 +26,14 @@ use crate::access::{ApiKey, Session};
 use crate::cart::StoredCart;
 use crate::catalog::{Category, Product};
 use crate::customer::Customer;
+use crate::delivery::Delivery;
 use crate::events::DomainEvent;
 use crate::inventory::{Movement, Reservation, StockLevel};
 use crate::order::Order;
 use crate::payment::PaymentIntent;
 use crate::settings::ShopConfig;
 use crate::time::Timestamp;
+use crate::webhooks::WebhookEndpoint;
 
 /// The in-memory store.
 ///
@@ -69,11 +74,17 @@ struct State {
     intents: HashMap<String, PaymentIntent>,
     gateway_events: HashSet<String>,
     outbox: Vec<OutboxEntry>,
-    outbox_ids: HashSet<String>,
+    /// Each event's place in `outbox`.
+    outbox_ids: HashMap<String, usize>,
     idempotency: HashMap<(String, String), IdempotencyEntry>,
     config: ShopConfig,
     /// Promotion uses by (promotion, counter scope).
     promotion_uses: HashMap<(String, String), u64>,
+    /// Deliveries by (event, destination).
+    deliveries: BTreeMap<(String, String), Delivery>,
+    webhook_endpoints: BTreeMap<String, WebhookEndpoint>,
+    /// Leases by name: holder and expiry.
+    leases: HashMap<String, (String, Timestamp)>,
 }
 
 #[derive(Debug)]

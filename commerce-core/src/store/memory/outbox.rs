@@ -12,7 +12,8 @@ use crate::time::Timestamp;
 
 impl State {
     pub(super) fn push_event(&mut self, event: DomainEvent) {
-        if self.outbox_ids.insert(event.id.clone()) {
+        if !self.outbox_ids.contains_key(&event.id) {
+            self.outbox_ids.insert(event.id.clone(), self.outbox.len());
             self.outbox.push(OutboxEntry {
                 event,
                 delivered: false,
@@ -21,6 +22,11 @@ impl State {
             });
         }
     }
+}
+
+/// The sequence of the event at `index` in the outbox: its place, from 1.
+pub(super) fn sequence_at(index: usize) -> u64 {
+    u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1)
 }
 
 #[async_trait]
@@ -33,7 +39,7 @@ impl OutboxStore for MemoryStore {
     ) -> Result<Vec<ClaimedEvent>> {
         let mut state = self.lock();
         let mut claimed = Vec::new();
-        for entry in state.outbox.iter_mut() {
+        for (index, entry) in state.outbox.iter_mut().enumerate() {
             if claimed.len() >= limit {
                 break;
             }
@@ -43,21 +49,11 @@ impl OutboxStore for MemoryStore {
                 claimed.push(ClaimedEvent {
                     event: entry.event.clone(),
                     attempts: entry.attempts,
+                    sequence: sequence_at(index),
                 });
             }
         }
         Ok(claimed)
-    }
-
-    async fn retry_events(&self, ids: &[String], not_before: Timestamp) -> Result<()> {
-        let mut state = self.lock();
-        let ids: HashSet<&String> = ids.iter().collect();
-        for entry in state.outbox.iter_mut() {
-            if ids.contains(&entry.event.id) && !entry.delivered {
-                entry.lease_until = not_before;
-            }
-        }
-        Ok(())
     }
 
     async fn ack_events(&self, ids: &[String]) -> Result<()> {
