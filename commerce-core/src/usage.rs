@@ -71,9 +71,12 @@ impl PromotionLimit {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromotionUsage {
-    /// The limit.
-    #[serde(flatten)]
-    pub limit: PromotionLimit,
+    /// The promotion.
+    pub promotion_id: String,
+    /// Orders in all; `None` for no bound.
+    pub total: Option<u64>,
+    /// Orders per customer; `None` for no bound.
+    pub per_customer: Option<u64>,
     /// Orders that used it and were not cancelled, since it was first limited.
     pub used: u64,
 }

@@ -136,7 +136,12 @@ impl Commerce {
             .cloned()
             .ok_or_else(|| Error::not_found("promotion_limit", promotion))?;
         let (used, _) = self.store.promotion_uses(promotion, None).await?;
-        Ok(PromotionUsage { limit, used })
+        Ok(PromotionUsage {
+            promotion_id: limit.promotion_id,
+            total: limit.total,
+            per_customer: limit.per_customer,
+            used,
+        })
     }
 
     /// Adds or replaces the tax zone with the zone's code.
