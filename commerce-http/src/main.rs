@@ -219,10 +219,10 @@ async fn main() -> ExitCode {
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "settling money moves failed"),
             }
-            if ticks % 6 == 1 {
-                if let Err(err) = sweeper.sweep().await {
-                    tracing::warn!(error = %err, "sweep failed");
-                }
+            if ticks % 6 == 1
+                && let Err(err) = sweeper.sweep().await
+            {
+                tracing::warn!(error = %err, "sweep failed");
             }
         }
     });

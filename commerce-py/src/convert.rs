@@ -443,12 +443,11 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         name: &'static str,
         value: &T,
     ) -> Out<'py> {
-        if name == DECIMAL_NEWTYPE_NAME {
-            if let Ok(serde_json::Value::String(text)) =
+        if name == DECIMAL_NEWTYPE_NAME
+            && let Ok(serde_json::Value::String(text)) =
                 value.serialize(serde_json::value::Serializer)
-            {
-                return Ok(self.ctx.decimal(text)?);
-            }
+        {
+            return Ok(self.ctx.decimal(text)?);
         }
         value.serialize(self)
     }

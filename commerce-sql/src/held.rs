@@ -147,15 +147,13 @@ impl Drop for Lease {
         if let Lease::Held {
             connection, from, ..
         } = self
+            && let Some(connection) = connection.take()
+            && !from.permits.is_closed()
         {
-            if let Some(connection) = connection.take() {
-                if !from.permits.is_closed() {
-                    from.idle
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(connection);
-                }
-            }
+            from.idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(connection);
         }
     }
 }

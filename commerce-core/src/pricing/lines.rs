@@ -233,11 +233,11 @@ fn resolve_line<'r>(
             source = Source::Tier(tier.min_quantity);
         }
     }
-    if let Some((price, list, min_quantity)) = price_lists.best(&input.sku, input.quantity) {
-        if price < unit_price {
-            unit_price = price;
-            source = Source::PriceList(list, min_quantity);
-        }
+    if let Some((price, list, min_quantity)) = price_lists.best(&input.sku, input.quantity)
+        && price < unit_price
+    {
+        unit_price = price;
+        source = Source::PriceList(list, min_quantity);
     }
     Ok(Line::resolved(
         input,

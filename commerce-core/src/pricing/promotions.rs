@@ -358,12 +358,12 @@ impl Stack {
         if conditions.first_order && request.customer.previous_orders > 0 {
             return Err(NotAppliedReason::FirstOrderOnly);
         }
-        if let Some(Some(threshold)) = promotion.min_subtotal {
-            if context.merchandise_subtotal < threshold {
-                return Err(NotAppliedReason::MinSubtotalNotMet {
-                    threshold: decimal(threshold, request.currency),
-                });
-            }
+        if let Some(Some(threshold)) = promotion.min_subtotal
+            && context.merchandise_subtotal < threshold
+        {
+            return Err(NotAppliedReason::MinSubtotalNotMet {
+                threshold: decimal(threshold, request.currency),
+            });
         }
         let targeted = &mut self.targeted;
         targeted.clear();
@@ -435,12 +435,12 @@ fn check_and_compute<'r>(
             promotion: Cow::Borrowed(&promotions[stopper].input.id),
         });
     }
-    if input.exclusive {
-        if let Some(&first) = stack.applied.first() {
-            return Err(NotAppliedReason::SupersededBy {
-                promotion: Cow::Borrowed(&promotions[first].input.id),
-            });
-        }
+    if input.exclusive
+        && let Some(&first) = stack.applied.first()
+    {
+        return Err(NotAppliedReason::SupersededBy {
+            promotion: Cow::Borrowed(&promotions[first].input.id),
+        });
     }
     for &other in stack.applied {
         let other = &promotions[other];

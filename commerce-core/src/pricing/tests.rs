@@ -95,8 +95,8 @@ fn promotion(index: usize, currency: Currency) -> impl Strategy<Value = Promotio
                 starts_at: None,
                 ends_at: None,
                 remaining_uses: None,
-                exclusive: exclusive && index % 3 == 0,
-                stop_further: stop_further && index % 4 == 0,
+                exclusive: exclusive && index.is_multiple_of(3),
+                stop_further: stop_further && index.is_multiple_of(4),
                 combines_with: CombinesWith::default(),
                 max_discount: cap
                     .map(|c| [(currency, amount(c, currency))].into())

@@ -118,14 +118,14 @@ impl Commerce {
             None => None,
         };
         let result = self.checkout_saga(cart, client, request, key.clone()).await;
-        if let (Some(key), Err(err)) = (&key, &result) {
-            if !matches!(
+        if let (Some(key), Err(err)) = (&key, &result)
+            && !matches!(
                 err.kind(),
                 ErrorKind::PaymentDeclined { .. } | ErrorKind::ReservationExpired { .. }
-            ) {
-                // Nothing was decided for good: let a retry with the same key start afresh.
-                self.store.abandon_idempotent(&key.scope, &key.key).await?;
-            }
+            )
+        {
+            // Nothing was decided for good: let a retry with the same key start afresh.
+            self.store.abandon_idempotent(&key.scope, &key.key).await?;
         }
         result
     }
@@ -529,10 +529,10 @@ impl Commerce {
             }
             _ => {}
         }
-        if changes.idempotency.is_none() {
-            if let Some(done) = completion.clone() {
-                changes.idempotency = Some(done_with(done, &order, &intent));
-            }
+        if changes.idempotency.is_none()
+            && let Some(done) = completion.clone()
+        {
+            changes.idempotency = Some(done_with(done, &order, &intent));
         }
         if order.version != order_version {
             changes.orders.push(Versioned {

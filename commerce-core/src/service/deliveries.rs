@@ -118,14 +118,12 @@ impl Commerce {
                 DeliveryStatus::Pending => report.failed += 1,
                 DeliveryStatus::Dead => report.dead += 1,
             }
-            if sent {
-                if let Some(id) = endpoint_of(&claim.delivery.destination) {
-                    let gone = matches!(outcome, Outcome::Refused(_));
-                    by_endpoint
-                        .entry(id)
-                        .or_default()
-                        .push((delivery.status, gone));
-                }
+            if sent && let Some(id) = endpoint_of(&claim.delivery.destination) {
+                let gone = matches!(outcome, Outcome::Refused(_));
+                by_endpoint
+                    .entry(id)
+                    .or_default()
+                    .push((delivery.status, gone));
             }
             updates.push(DeliveryUpdate {
                 expected_status: DeliveryStatus::Pending,

@@ -69,15 +69,15 @@ pub async fn assert_conserved(store: &dyn Store, sku: &str, put_in: i64, live: &
     );
     let mut held = 0;
     for id in live {
-        if let Some(r) = store.reservation(id).await.unwrap() {
-            if r.status == ReservationStatus::Active {
-                held += r
-                    .lines
-                    .iter()
-                    .filter(|l| l.sku == sku)
-                    .map(|l| l.quantity)
-                    .sum::<i64>();
-            }
+        if let Some(r) = store.reservation(id).await.unwrap()
+            && r.status == ReservationStatus::Active
+        {
+            held += r
+                .lines
+                .iter()
+                .filter(|l| l.sku == sku)
+                .map(|l| l.quantity)
+                .sum::<i64>();
         }
     }
     if !live.is_empty() {

@@ -12,12 +12,12 @@ impl CatalogStore for MemoryStore {
     async fn put_product(&self, product: &Product) -> Result<()> {
         let mut state = self.lock();
         for variant in &product.variants {
-            if let Some(owner) = state.sku_owner.get(&variant.sku) {
-                if *owner != product.id {
-                    return Err(Error::new(ErrorKind::DuplicateId {
-                        id: variant.sku.clone(),
-                    }));
-                }
+            if let Some(owner) = state.sku_owner.get(&variant.sku)
+                && *owner != product.id
+            {
+                return Err(Error::new(ErrorKind::DuplicateId {
+                    id: variant.sku.clone(),
+                }));
             }
         }
         if let Some(old) = state.products.remove(&product.id) {

@@ -18,10 +18,10 @@ impl CustomerStore for MemoryStore {
             return Err(Error::conflict("customer", &customer.id));
         }
         let email = customer.email.to_lowercase();
-        if let Some(owner) = state.emails.get(&email) {
-            if *owner != customer.id {
-                return Err(Error::new(ErrorKind::DuplicateId { id: email }));
-            }
+        if let Some(owner) = state.emails.get(&email)
+            && *owner != customer.id
+        {
+            return Err(Error::new(ErrorKind::DuplicateId { id: email }));
         }
         if let Some(old) = state.customers.get(&customer.id) {
             let old_email = old.email.to_lowercase();

@@ -81,13 +81,12 @@ impl DeliveryStore for MemoryStore {
                 update.delivery.event_id.clone(),
                 update.delivery.destination.clone(),
             );
-            if let Some(stored) = state.deliveries.get_mut(&key) {
-                if stored.status == update.expected_status
-                    && stored.attempts == update.expected_attempts
-                {
-                    *stored = update.delivery.clone();
-                    written += 1;
-                }
+            if let Some(stored) = state.deliveries.get_mut(&key)
+                && stored.status == update.expected_status
+                && stored.attempts == update.expected_attempts
+            {
+                *stored = update.delivery.clone();
+                written += 1;
             }
         }
         Ok(written)
@@ -145,10 +144,10 @@ impl DeliveryStore for MemoryStore {
                 .entry((delivery.destination.clone(), delivery.status.as_str()))
                 .or_insert((delivery.status, 0u64))
                 .1 += 1;
-            if delivery.status == DeliveryStatus::Pending {
-                if let Some(&index) = state.outbox_ids.get(&delivery.event_id) {
-                    older(state.outbox[index].event.occurred_at);
-                }
+            if delivery.status == DeliveryStatus::Pending
+                && let Some(&index) = state.outbox_ids.get(&delivery.event_id)
+            {
+                older(state.outbox[index].event.occurred_at);
             }
         }
         stats.oldest_undelivered_at = oldest;

@@ -15,10 +15,10 @@ impl OrderStore for MemoryStore {
     async fn apply(&self, changes: Changes) -> Result<Applied> {
         let mut state = self.lock();
         let now = changes.now;
-        if let Some(event) = &changes.gateway_event_id {
-            if state.gateway_events.contains(event) {
-                return Ok(Applied::DuplicateGatewayEvent);
-            }
+        if let Some(event) = &changes.gateway_event_id
+            && state.gateway_events.contains(event)
+        {
+            return Ok(Applied::DuplicateGatewayEvent);
         }
         // 1. Check everything.
         let demand = match &changes.reserve {
@@ -46,24 +46,22 @@ impl OrderStore for MemoryStore {
                 return Err(Error::new(ErrorKind::ReservationExpired { id: id.clone() }));
             }
         }
-        if let Some(id) = &changes.release_reservation {
-            if !state.reservations.contains_key(id)
-                && changes.reserve.as_ref().is_none_or(|r| &r.id != id)
-            {
-                return Err(Error::not_found("reservation", id.clone()));
-            }
+        if let Some(id) = &changes.release_reservation
+            && !state.reservations.contains_key(id)
+            && changes.reserve.as_ref().is_none_or(|r| &r.id != id)
+        {
+            return Err(Error::not_found("reservation", id.clone()));
         }
         for order in &changes.orders {
             let current = state.orders.get(&order.value.id).map(|o| o.version);
             if current != order.expected_version {
                 return Err(Error::conflict("order", order.value.id.clone()));
             }
-            if order.expected_version.is_none() {
-                if let Some(cart) = &order.value.cart_id {
-                    if state.order_by_cart.contains_key(cart) {
-                        return Err(Error::conflict("order for cart", cart.clone()));
-                    }
-                }
+            if order.expected_version.is_none()
+                && let Some(cart) = &order.value.cart_id
+                && state.order_by_cart.contains_key(cart)
+            {
+                return Err(Error::conflict("order for cart", cart.clone()));
             }
         }
         for intent in &changes.intents {
