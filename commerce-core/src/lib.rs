@@ -45,6 +45,7 @@ pub mod clock;
 pub mod customer;
 pub mod delivery;
 mod error;
+pub mod event_schema;
 pub mod events;
 pub mod gateway;
 pub mod ids;

@@ -125,10 +125,10 @@ impl WebhookEndpoint {
     /// while it overlaps.
     pub fn signing_secrets(&self, now: Timestamp) -> Vec<&str> {
         let mut secrets = vec![self.secret.as_str()];
-        if let (Some(previous), Some(until)) = (&self.previous_secret, self.previous_secret_until) {
-            if now < until {
-                secrets.push(previous);
-            }
+        if let (Some(previous), Some(until)) = (&self.previous_secret, self.previous_secret_until)
+            && now < until
+        {
+            secrets.push(previous);
         }
         secrets
     }
@@ -219,6 +219,49 @@ pub fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The HMAC key a secret stands for: the bytes its base64 (after `whsec_`) decodes to.
+///
+/// ```
+/// let secret = commerce_core::webhooks::secret_from_bytes(b"twenty-four bytes of key");
+/// assert_eq!(commerce_core::webhooks::signing_key(&secret).unwrap(), b"twenty-four bytes of key");
+/// ```
+pub fn signing_key(secret: &str) -> Option<Vec<u8>> {
+    base64_decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+}
+
+/// Decodes standard base64 (padding optional); `None` for anything else.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = text.trim_end_matches('=').as_bytes();
+    if bytes.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c)? << (18 - 6 * i);
+        }
+        out.push((n >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((n >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(n as u8);
+        }
+    }
+    Some(out)
 }
 
 /// The destination name of an endpoint's deliveries: `webhook:<id>`.
@@ -355,7 +398,9 @@ mod tests {
             (b"foobar", "Zm9vYmFy"),
         ] {
             assert_eq!(base64(bytes), text);
+            assert_eq!(base64_decode(text).as_deref(), Some(bytes));
         }
+        assert_eq!(base64_decode("Zm9v!"), None);
     }
 
     #[test]

@@ -443,6 +443,54 @@ impl fmt::Debug for Money {
     }
 }
 
+impl Money {
+    /// The amount as a person reads it, for receipts and email: the currency's symbol where
+    /// one is unambiguous (`$` USD, `€` EUR, `£` GBP, `¥` JPY) else the amount then the code,
+    /// thousands grouped by commas, and exactly the currency's decimals.
+    ///
+    /// ```
+    /// use commerce_core::{Currency, Money};
+    ///
+    /// assert_eq!(Money::parse("1234.5", Currency::USD)?.for_people(), "$1,234.50");
+    /// assert_eq!(Money::parse("-5", Currency::EUR)?.for_people(), "-€5.00");
+    /// assert_eq!(Money::parse("1500", Currency::JPY)?.for_people(), "¥1,500");
+    /// assert_eq!(Money::parse("12.345", Currency::KWD)?.for_people(), "12.345 KWD");
+    /// # Ok::<(), commerce_core::Error>(())
+    /// ```
+    pub fn for_people(&self) -> String {
+        let exponent = self.currency.exponent();
+        let scaled = self.amount.abs().round_dp(exponent);
+        let text = format!("{scaled:.prec$}", prec = exponent as usize);
+        let (whole, fraction) = match text.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (text.as_str(), None),
+        };
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        if let Some(fraction) = fraction {
+            grouped.push('.');
+            grouped.push_str(fraction);
+        }
+        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() {
+            "-"
+        } else {
+            ""
+        };
+        match self.currency.code() {
+            "USD" => format!("{sign}${grouped}"),
+            "EUR" => format!("{sign}€{grouped}"),
+            "GBP" => format!("{sign}£{grouped}"),
+            "JPY" => format!("{sign}¥{grouped}"),
+            code => format!("{sign}{grouped} {code}"),
+        }
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.amount, self.currency)

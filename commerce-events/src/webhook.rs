@@ -1,0 +1,151 @@
+//! Signed webhooks, in the Standard Webhooks format.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use commerce_core::delivery::{Envelope, Outcome};
+use commerce_core::webhooks::{WebhookEndpoint, base64, host_of, signing_key};
+use commerce_core::worker::WebhookSender;
+use commerce_core::{Error, Timestamp};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::guard::{AddressPolicy, GuardedResolver};
+
+/// How long a receiver is given to accept the connection: 2 seconds.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a receiver is given to answer: 10 seconds, after which the attempt failed and is
+/// retried on the webhook schedule.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `webhook-signature` header of a message, in the Standard Webhooks format: for each
+/// secret, `v1,` and the base64 HMAC-SHA256 of `<id>.<timestamp>.<body>` keyed by the bytes
+/// the secret (`whsec_…`) stands for; several separated by spaces. A receiver accepts the
+/// message if any one matches.
+///
+/// ```
+/// use commerce_core::webhooks::secret_from_bytes;
+///
+/// let secret = secret_from_bytes(b"a signing key of 24 byte");
+/// let header = commerce_events::sign(&[secret.as_str()], "evt_1", 1_700_000_000, b"{}");
+/// assert!(header.starts_with("v1,"));
+/// assert_eq!(header, commerce_events::sign(&[secret.as_str()], "evt_1", 1_700_000_000, b"{}"));
+/// assert_ne!(header, commerce_events::sign(&[secret.as_str()], "evt_1", 1_700_000_001, b"{}"));
+/// ```
+pub fn sign(secrets: &[&str], id: &str, timestamp_seconds: i64, body: &[u8]) -> String {
+    secrets
+        .iter()
+        .filter_map(|secret| signing_key(secret))
+        .map(|key| {
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes a key of any length");
+            mac.update(id.as_bytes());
+            mac.update(b".");
+            mac.update(timestamp_seconds.to_string().as_bytes());
+            mac.update(b".");
+            mac.update(body);
+            format!("v1,{}", base64(&mac.finalize().into_bytes()))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Posts events to webhook endpoints: the envelope as JSON, with the headers `webhook-id` (the
+/// event id, for the receiver to drop a duplicate), `webhook-timestamp` (seconds) and
+/// `webhook-signature` ([`sign`]). Redirects are not followed and proxies are not used; the
+/// [`AddressPolicy`] decides which addresses may be reached.
+pub struct HttpWebhooks {
+    client: reqwest::Client,
+    policy: AddressPolicy,
+}
+
+impl HttpWebhooks {
+    /// A sender under `policy`.
+    ///
+    /// # Errors
+    ///
+    /// `backend_error` if the HTTP client cannot be built (no TLS roots on the system).
+    pub fn new(policy: AddressPolicy) -> Result<HttpWebhooks, Error> {
+        // The ring provider, as for every other TLS connection of the workspace; a provider
+        // the embedding program installed first is kept.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(ANSWER_TIMEOUT)
+            .user_agent(concat!("commerce-webhooks/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(GuardedResolver(policy)))
+            .build()
+            .map_err(|e| Error::storage(format!("cannot build the webhook client: {e}")))?;
+        Ok(HttpWebhooks { client, policy })
+    }
+}
+
+#[async_trait]
+impl WebhookSender for HttpWebhooks {
+    async fn send(
+        &self,
+        endpoint: &WebhookEndpoint,
+        envelope: &Envelope,
+        now: Timestamp,
+    ) -> Outcome {
+        let (host, _) = match host_of(&endpoint.url) {
+            Ok(host) => host,
+            Err(e) => return Outcome::Refused(format!("bad endpoint URL: {e}")),
+        };
+        // A name is checked when it resolves; an address written in the URL, here.
+        if let Ok(ip) = host.parse::<std::net::IpAddr>()
+            && !self.policy.allows(ip)
+        {
+            return Outcome::Failed(format!(
+                "{ip} is a loopback, private or link-local address, where webhooks may not go"
+            ));
+        }
+        let body = match serde_json::to_vec(envelope) {
+            Ok(body) => body,
+            Err(e) => return Outcome::Refused(format!("cannot encode the event: {e}")),
+        };
+        let timestamp = now.unix_millis().div_euclid(1000);
+        let signature = sign(
+            &endpoint.signing_secrets(now),
+            &envelope.id,
+            timestamp,
+            &body,
+        );
+        let sent = self
+            .client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &envelope.id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(answer) if answer.status().is_success() => Outcome::Delivered,
+            Ok(answer) if answer.status() == reqwest::StatusCode::GONE => {
+                Outcome::Refused("the endpoint answered 410 Gone".into())
+            }
+            Ok(answer) => Outcome::Failed(format!("the endpoint answered {}", answer.status())),
+            Err(e) if e.is_timeout() => {
+                Outcome::Failed("the endpoint did not answer in time".into())
+            }
+            Err(e) => Outcome::Failed(format!("cannot reach the endpoint: {}", error_chain(&e))),
+        }
+    }
+}
+
+/// An error with its causes, which is where reqwest says what went wrong.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
