@@ -9,7 +9,13 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use hyper_util::client::legacy::connect::dns::Name;
+use tower_service::Service;
 
 /// Which addresses webhooks may go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,12 +89,24 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8))
 }
 
-/// Resolves names as the system does, keeping only the addresses the policy allows.
+/// Resolves names as the system does, keeping only the addresses the policy allows: the
+/// resolver of the webhook client's connector.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct GuardedResolver(pub(crate) AddressPolicy);
 
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
+type Resolving =
+    Pin<Box<dyn Future<Output = Result<std::vec::IntoIter<SocketAddr>, io::Error>> + Send>>;
+
+impl Service<Name> for GuardedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = io::Error;
+    type Future = Resolving;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), io::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Resolving {
         let policy = self.0;
         Box::pin(async move {
             let host = name.as_str().to_string();
@@ -100,14 +118,15 @@ impl Resolve for GuardedResolver {
                 .filter(|addr| policy.allows(addr.ip()))
                 .collect();
             if allowed.is_empty() && !found.is_empty() {
-                return Err(format!(
-                    "{host} resolves only to addresses webhooks may not go to (loopback, \
-                     private or link-local)"
-                )
-                .into());
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{host} resolves only to addresses webhooks may not go to (loopback, \
+                         private or link-local)"
+                    ),
+                ));
             }
-            let addrs: Addrs = Box::new(allowed.into_iter());
-            Ok(addrs)
+            Ok(allowed.into_iter())
         })
     }
 }

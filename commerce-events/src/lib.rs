@@ -14,6 +14,8 @@
 //!   refusing loopback, private and link-local addresses unless allowed.
 //! - [`EmailDestination`]: transactional email over SMTP, rendered from templates.
 //!
+//! [`run_worker`] runs the worker's passes on a schedule.
+//!
 //! [`destinations`] builds them from URLs (`nats://…`, `amqp://…`, `smtp://…`), as the server's
 //! `--events` and `--smtp-url` options give them.
 //!
@@ -28,6 +30,10 @@ mod email;
 mod guard;
 pub mod nats;
 mod webhook;
+mod worker;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use std::sync::Arc;
 
@@ -39,6 +45,7 @@ pub use email::{EMAILED, EmailDestination, EmailSettings, Rendered, render, samp
 pub use guard::AddressPolicy;
 pub use nats::NatsDestination;
 pub use webhook::{HttpWebhooks, sign};
+pub use worker::{IDLE_PAUSE, run_worker, worker_name};
 
 /// How long a broker is given to take one event: 5 seconds.
 pub const BROKER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -11,7 +11,16 @@ use commerce_core::{Error, Timestamp};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
 use crate::guard::{AddressPolicy, GuardedResolver};
+
+const USER_AGENT: &str = concat!("commerce-webhooks/", env!("CARGO_PKG_VERSION"));
 
 /// How long a receiver is given to accept the connection: 2 seconds.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -53,10 +62,11 @@ pub fn sign(secrets: &[&str], id: &str, timestamp_seconds: i64, body: &[u8]) -> 
 
 /// Posts events to webhook endpoints: the envelope as JSON, with the headers `webhook-id` (the
 /// event id, for the receiver to drop a duplicate), `webhook-timestamp` (seconds) and
-/// `webhook-signature` ([`sign`]). Redirects are not followed and proxies are not used; the
+/// `webhook-signature` ([`sign`]), over HTTP/1.1 (TLS by rustls, with the webpki roots).
+/// Redirects are not followed and proxies are not used; the
 /// [`AddressPolicy`] decides which addresses may be reached.
 pub struct HttpWebhooks {
-    client: reqwest::Client,
+    client: Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>,
     policy: AddressPolicy,
 }
 
@@ -65,20 +75,18 @@ impl HttpWebhooks {
     ///
     /// # Errors
     ///
-    /// `backend_error` if the HTTP client cannot be built (no TLS roots on the system).
+    /// `backend_error` if TLS cannot be set up.
     pub fn new(policy: AddressPolicy) -> Result<HttpWebhooks, Error> {
-        // The ring provider, as for every other TLS connection of the workspace; a provider
-        // the embedding program installed first is kept.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(ANSWER_TIMEOUT)
-            .user_agent(concat!("commerce-webhooks/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(GuardedResolver(policy)))
-            .build()
-            .map_err(|e| Error::storage(format!("cannot build the webhook client: {e}")))?;
+        let mut http = HttpConnector::new_with_resolver(GuardedResolver(policy));
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
+            .map_err(|e| Error::storage(format!("cannot set up TLS for webhooks: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new()).build(https);
         Ok(HttpWebhooks { client, policy })
     }
 }
@@ -114,26 +122,28 @@ impl WebhookSender for HttpWebhooks {
             timestamp,
             &body,
         );
-        let sent = self
-            .client
-            .post(&endpoint.url)
+        let request = hyper::Request::post(endpoint.url.as_str())
             .header("content-type", "application/json")
-            .header("webhook-id", &envelope.id)
+            .header("user-agent", USER_AGENT)
+            .header("webhook-id", envelope.id.as_str())
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        match sent {
-            Ok(answer) if answer.status().is_success() => Outcome::Delivered,
-            Ok(answer) if answer.status() == reqwest::StatusCode::GONE => {
+            .body(Full::new(Bytes::from(body)));
+        let request = match request {
+            Ok(request) => request,
+            Err(e) => return Outcome::Refused(format!("bad endpoint URL: {e}")),
+        };
+        // Redirects are not followed: a 3xx is an answer like any other that is not 2xx.
+        match tokio::time::timeout(ANSWER_TIMEOUT, self.client.request(request)).await {
+            Ok(Ok(answer)) if answer.status().is_success() => Outcome::Delivered,
+            Ok(Ok(answer)) if answer.status() == hyper::StatusCode::GONE => {
                 Outcome::Refused("the endpoint answered 410 Gone".into())
             }
-            Ok(answer) => Outcome::Failed(format!("the endpoint answered {}", answer.status())),
-            Err(e) if e.is_timeout() => {
-                Outcome::Failed("the endpoint did not answer in time".into())
+            Ok(Ok(answer)) => Outcome::Failed(format!("the endpoint answered {}", answer.status())),
+            Ok(Err(e)) => {
+                Outcome::Failed(format!("cannot reach the endpoint: {}", error_chain(&e)))
             }
-            Err(e) => Outcome::Failed(format!("cannot reach the endpoint: {}", error_chain(&e))),
+            Err(_) => Outcome::Failed("the endpoint did not answer in time".into()),
         }
     }
 }

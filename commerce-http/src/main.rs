@@ -1,4 +1,5 @@
-//! `commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS]`
+//! `commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS] [--events URL]…`
+//! `commerce-server worker [--database-url URL] [--events URL]…`
 //! `commerce-server admin create-key [--name NAME] [--database-url URL]`
 //! `commerce-server admin revoke-key ID [--database-url URL]`
 //!
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: commerce-server serve [options]\n\
+       commerce-server worker [--database-url URL] [event options]\n\
        commerce-server admin create-key [--name NAME] [--database-url URL]\n\
        commerce-server admin revoke-key ID [--database-url URL]\n\
 serve options:\n\
@@ -25,10 +27,20 @@ serve options:\n\
   --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable)\n\
   --request-timeout S    seconds before a request is answered 408 (default 30)\n\
   --webhook-secret S     the secret gateway webhooks are signed with (or COMMERCE_WEBHOOK_SECRET)\n\
+  --no-worker            serve the API only; run `commerce-server worker` beside it\n\
+event options (serve runs the worker too, unless --no-worker):\n\
+  --events URL           publish events to nats://host:4222 or amqp://user:pass@host:5672/%2f\n\
+                         (repeatable; or COMMERCE_EVENTS, comma-separated)\n\
+  --smtp-url URL         send customers email: smtp://host:25, smtp://host:587?tls=required,\n\
+                         smtps://user:pass@host:465 (or COMMERCE_SMTP_URL)\n\
+  --smtp-from ADDRESS    the sender (default \"Shop <shop@localhost>\", or COMMERCE_SMTP_FROM)\n\
+  --shop-name NAME       the shop's name in email (default \"Shop\")\n\
+  --webhook-allow-private  let webhooks reach loopback and private addresses\n\
 Logs go to stderr; RUST_LOG sets the level (default info).";
 
 enum Command {
     Serve,
+    Worker,
     CreateKey { name: String },
     RevokeKey { id: String },
 }
@@ -39,12 +51,18 @@ struct Options {
     database_url: String,
     bind: String,
     settings: commerce_http::Settings,
+    run_worker: bool,
+    events: commerce_events::EventsConfig,
+    smtp_url: Option<String>,
+    smtp_from: String,
+    shop_name: String,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut args = args.iter().peekable();
     let command = match args.next().map(String::as_str) {
         Some("serve") => Command::Serve,
+        Some("worker") => Command::Worker,
         Some("admin") => match args.next().map(String::as_str) {
             Some("create-key") => Command::CreateKey {
                 name: "admin".to_string(),
@@ -70,6 +88,23 @@ fn parse(args: &[String]) -> Result<Options, String> {
             webhook_secret: std::env::var("COMMERCE_WEBHOOK_SECRET").ok(),
             ..commerce_http::Settings::default()
         },
+        run_worker: true,
+        events: commerce_events::EventsConfig {
+            brokers: std::env::var("COMMERCE_EVENTS")
+                .map(|urls| {
+                    urls.split(',')
+                        .map(str::trim)
+                        .filter(|url| !url.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..commerce_events::EventsConfig::default()
+        },
+        smtp_url: std::env::var("COMMERCE_SMTP_URL").ok(),
+        smtp_from: std::env::var("COMMERCE_SMTP_FROM")
+            .unwrap_or_else(|_| "Shop <shop@localhost>".to_string()),
+        shop_name: "Shop".to_string(),
     };
     let number = |value: Option<&String>, flag: &str| -> Result<u32, String> {
         value
@@ -111,6 +146,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 options.settings.request_timeout =
                     Duration::from_secs(u64::from(number(args.next(), arg)?))
             }
+            "--no-worker" => options.run_worker = false,
+            "--events" => options
+                .events
+                .brokers
+                .push(args.next().ok_or("--events needs a URL")?.clone()),
+            "--smtp-url" => {
+                options.smtp_url = Some(args.next().ok_or("--smtp-url needs a URL")?.clone())
+            }
+            "--smtp-from" => {
+                options.smtp_from = args.next().ok_or("--smtp-from needs an address")?.clone()
+            }
+            "--shop-name" => {
+                options.shop_name = args.next().ok_or("--shop-name needs a name")?.clone()
+            }
+            "--webhook-allow-private" => options.events.webhooks_to_private_addresses = true,
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
     }
@@ -163,7 +213,7 @@ async fn main() -> ExitCode {
         }
     };
     match &options.command {
-        Command::Serve => {}
+        Command::Serve | Command::Worker => {}
         Command::CreateKey { name } => {
             return match commerce_http::cli::keys::create_key(&commerce, name).await {
                 Ok(key) => {
@@ -202,29 +252,49 @@ async fn main() -> ExitCode {
             }
         }
     }
-    // Expired holds and old idempotency keys are cleaned up in the background, and money
-    // moves a request left pending are settled with the gateway.
-    let sweeper = commerce.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        let mut ticks: u64 = 0;
-        loop {
-            tick.tick().await;
-            ticks += 1;
-            match sweeper.settle_due_money_moves().await {
-                Ok(settled) if settled.unanswered > 0 => tracing::warn!(
-                    unanswered = settled.unanswered,
-                    "the payment gateway did not answer about pending money moves"
-                ),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "settling money moves failed"),
-            }
-            if ticks % 6 == 1
-                && let Err(err) = sweeper.sweep().await
-            {
-                tracing::warn!(error = %err, "sweep failed");
-            }
+    let mut events = options.events.clone();
+    events.smtp = options
+        .smtp_url
+        .clone()
+        .map(|url| commerce_events::EmailSettings {
+            url,
+            from: options.smtp_from.clone(),
+            shop_name: options.shop_name.clone(),
+        });
+    let destinations = match commerce_events::destinations(&events, &commerce) {
+        Ok(destinations) => destinations,
+        Err(err) => {
+            eprintln!("cannot set up the event destinations: {err}");
+            return ExitCode::from(2);
         }
+    };
+    // One signal stops both the server (gracefully) and the worker (after its pass).
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    if let Command::Worker = options.command {
+        println!("commerce-server worker running");
+        commerce_events::run_worker(
+            commerce,
+            destinations,
+            commerce_events::worker_name(),
+            until_stopped(stopped),
+        )
+        .await;
+        return ExitCode::SUCCESS;
+    }
+    let worker = options.run_worker.then(|| {
+        tokio::spawn(commerce_events::run_worker(
+            commerce.clone(),
+            destinations,
+            commerce_events::worker_name(),
+            until_stopped(stopped.clone()),
+        ))
     });
     let listener = match tokio::net::TcpListener::bind(&options.bind).await {
         Ok(listener) => listener,
@@ -239,8 +309,11 @@ async fn main() -> ExitCode {
         listener,
         app.into_make_service_with_connect_info::<commerce_http::ClientAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(until_stopped(stopped))
     .await;
+    if let Some(worker) = worker {
+        let _ = tokio::time::timeout(Duration::from_secs(15), worker).await;
+    }
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -217,13 +217,13 @@ async fn limit_credential_attempts(
 
 /// Request counters for `/metrics`, in the Prometheus text format.
 #[derive(Debug, Default)]
-struct Metrics {
+pub(crate) struct Metrics {
     by_class: [AtomicU64; 5],
     duration_micros: AtomicU64,
 }
 
 impl Metrics {
-    fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut text = String::from(
             "# HELP commerce_http_responses_total HTTP responses by status class.\n\
              # TYPE commerce_http_responses_total counter\n",
@@ -347,20 +347,9 @@ fn percent_decoded_is_utf8(text: &[u8]) -> bool {
 /// Wraps a router in the middleware.
 pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
     let metrics = Arc::new(Metrics::default());
-    let exported = metrics.clone();
+    // `/metrics` itself is an operation of the API (`api::events`), which adds the events'.
     let router = router
-        .route(
-            "/metrics",
-            axum::routing::get(move || {
-                let metrics = exported.clone();
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                        metrics.render(),
-                    )
-                }
-            }),
-        )
+        .layer(axum::Extension(metrics.clone()))
         .layer(axum::middleware::from_fn_with_state(metrics, measure));
     let period = Duration::from_nanos(1_000_000_000 / u64::from(settings.rate_per_second.max(1)));
     let attempts =

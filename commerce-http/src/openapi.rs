@@ -26,6 +26,9 @@ use crate::api::accounts::{
 };
 use crate::api::carts::{Coupon, NewCart, NewLine, Pay, Quantity, Shipping};
 use crate::api::catalog::{Adjustment, VariantOf};
+use crate::api::events::{
+    NewWebhookEndpoint, WebhookEndpointPatch, WebhookEndpointView, WebhookEndpointWithSecret,
+};
 use crate::api::orders::{Capture, Confirmation, Fulfilment, Refund};
 use crate::api::settings::{UsageLimit, ZoneRates};
 use crate::api::{self, Access, Method, Operation};
@@ -86,12 +89,19 @@ fn components() -> Value {
     add::<commerce_core::usage::PromotionLimit>(&mut schemas);
     add::<commerce_core::usage::PromotionUsage>(&mut schemas);
     add::<Confirmation>(&mut schemas);
+    add::<WebhookEndpointView>(&mut schemas);
+    add::<WebhookEndpointWithSecret>(&mut schemas);
+    add::<NewWebhookEndpoint>(&mut schemas);
+    add::<WebhookEndpointPatch>(&mut schemas);
+    add::<commerce_core::delivery::Delivery>(&mut schemas);
+    add::<commerce_core::delivery::DeliveryStatus>(&mut schemas);
     for (name, item) in [
         ("Categories", "Category"),
         ("Promotions", "Promotion"),
         ("TaxZones", "TaxZone"),
         ("ShippingOptions", "ShippingOption"),
         ("Addresses", "Address"),
+        ("WebhookEndpointViews", "WebhookEndpointView"),
     ] {
         schemas.insert(
             name.into(),
@@ -105,6 +115,17 @@ fn components() -> Value {
             "required": ["items", "next_cursor"],
             "properties": {
                 "items": {"type": "array", "items": reference("Order")},
+                "next_cursor": {"type": ["string", "null"], "description": "Pass as `after` for the next page."}
+            }
+        }),
+    );
+    schemas.insert(
+        "DeliveryPage".into(),
+        json!({
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": {"type": "array", "items": reference("Delivery")},
                 "next_cursor": {"type": ["string", "null"], "description": "Pass as `after` for the next page."}
             }
         }),

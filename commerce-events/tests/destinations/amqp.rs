@@ -9,90 +9,17 @@ use std::time::Duration;
 use commerce_core::delivery::Envelope;
 use commerce_core::worker::Destinations;
 use commerce_events::AmqpDestination;
-use commerce_events::amqp::EXCHANGE;
-use lapin::options::{
-    BasicGetOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
-};
-use lapin::types::FieldTable;
-use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use commerce_events::testkit::AmqpQueue;
 
 use crate::{drain, free_port, need, once_each_in_order, order, shop};
 
 const SHARED: &str = "127.0.0.1:5672";
 
-/// A queue bound to every event of the exchange, as a consumer would have it.
-async fn bound_queue(url: &str) -> (Connection, Channel, String) {
-    let connection = Connection::connect(url, ConnectionProperties::default())
-        .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    channel
-        .exchange_declare(
-            EXCHANGE.into(),
-            ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..ExchangeDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let name = queue.name().to_string();
-    channel
-        .queue_bind(
-            name.as_str().into(),
-            EXCHANGE.into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    (connection, channel, name)
-}
-
-/// Everything in the queue: envelopes with their message ids and routing keys.
-async fn take_all(channel: &Channel, queue: &str) -> Vec<(Envelope, String, String)> {
-    let mut out = Vec::new();
-    while let Some(message) = channel
-        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
-        .await
-        .unwrap()
-    {
-        let delivery = message.delivery;
-        let id = delivery
-            .properties
-            .message_id()
-            .as_ref()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
-        out.push((
-            serde_json::from_slice(&delivery.data).unwrap(),
-            id,
-            delivery.routing_key.to_string(),
-        ));
-    }
-    out
-}
-
 #[tokio::test]
 async fn rabbitmq_confirms_each_event_once_by_its_id_in_order_per_order() {
     need!(SHARED);
     let url = format!("amqp://guest:guest@{SHARED}/%2f");
-    let (_connection, channel, queue) = bound_queue(&url).await;
+    let queue = AmqpQueue::bind(&url).await;
     let (commerce, _) = shop().await;
     let destinations = Destinations::new().with(Arc::new(AmqpDestination::new("amqp", &url)));
     let orders = vec![
@@ -100,7 +27,8 @@ async fn rabbitmq_confirms_each_event_once_by_its_id_in_order_per_order() {
         order(&commerce, 2, None).await,
     ];
     let delivered = drain(&commerce, &destinations).await;
-    let received: Vec<_> = take_all(&channel, &queue)
+    let received: Vec<_> = queue
+        .take_all()
         .await
         .into_iter()
         .filter(|(e, _, _)| orders.iter().any(|o| e.order_id.as_deref() == Some(o)))
@@ -190,9 +118,10 @@ async fn a_rabbitmq_outage_fails_deliveries_that_go_through_once_it_is_back() {
     let destinations = Destinations::new().with(Arc::new(AmqpDestination::new("amqp", &url)));
     let first = order(&commerce, 1, None).await;
     {
-        let (_connection, channel, queue) = bound_queue(&url).await;
+        let queue = AmqpQueue::bind(&url).await;
         assert!(drain(&commerce, &destinations).await >= 3);
-        let received: Vec<Envelope> = take_all(&channel, &queue)
+        let received: Vec<Envelope> = queue
+            .take_all()
             .await
             .into_iter()
             .map(|(e, _, _)| e)
@@ -212,10 +141,11 @@ async fn a_rabbitmq_outage_fails_deliveries_that_go_through_once_it_is_back() {
 
     let server = rabbitmq_server(port, &dir);
     until_listening(port).await;
-    let (_connection, channel, queue) = bound_queue(&url).await;
+    let queue = AmqpQueue::bind(&url).await;
     clock.advance_millis(1_000);
     assert!(drain(&commerce, &destinations).await >= 3);
-    let received: Vec<Envelope> = take_all(&channel, &queue)
+    let received: Vec<Envelope> = queue
+        .take_all()
         .await
         .into_iter()
         .map(|(e, _, _)| e)

@@ -2,83 +2,14 @@
 //! customer is told about, rendered in text and escaped HTML, with the event id as its
 //! message id; refused recipients are dead letters, an unreachable server a failure.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use commerce_core::delivery::{DeliveryFilter, DeliveryStatus};
 use commerce_core::worker::Destinations;
+use commerce_events::testkit::{SmtpSink, smtp_python};
 use commerce_events::{EmailDestination, EmailSettings};
 
 use crate::{drain, free_port, order, shop};
-
-/// The Python that has aiosmtpd: `COMMERCE_TEST_SMTP_PYTHON`, which the test script sets up,
-/// else `python3` if it has the package.
-fn python() -> Option<String> {
-    let candidate =
-        std::env::var("COMMERCE_TEST_SMTP_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let has = Command::new(&candidate)
-        .args(["-c", "import aiosmtpd"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    has.then_some(candidate)
-}
-
-struct Sink {
-    child: Child,
-    dir: PathBuf,
-    url: String,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn sink(python: &str) -> Sink {
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("commerce-smtp-{port}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .arg(port.to_string())
-        .arg(&dir)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
-    Sink {
-        child,
-        dir,
-        url: format!("smtp://127.0.0.1:{port}"),
-    }
-}
-
-fn messages(dir: &Path) -> Vec<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
-}
 
 fn settings(url: &str) -> EmailSettings {
     EmailSettings {
@@ -90,12 +21,12 @@ fn settings(url: &str) -> EmailSettings {
 
 #[tokio::test]
 async fn customers_are_emailed_once_per_event_and_refusals_are_dead_letters() {
-    let Some(python) = python() else {
+    let Some(python) = smtp_python() else {
         assert!(!crate::required(), "no Python with aiosmtpd, and CI=true");
         eprintln!("skipped: no Python with aiosmtpd");
         return;
     };
-    let sink = sink(&python);
+    let sink = SmtpSink::start(&python);
     let (commerce, _) = shop().await;
     let email = Arc::new(EmailDestination::new(settings(&sink.url), commerce.clone()).unwrap());
     let destinations = Destinations::new().with(email);
@@ -106,7 +37,7 @@ async fn customers_are_emailed_once_per_event_and_refusals_are_dead_letters() {
     let placed = order(&commerce, 2, Some(&ada.id)).await;
     let _guest = order(&commerce, 1, None).await;
     drain(&commerce, &destinations).await;
-    let sent = messages(&sink.dir);
+    let sent = sink.messages();
     assert_eq!(
         sent.len(),
         1,
@@ -129,12 +60,12 @@ async fn customers_are_emailed_once_per_event_and_refusals_are_dead_letters() {
 
     commerce.cancel_order(placed.as_str(), None).await.unwrap();
     drain(&commerce, &destinations).await;
-    let sent = messages(&sink.dir);
+    let sent = sink.messages();
     assert_eq!(sent.len(), 3, "cancelled and refunded");
     assert!(sent.iter().any(|m| m.contains("was cancelled")));
     assert!(sent.iter().any(|m| m.contains("We have refunded $20.00")));
     drain(&commerce, &destinations).await;
-    assert_eq!(messages(&sink.dir).len(), 3, "each once");
+    assert_eq!(sink.messages().len(), 3, "each once");
 
     let nobody = commerce
         .register("nobody@example.com", "No One", "hash")

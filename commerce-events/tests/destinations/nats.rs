@@ -5,56 +5,20 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, stream};
 use commerce_core::delivery::{Envelope, Outcome};
 use commerce_core::worker::{Destination, Destinations};
 use commerce_events::NatsDestination;
-use commerce_events::nats::{DUPLICATE_WINDOW, STREAM};
+use commerce_events::testkit::{nats_last_sequence, nats_since, nats_stream};
 
 use crate::{drain, free_port, need, once_each_in_order, order, shop};
 
 const SHARED: &str = "127.0.0.1:4222";
 
-async fn stream_of(url: &str) -> stream::Stream {
-    let client = async_nats::connect(url).await.unwrap();
-    jetstream::new(client)
-        .get_or_create_stream(stream::Config {
-            name: STREAM.to_string(),
-            subjects: vec!["commerce.>".to_string()],
-            duplicate_window: DUPLICATE_WINDOW,
-            ..stream::Config::default()
-        })
-        .await
-        .unwrap()
-}
-
-async fn last_sequence(stream: &stream::Stream) -> u64 {
-    stream.get_info().await.unwrap().state.last_sequence
-}
-
-/// The envelopes the stream holds after `after`, with their `Nats-Msg-Id`s.
-async fn since(stream: &stream::Stream, after: u64) -> Vec<(Envelope, String)> {
-    let last = last_sequence(stream).await;
-    let mut out = Vec::new();
-    for sequence in after + 1..=last {
-        let Ok(message) = stream.get_raw_message(sequence).await else {
-            continue;
-        };
-        let id = message
-            .headers
-            .get("Nats-Msg-Id")
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default();
-        out.push((serde_json::from_slice(&message.payload).unwrap(), id));
-    }
-    out
-}
-
 #[tokio::test]
 async fn nats_gets_each_event_once_by_its_id_in_order_per_order() {
     need!(SHARED);
-    let stream = stream_of(&format!("nats://{SHARED}")).await;
-    let before = last_sequence(&stream).await;
+    let stream = nats_stream(&format!("nats://{SHARED}")).await;
+    let before = nats_last_sequence(&stream).await;
     let (commerce, _) = shop().await;
     let nats = Arc::new(NatsDestination::new("nats", &format!("nats://{SHARED}")));
     let destinations = Destinations::new().with(nats.clone());
@@ -64,7 +28,7 @@ async fn nats_gets_each_event_once_by_its_id_in_order_per_order() {
         order(&commerce, 3, None).await,
     ];
     let delivered = drain(&commerce, &destinations).await;
-    let received = since(&stream, before).await;
+    let received = nats_since(&stream, before).await;
     let mine: Vec<Envelope> = received
         .iter()
         .filter(|(e, _)| orders.iter().any(|o| e.order_id.as_deref() == Some(o)))
@@ -83,7 +47,7 @@ async fn nats_gets_each_event_once_by_its_id_in_order_per_order() {
     // broker drops the duplicate.
     let again = nats.deliver(&mine[0]).await;
     assert_eq!(again, Outcome::Delivered);
-    let after = since(&stream, before).await;
+    let after = nats_since(&stream, before).await;
     assert_eq!(
         after.iter().filter(|(e, _)| e.id == mine[0].id).count(),
         1,
@@ -154,8 +118,8 @@ async fn a_nats_outage_fails_deliveries_that_go_through_once_it_is_back() {
     until_listening(port).await;
     clock.advance_millis(1_000);
     assert!(drain(&commerce, &destinations).await >= 3);
-    let stream = stream_of(&url).await;
-    let received: Vec<Envelope> = since(&stream, 0)
+    let stream = nats_stream(&url).await;
+    let received: Vec<Envelope> = nats_since(&stream, 0)
         .await
         .into_iter()
         .map(|(e, _)| e)

@@ -2,77 +2,19 @@
 //! retried on its schedule, in order per order; no redirects; loopback and private addresses
 //! refused unless allowed.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::HeaderMap;
 use commerce_core::delivery::{Envelope, Outcome, WEBHOOK_RETRY_DELAYS_MILLIS};
 use commerce_core::webhooks::{WebhookEndpoint, base64, secret_from_bytes, signing_key};
 use commerce_core::worker::{Destinations, WebhookSender};
 use commerce_core::{Timestamp, testkit::START};
+use commerce_events::testkit::{Answer, receiver};
 use commerce_events::{AddressPolicy, HttpWebhooks};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::{drain, order, shop};
-
-/// What a receiver answers: a status, or no answer for a while.
-#[derive(Clone, Copy)]
-enum Answer {
-    Status(u16),
-    Hang,
-}
-
-#[derive(Default)]
-struct Receiver {
-    script: Mutex<VecDeque<Answer>>,
-    received: Mutex<Vec<(HeaderMap, Bytes)>>,
-}
-
-async fn receive(
-    State(receiver): State<Arc<Receiver>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, HeaderMap) {
-    receiver.received.lock().unwrap().push((headers, body));
-    let answer = receiver.script.lock().unwrap().pop_front();
-    let mut out = HeaderMap::new();
-    match answer.unwrap_or(Answer::Status(200)) {
-        Answer::Status(code) => {
-            if code == 307 {
-                out.insert("location", "/elsewhere".parse().unwrap());
-            }
-            (StatusCode::from_u16(code).unwrap(), out)
-        }
-        Answer::Hang => {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            (StatusCode::OK, out)
-        }
-    }
-}
-
-/// A receiver on 127.0.0.1 answering `script` in turn, then 200; its URL.
-async fn receiver(script: &[Answer]) -> (Arc<Receiver>, String) {
-    let receiver = Arc::new(Receiver::default());
-    receiver
-        .script
-        .lock()
-        .unwrap()
-        .extend(script.iter().copied());
-    let app = Router::new()
-        .route("/hook", post(receive))
-        .route("/elsewhere", post(receive))
-        .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (receiver, url)
-}
 
 fn secret() -> String {
     secret_from_bytes(b"0123456789abcdef01234567")
@@ -110,15 +52,11 @@ async fn webhooks_are_signed_retried_and_in_order() {
         0,
         "the first answer was 500"
     );
-    assert_eq!(
-        receiver.received.lock().unwrap().len(),
-        1,
-        "the rest wait behind it"
-    );
+    assert_eq!(receiver.received().len(), 1, "the rest wait behind it");
     clock.advance_millis(WEBHOOK_RETRY_DELAYS_MILLIS[0]);
     let delivered = drain(&commerce, &destinations).await;
     assert!(delivered >= 3);
-    let received = receiver.received.lock().unwrap().clone();
+    let received = receiver.received();
     assert_eq!(received.len(), delivered + 1);
     let envelopes: Vec<Envelope> = received
         .iter()
@@ -157,7 +95,7 @@ async fn webhooks_are_signed_retried_and_in_order() {
         sender.send(&rotated, &envelopes[0], now).await,
         Outcome::Delivered
     );
-    let (headers, body) = receiver.received.lock().unwrap().last().unwrap().clone();
+    let (headers, body) = receiver.received().last().unwrap().clone();
     assert!(
         verify(&endpoint.secret, &headers, &body),
         "the old secret still signs"
@@ -204,10 +142,7 @@ async fn webhooks_go_nowhere_private_unless_allowed_and_follow_no_redirects() {
             "{private}: {outcome:?}"
         );
     }
-    assert!(
-        receiver.received.lock().unwrap().is_empty(),
-        "nothing reached it"
-    );
+    assert!(receiver.received().is_empty(), "nothing reached it");
 
     let any = HttpWebhooks::new(AddressPolicy::AnyAddress).unwrap();
     let redirected = any.send(&endpoint_at(&url), &envelope(), START).await;
@@ -216,7 +151,7 @@ async fn webhooks_go_nowhere_private_unless_allowed_and_follow_no_redirects() {
         "{redirected:?}"
     );
     assert_eq!(
-        receiver.received.lock().unwrap().len(),
+        receiver.received().len(),
         1,
         "the redirect was not followed"
     );

@@ -23,6 +23,7 @@ use crate::problem::Problem;
 pub(crate) mod accounts;
 pub(crate) mod carts;
 pub(crate) mod catalog;
+pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod orders;
 pub(crate) mod settings;
@@ -262,6 +263,7 @@ pub(crate) fn api() -> Api {
         .and(carts::api())
         .and(orders::api())
         .and(webhooks::api())
+        .and(events::api())
 }
 
 /// Authenticates the caller as the operation's access asks, refuses those it does not admit,

@@ -65,6 +65,16 @@ pub async fn authorization_matrix(backend: Backend) {
     let (guest_bought, _) = cart_with(&shop, None, "COFFEE-250", 1).await;
     let (guest_order, guest_intent) = check_out(&shop, None, &guest_bought).await;
 
+    let (_, endpoint) = send_as(
+        Method::POST,
+        shop.url("/v1/webhook-endpoints"),
+        Some(json!({"url": "https://hooks.example.com/in"})),
+        None,
+        Some(&admin),
+    )
+    .await;
+    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
+
     let owned = [Hidden, Hidden, Allow, Allow];
     let guest_token = [Allow, Allow, Allow, Allow];
     let admin_only = [Forbidden, Unauthenticated, Forbidden, Allow];
@@ -512,6 +522,63 @@ pub async fn authorization_matrix(backend: Backend) {
         (
             Method::DELETE,
             "/v1/promotions/welcome-10/limit".to_string(),
+            None,
+            false,
+            admin_only,
+        ),
+        // Where events go, for admins.
+        (
+            Method::GET,
+            "/v1/deliveries".to_string(),
+            None,
+            false,
+            admin_only,
+        ),
+        (
+            Method::POST,
+            "/v1/deliveries/ord_x:order_placed:1/nats/retry".to_string(),
+            None,
+            false,
+            [Forbidden, Unauthenticated, Forbidden, Hidden],
+        ),
+        (
+            Method::GET,
+            "/v1/webhook-endpoints".to_string(),
+            None,
+            false,
+            admin_only,
+        ),
+        (
+            Method::POST,
+            "/v1/webhook-endpoints".to_string(),
+            Some(json!({"url": "https://hooks.example.com/other"})),
+            false,
+            admin_only,
+        ),
+        (
+            Method::GET,
+            format!("/v1/webhook-endpoints/{endpoint}"),
+            None,
+            false,
+            admin_only,
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/webhook-endpoints/{endpoint}"),
+            Some(json!({"enabled": false})),
+            false,
+            admin_only,
+        ),
+        (
+            Method::POST,
+            format!("/v1/webhook-endpoints/{endpoint}/rotate-secret"),
+            None,
+            false,
+            admin_only,
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/webhook-endpoints/{endpoint}"),
             None,
             false,
             admin_only,
