@@ -24,6 +24,13 @@ async fn server_with(settings: commerce_http::Settings) -> String {
 
 every_scenario!(Backend::Sqlite);
 
+/// A worker killed mid-delivery, on SQLite (a file two processes share): the lease it held
+/// runs out and another worker finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_delivery_loses_nothing() {
+    scenarios::a_worker_killed_mid_delivery_loses_nothing(Backend::Sqlite).await;
+}
+
 #[tokio::test]
 async fn client_mistakes_are_problems_never_500() {
     let base = server().await;

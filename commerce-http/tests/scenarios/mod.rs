@@ -24,7 +24,8 @@ macro_rules! every_scenario {
             settings_one_part_at_a_time,
             listings_filter_and_page,
             a_payment_the_gateway_missed,
-            hostile_requests_get_problems
+            hostile_requests_get_problems,
+            events_reach_every_destination
         );
     };
     (@each $backend:expr, $($scenario:ident),*) => {
@@ -39,6 +40,7 @@ macro_rules! every_scenario {
 
 mod accounts;
 mod admin;
+mod events;
 mod hostile;
 mod listings;
 mod matrix;
@@ -48,6 +50,7 @@ mod settings;
 
 pub use accounts::customer_accounts;
 pub use admin::an_admin_runs_the_shop;
+pub use events::{a_worker_killed_mid_delivery_loses_nothing, events_reach_every_destination};
 pub use hostile::hostile_requests_get_problems;
 pub use listings::listings_filter_and_page;
 pub use matrix::authorization_matrix;

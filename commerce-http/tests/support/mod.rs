@@ -201,6 +201,11 @@ impl ServerProcess {
     /// Starts `commerce-server serve` on `database_url` (`--demo` if asked) on a free port and
     /// waits until it answers.
     pub async fn start(database_url: &str, demo: bool) -> ServerProcess {
+        ServerProcess::start_with(database_url, demo, &[]).await
+    }
+
+    /// As [`ServerProcess::start`], with more options.
+    pub async fn start_with(database_url: &str, demo: bool, options: &[&str]) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -223,6 +228,7 @@ impl ServerProcess {
         if demo {
             command.arg("--demo");
         }
+        command.args(options);
         let child = command
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
