@@ -8,12 +8,16 @@ use std::time::Duration;
 use commerce_core::cart::Destination;
 use commerce_core::catalog::{Category, Product};
 use commerce_core::customer::Customer;
+use commerce_core::delivery::{DeliveryFilter, DeliveryStatus};
+use commerce_core::events::EventKind;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
 use commerce_core::service::IdempotencyKey;
 use commerce_core::settings::ShopConfig;
 use commerce_core::store::{OrderFilter, ProductFilter};
+use commerce_core::worker::{Destinations, JobsReport};
 use commerce_core::{CheckoutRequest, Commerce, Error, Money};
+use commerce_events::{EmailSettings, EventsConfig};
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -53,6 +57,8 @@ const SCOPE: &str = "python";
 #[pyclass(frozen, module = "commerce._native", name = "Commerce")]
 pub struct PyCommerce {
     service: Commerce,
+    destinations: Destinations,
+    worker: String,
 }
 
 impl PyCommerce {
@@ -102,11 +108,26 @@ impl PyCommerce {
     /// Opens the store a URL names (`sqlite:///path/shop.db`, created if missing;
     /// `sqlite::memory:`; `postgresql://user@host/db`) and applies its migrations.
     #[new]
-    #[pyo3(signature = (url, *, reservation_ttl_seconds = None))]
+    #[pyo3(signature = (
+        url,
+        *,
+        reservation_ttl_seconds = None,
+        events = Vec::new(),
+        smtp_url = None,
+        smtp_from = "Shop <shop@localhost>".to_string(),
+        shop_name = "Shop".to_string(),
+        webhooks_to_private_addresses = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         url: &str,
         reservation_ttl_seconds: Option<u32>,
+        events: Vec<String>,
+        smtp_url: Option<String>,
+        smtp_from: String,
+        shop_name: String,
+        webhooks_to_private_addresses: bool,
     ) -> PyResult<PyCommerce> {
         let mut config = commerce_runtime::Config::new(url);
         if let Some(seconds) = reservation_ttl_seconds {
@@ -115,7 +136,24 @@ impl PyCommerce {
         let service = py
             .detach(|| runtime().block_on(commerce_runtime::build(&config)))
             .or_raise(py)?;
-        Ok(PyCommerce { service })
+        let config = EventsConfig {
+            brokers: events,
+            smtp: smtp_url.map(|url| EmailSettings {
+                url,
+                from: smtp_from,
+                shop_name,
+            }),
+            webhooks_to_private_addresses,
+        };
+        let destinations = {
+            let _runtime = runtime().enter();
+            commerce_events::destinations(&config, &service).or_raise(py)?
+        };
+        Ok(PyCommerce {
+            service,
+            destinations,
+            worker: commerce_events::worker_name(),
+        })
     }
 
     // ------------------------------------------------------------------ catalog and stock
@@ -575,6 +613,104 @@ impl PyCommerce {
                 unanswered: settled.unanswered,
             })
         })
+    }
+
+    /// Runs once what the worker of `commerce-server` runs: settles pending money moves,
+    /// releases expired holds, cancels orders left unpaid, voids authorizations before they
+    /// lapse (under a lease in the store, so that one process of many does it), and sends due
+    /// events to the brokers, mailer and webhook endpoints the constructor named. Returns
+    /// what it did, as a dict; `found_work` says whether to call again at once (else wait a
+    /// second). Safe from several processes on one database.
+    fn run_pending_jobs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let destinations = self.destinations.clone();
+        let worker = self.worker.clone();
+        self.call(py, move |s| async move {
+            Ok(JobsDone::from(
+                s.run_pending_jobs(&destinations, &worker).await?,
+            ))
+        })
+    }
+
+    /// Adds a webhook endpoint receiving `event_types` (all if empty), with a new signing
+    /// secret: the record, with `secret`, which only this answer shows.
+    #[pyo3(signature = (url, event_types = Vec::new(), description = String::new()))]
+    fn create_webhook_endpoint<'py>(
+        &self,
+        py: Python<'py>,
+        url: String,
+        event_types: Vec<String>,
+        description: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut kinds = Vec::new();
+        for name in &event_types {
+            kinds.push(from_name::<EventKind>(py, name, "event_types")?);
+        }
+        self.call(py, move |s| async move {
+            let secret = commerce_core::webhooks::new_secret()?;
+            s.create_webhook_endpoint(&url, kinds, &description, &secret)
+                .await
+        })
+    }
+
+    /// Deliveries of events, newest first: `{"items": [...], "next_cursor": ...}`, by
+    /// `status` (`"pending"`, `"delivered"`, `"dead"`) and `destination`.
+    #[pyo3(signature = (*, status = None, destination = None, after = None, limit = None))]
+    fn deliveries<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<&str>,
+        destination: Option<String>,
+        after: Option<String>,
+        limit: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let status: Option<DeliveryStatus> = match status {
+            Some(name) => Some(from_name(py, name, "status")?),
+            None => None,
+        };
+        let filter = DeliveryFilter {
+            status,
+            destination,
+        };
+        self.call(py, move |s| async move {
+            s.deliveries(&filter, after.as_deref(), limit).await
+        })
+    }
+}
+
+/// What `run_pending_jobs` did, as a dict.
+#[derive(Serialize)]
+struct JobsDone {
+    maintained: bool,
+    settled_moves: usize,
+    unanswered_moves: usize,
+    released_holds: u64,
+    abandoned_orders: usize,
+    voided_authorizations: usize,
+    routed: usize,
+    delivered: usize,
+    failed: usize,
+    dead: usize,
+    disabled_endpoints: usize,
+    found_work: bool,
+}
+
+impl From<JobsReport> for JobsDone {
+    fn from(report: JobsReport) -> JobsDone {
+        let d = report.deliveries;
+        JobsDone {
+            maintained: report.maintained,
+            settled_moves: report.settled_moves,
+            unanswered_moves: report.unanswered_moves,
+            released_holds: report.released_holds,
+            abandoned_orders: report.abandoned_orders,
+            voided_authorizations: report.voided_authorizations,
+            routed: d.routed,
+            delivered: d.delivered,
+            failed: d.failed,
+            dead: d.dead,
+            disabled_endpoints: d.disabled_endpoints,
+            found_work: report.found_work(),
+        }
     }
 }
 

@@ -90,13 +90,33 @@ __all__ = [
 ]
 
 
-def open(url: str, *, reservation_ttl_seconds: int | None = None) -> Commerce:  # noqa: A001
+def open(  # noqa: A001
+    url: str,
+    *,
+    reservation_ttl_seconds: int | None = None,
+    events: list[str] | None = None,
+    smtp_url: str | None = None,
+    smtp_from: str = "Shop <shop@localhost>",
+    shop_name: str = "Shop",
+    webhooks_to_private_addresses: bool = False,
+) -> Commerce:
     """Opens a shop on the database a URL names: ``sqlite:///path/shop.db`` (created if
     missing), ``sqlite::memory:`` or ``postgresql://user@host/db``.
+
+    ``events`` names brokers (``nats://…``, ``amqp://…``) and ``smtp_url`` a mail server, for
+    :meth:`Commerce.run_pending_jobs` to send events to, beside the shop's webhook endpoints.
 
     >>> import commerce
     >>> shop = commerce.open("sqlite::memory:")
     >>> shop.products()["items"]
     []
     """
-    return Commerce(url, reservation_ttl_seconds=reservation_ttl_seconds)
+    return Commerce(
+        url,
+        reservation_ttl_seconds=reservation_ttl_seconds,
+        events=events or [],
+        smtp_url=smtp_url,
+        smtp_from=smtp_from,
+        shop_name=shop_name,
+        webhooks_to_private_addresses=webhooks_to_private_addresses,
+    )
