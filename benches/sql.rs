@@ -285,27 +285,9 @@ fn main() {
         if !benching {
             return;
         }
-        let url = std::env::var("COMMERCE_BENCH_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let schema = format!("commerce_bench_{}", std::process::id());
-        let Ok(admin) = sqlx::PgPool::connect(&url).await else {
-            println!("\nPostgreSQL: not reachable at {url}; skipped");
+        let Some((store, schema)) = commerce_benches::postgres_store("sql").await else {
             return;
         };
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        )))
-        .execute(&admin)
-        .await
-        .expect("schema");
-        let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&url)
-            .expect("a URL")
-            .options([("search_path", schema.as_str())]);
-        let store = Arc::new(
-            commerce_sql::PgStore::connect_options(options, 32)
-                .await
-                .expect("PostgreSQL"),
-        );
         let pool = store.pool().clone();
         sqlx::query("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
             .execute(&pool)
@@ -317,11 +299,6 @@ fn main() {
             .expect("row");
         let ceiling = ceiling!(pool);
         measure("PostgreSQL", store, ceiling, duration).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE"
-        )))
-        .execute(&admin)
-        .await
-        .expect("drop");
+        schema.drop().await;
     });
 }

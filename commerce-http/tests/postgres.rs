@@ -11,6 +11,12 @@ use support::{Backend, ServerProcess, send, send_as};
 
 every_scenario!(Backend::Postgres);
 
+/// A worker killed mid-delivery: its lease runs out and another worker process finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_delivery_loses_nothing() {
+    scenarios::a_worker_killed_mid_delivery_loses_nothing(Backend::Postgres).await;
+}
+
 /// Two `commerce-server` processes on one database act as one shop: a session from one works
 /// on the other, an idempotency key replays across them, and 150 buyers spread over both get
 /// exactly the 100 units there are.
