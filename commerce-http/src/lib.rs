@@ -17,10 +17,13 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 mod extract;
+mod metrics;
 mod middleware;
 pub mod openapi;
+mod pages;
 mod problem;
 mod storefront;
+pub use storefront::storefront_package;
 pub mod webhook;
 
 use commerce_core::{Commerce, Error};
@@ -54,7 +57,7 @@ pub fn app_with(commerce: Commerce, settings: &Settings) -> axum::Router {
         webhook_secret: settings.webhook_secret.clone(),
     };
     middleware::wrap(
-        storefront::routes()
+        storefront::routes(settings.wasm_dir.as_deref())
             .merge(openapi::routes())
             .merge(router(state)),
         settings,

@@ -1,170 +1,193 @@
-//! `commerce-server serve [--demo] [--database-url URL] [--bind ADDRESS] [--events URL]…`
-//! `commerce-server worker [--database-url URL] [--events URL]…`
-//! `commerce-server admin create-key [--name NAME] [--database-url URL]`
-//! `commerce-server admin revoke-key ID [--database-url URL]`
+//! `commerce-server`: the shop's API, storefront and worker in one binary.
 //!
-//! Without flags it serves a SQLite file `commerce.db` in the working directory on
-//! 127.0.0.1:8080. `COMMERCE_DATABASE_URL` sets the database when `--database-url` is absent.
+//! `commerce-server serve` serves a SQLite file `commerce.db` in the working directory on
+//! 127.0.0.1:8080 and runs the worker beside it; `commerce-server --help` lists every command
+//! and option. Every option can also be set from the environment (`COMMERCE_…`, named in the
+//! help), which is how secrets should be given: an environment variable is not shown by `ps`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: commerce-server serve [options]\n\
-       commerce-server worker [--database-url URL] [event options]\n\
-       commerce-server admin create-key [--name NAME] [--database-url URL]\n\
-       commerce-server admin revoke-key ID [--database-url URL]\n\
-serve options:\n\
-  --demo                 load a demo catalog on first run (products, stock, taxes, shipping, coupons)\n\
-  --database-url URL     sqlite://path, sqlite::memory: or postgres://... (default sqlite://commerce.db,\n\
-                         or COMMERCE_DATABASE_URL)\n\
-  --bind ADDRESS         where to listen (default 127.0.0.1:8080)\n\
-  --rate-limit N         requests per second per client (default 100)\n\
-  --rate-burst N         requests a client may make at once (default 200)\n\
-  --password-attempts N  sign-ins, registrations and password changes per client per minute\n\
-                         (default 10)\n\
-  --account-sign-ins N   sign-ins per account per hour, from all clients together (default 20)\n\
-  --trust-forwarded      key clients by X-Forwarded-For (only behind a proxy you run)\n\
-  --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable)\n\
-  --request-timeout S    seconds before a request is answered 408 (default 30)\n\
-  --webhook-secret S     the secret gateway webhooks are signed with (or COMMERCE_WEBHOOK_SECRET)\n\
-  --no-worker            serve the API only; run `commerce-server worker` beside it\n\
-event options (serve runs the worker too, unless --no-worker):\n\
-  --events URL           publish events to nats://host:4222 or amqp://user:pass@host:5672/%2f\n\
-                         (repeatable; or COMMERCE_EVENTS, comma-separated)\n\
-  --smtp-url URL         send customers email: smtp://host:25, smtp://host:587?tls=required,\n\
-                         smtps://user:pass@host:465 (or COMMERCE_SMTP_URL)\n\
-  --smtp-from ADDRESS    the sender (default \"Shop <shop@localhost>\", or COMMERCE_SMTP_FROM)\n\
-  --shop-name NAME       the shop's name in email (default \"Shop\")\n\
-  --webhook-allow-private  let webhooks reach loopback and private addresses\n\
-Logs go to stderr; RUST_LOG sets the level (default info).";
+use clap::{Args, Parser, Subcommand};
 
-enum Command {
-    Serve,
-    Worker,
-    CreateKey { name: String },
-    RevokeKey { id: String },
-}
-
-struct Options {
+/// The commerce server: a REST JSON API, a storefront and a background worker over one database.
+#[derive(Debug, Parser)]
+#[command(name = "commerce-server", version, propagate_version = true)]
+#[command(
+    after_help = "Logs go to stderr, one line per request; RUST_LOG sets the level (default info)."
+)]
+struct Cli {
+    #[command(subcommand)]
     command: Command,
-    demo: bool,
-    database_url: String,
-    bind: String,
-    settings: commerce_http::Settings,
-    run_worker: bool,
-    events: commerce_events::EventsConfig,
-    smtp_url: Option<String>,
-    smtp_from: String,
-    shop_name: String,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut args = args.iter().peekable();
-    let command = match args.next().map(String::as_str) {
-        Some("serve") => Command::Serve,
-        Some("worker") => Command::Worker,
-        Some("admin") => match args.next().map(String::as_str) {
-            Some("create-key") => Command::CreateKey {
-                name: "admin".to_string(),
-            },
-            Some("revoke-key") => Command::RevokeKey {
-                id: args
-                    .next()
-                    .ok_or("revoke-key needs the key's id (the part after ck_)")?
-                    .clone(),
-            },
-            _ => return Err(format!("admin needs create-key or revoke-key\n{USAGE}")),
-        },
-        Some("-h" | "--help") | None => return Err(USAGE.to_string()),
-        Some(other) => return Err(format!("unknown command `{other}`\n{USAGE}")),
-    };
-    let mut options = Options {
-        command,
-        demo: false,
-        database_url: std::env::var("COMMERCE_DATABASE_URL")
-            .unwrap_or_else(|_| "sqlite://commerce.db".to_string()),
-        bind: "127.0.0.1:8080".to_string(),
-        settings: commerce_http::Settings {
-            webhook_secret: std::env::var("COMMERCE_WEBHOOK_SECRET").ok(),
-            ..commerce_http::Settings::default()
-        },
-        run_worker: true,
-        events: commerce_events::EventsConfig {
-            brokers: std::env::var("COMMERCE_EVENTS")
-                .map(|urls| {
-                    urls.split(',')
-                        .map(str::trim)
-                        .filter(|url| !url.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            ..commerce_events::EventsConfig::default()
-        },
-        smtp_url: std::env::var("COMMERCE_SMTP_URL").ok(),
-        smtp_from: std::env::var("COMMERCE_SMTP_FROM")
-            .unwrap_or_else(|_| "Shop <shop@localhost>".to_string()),
-        shop_name: "Shop".to_string(),
-    };
-    let number = |value: Option<&String>, flag: &str| -> Result<u32, String> {
-        value
-            .and_then(|v| v.parse().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("{flag} needs a positive number"))
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--demo" => options.demo = true,
-            "--name" => match &mut options.command {
-                Command::CreateKey { name } => {
-                    *name = args.next().ok_or("--name needs a value")?.clone()
-                }
-                _ => return Err(format!("--name is an option of admin create-key\n{USAGE}")),
-            },
-            "--database-url" => {
-                options.database_url = args.next().ok_or("--database-url needs a value")?.clone()
-            }
-            "--bind" => options.bind = args.next().ok_or("--bind needs a value")?.clone(),
-            "--rate-limit" => options.settings.rate_per_second = number(args.next(), arg)?,
-            "--rate-burst" => options.settings.rate_burst = number(args.next(), arg)?,
-            "--password-attempts" => {
-                options.settings.credential_attempts_per_minute = number(args.next(), arg)?
-            }
-            "--account-sign-ins" => {
-                options.settings.account_sign_ins_per_hour = number(args.next(), arg)?
-            }
-            "--trust-forwarded" => options.settings.trust_forwarded = true,
-            "--webhook-secret" => {
-                options.settings.webhook_secret =
-                    Some(args.next().ok_or("--webhook-secret needs a value")?.clone())
-            }
-            "--cors-origin" => options
-                .settings
-                .cors_origins
-                .push(args.next().ok_or("--cors-origin needs a value")?.clone()),
-            "--request-timeout" => {
-                options.settings.request_timeout =
-                    Duration::from_secs(u64::from(number(args.next(), arg)?))
-            }
-            "--no-worker" => options.run_worker = false,
-            "--events" => options
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API, the storefront (/shop/) and its documentation (/docs), and run the worker
+    /// beside them unless --no-worker.
+    Serve(ServeArgs),
+    /// Run the worker alone: deliver events, sweep expired holds, finish interrupted refunds.
+    /// Run it beside API servers started with --no-worker, on the same database.
+    Worker {
+        #[command(flatten)]
+        database: Database,
+        #[command(flatten)]
+        events: EventArgs,
+    },
+    /// Manage admin keys.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an admin key and print it (it is shown only once).
+    CreateKey {
+        /// A name to know the key by.
+        #[arg(long, default_value = "admin")]
+        name: String,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Revoke an admin key by its id (the part after `ck_`).
+    RevokeKey {
+        /// The key's id.
+        id: String,
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Database {
+    /// sqlite://path, sqlite::memory: or postgres://user@host/database.
+    #[arg(
+        long,
+        env = "COMMERCE_DATABASE_URL",
+        default_value = "sqlite://commerce.db"
+    )]
+    database_url: String,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: Database,
+    /// Load a demo catalog on first run (products, stock, taxes, shipping, coupons).
+    #[arg(long, env = "COMMERCE_DEMO")]
+    demo: bool,
+    /// Where to listen.
+    #[arg(long, env = "COMMERCE_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Requests per second per client.
+    #[arg(long, env = "COMMERCE_RATE_LIMIT", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: u32,
+    /// Requests a client may make at once.
+    #[arg(long, env = "COMMERCE_RATE_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_burst: u32,
+    /// Sign-ins, registrations and password changes per client per minute.
+    #[arg(long, env = "COMMERCE_PASSWORD_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    password_attempts: u32,
+    /// Sign-ins per account per hour, from all clients together.
+    #[arg(long, env = "COMMERCE_ACCOUNT_SIGN_INS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    account_sign_ins: u32,
+    /// Key clients by X-Forwarded-For (only behind a proxy you run).
+    #[arg(long, env = "COMMERCE_TRUST_FORWARDED")]
+    trust_forwarded: bool,
+    /// Allow browser calls from this origin (repeatable; comma-separated in the environment).
+    #[arg(
+        long = "cors-origin",
+        env = "COMMERCE_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Seconds before a request is answered 408.
+    #[arg(long, env = "COMMERCE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    request_timeout: u32,
+    /// The secret gateway webhooks are signed with (better given in the environment).
+    #[arg(long, env = "COMMERCE_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// The storefront's WebAssembly package, the directory scripts/build-wasm fills
+    /// (default: commerce-wasm/pkg of the checkout, or pkg beside the executable).
+    #[arg(long, env = "COMMERCE_WASM_DIR")]
+    wasm_dir: Option<PathBuf>,
+    /// Serve the API only; run `commerce-server worker` beside it.
+    #[arg(long, env = "COMMERCE_NO_WORKER")]
+    no_worker: bool,
+    #[command(flatten)]
+    events: EventArgs,
+}
+
+#[derive(Debug, Args)]
+struct EventArgs {
+    /// Publish events to nats://host:4222 or amqp://user:pass@host:5672/%2f (repeatable;
+    /// comma-separated in the environment).
+    #[arg(long = "events", env = "COMMERCE_EVENTS", value_delimiter = ',')]
+    events: Vec<String>,
+    /// Send customers email: smtp://host:25, smtp://host:587?tls=required, smtps://user:pass@host:465.
+    #[arg(long, env = "COMMERCE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of the shop's email.
+    #[arg(
+        long,
+        env = "COMMERCE_SMTP_FROM",
+        default_value = "Shop <shop@localhost>"
+    )]
+    smtp_from: String,
+    /// The shop's name in email.
+    #[arg(long, env = "COMMERCE_SHOP_NAME", default_value = "Shop")]
+    shop_name: String,
+    /// Let webhooks reach loopback and private addresses.
+    #[arg(long, env = "COMMERCE_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
+}
+
+impl EventArgs {
+    fn config(&self) -> commerce_events::EventsConfig {
+        commerce_events::EventsConfig {
+            brokers: self
                 .events
-                .brokers
-                .push(args.next().ok_or("--events needs a URL")?.clone()),
-            "--smtp-url" => {
-                options.smtp_url = Some(args.next().ok_or("--smtp-url needs a URL")?.clone())
-            }
-            "--smtp-from" => {
-                options.smtp_from = args.next().ok_or("--smtp-from needs an address")?.clone()
-            }
-            "--shop-name" => {
-                options.shop_name = args.next().ok_or("--shop-name needs a name")?.clone()
-            }
-            "--webhook-allow-private" => options.events.webhooks_to_private_addresses = true,
-            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+                .iter()
+                .map(|url| url.trim())
+                .filter(|url| !url.is_empty())
+                .map(str::to_string)
+                .collect(),
+            webhooks_to_private_addresses: self.webhook_allow_private,
+            smtp: self
+                .smtp_url
+                .clone()
+                .map(|url| commerce_events::EmailSettings {
+                    url,
+                    from: self.smtp_from.clone(),
+                    shop_name: self.shop_name.clone(),
+                }),
         }
     }
-    Ok(options)
+}
+
+impl ServeArgs {
+    fn settings(&self) -> commerce_http::Settings {
+        commerce_http::Settings {
+            rate_per_second: self.rate_limit,
+            rate_burst: self.rate_burst,
+            trust_forwarded: self.trust_forwarded,
+            cors_origins: self
+                .cors_origins
+                .iter()
+                .filter(|origin| !origin.is_empty())
+                .cloned()
+                .collect(),
+            request_timeout: Duration::from_secs(u64::from(self.request_timeout)),
+            webhook_secret: self.webhook_secret.clone(),
+            credential_attempts_per_minute: self.password_attempts,
+            account_sign_ins_per_hour: self.account_sign_ins,
+            wasm_dir: self.wasm_dir.clone(),
+            ..commerce_http::Settings::default()
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -190,6 +213,9 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before the logger, so that --help and --version print nothing else; clap exits 0 for
+    // them and 2 for a mistake, with the usage.
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -197,24 +223,27 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let options = match parse(&args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
+    let database_url = match &cli.command {
+        Command::Serve(args) => &args.database.database_url,
+        Command::Worker { database, .. } => &database.database_url,
+        Command::Admin {
+            command:
+                AdminCommand::CreateKey { database, .. } | AdminCommand::RevokeKey { database, .. },
+        } => &database.database_url,
     };
-    let commerce = match commerce_http::commerce(&options.database_url).await {
+    let commerce = match commerce_http::commerce(database_url).await {
         Ok(commerce) => commerce,
         Err(err) => {
             eprintln!("cannot open the database: {err}");
             return ExitCode::FAILURE;
         }
     };
-    match &options.command {
-        Command::Serve | Command::Worker => {}
-        Command::CreateKey { name } => {
+    let (serve, event_args) = match &cli.command {
+        Command::Serve(args) => (Some(args), &args.events),
+        Command::Worker { events, .. } => (None, events),
+        Command::Admin {
+            command: AdminCommand::CreateKey { name, .. },
+        } => {
             return match commerce_http::cli::keys::create_key(&commerce, name).await {
                 Ok(key) => {
                     println!("{key}");
@@ -227,7 +256,9 @@ async fn main() -> ExitCode {
                 }
             };
         }
-        Command::RevokeKey { id } => {
+        Command::Admin {
+            command: AdminCommand::RevokeKey { id, .. },
+        } => {
             return match commerce_http::cli::keys::revoke_key(&commerce, id).await {
                 Ok(()) => {
                     println!("revoked {id}");
@@ -239,8 +270,8 @@ async fn main() -> ExitCode {
                 }
             };
         }
-    }
-    if options.demo {
+    };
+    if serve.is_some_and(|args| args.demo) {
         match commerce_http::demo::load(&commerce).await {
             Ok(true) => println!("loaded the demo catalog"),
             Ok(false) => {
@@ -252,16 +283,7 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let mut events = options.events.clone();
-    events.smtp = options
-        .smtp_url
-        .clone()
-        .map(|url| commerce_events::EmailSettings {
-            url,
-            from: options.smtp_from.clone(),
-            shop_name: options.shop_name.clone(),
-        });
-    let destinations = match commerce_events::destinations(&events, &commerce) {
+    let destinations = match commerce_events::destinations(&event_args.config(), &commerce) {
         Ok(destinations) => destinations,
         Err(err) => {
             eprintln!("cannot set up the event destinations: {err}");
@@ -277,7 +299,7 @@ async fn main() -> ExitCode {
     let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
-    if let Command::Worker = options.command {
+    let Some(serve) = serve else {
         println!("commerce-server worker running");
         commerce_events::run_worker(
             commerce,
@@ -287,8 +309,8 @@ async fn main() -> ExitCode {
         )
         .await;
         return ExitCode::SUCCESS;
-    }
-    let worker = options.run_worker.then(|| {
+    };
+    let worker = (!serve.no_worker).then(|| {
         tokio::spawn(commerce_events::run_worker(
             commerce.clone(),
             destinations,
@@ -296,15 +318,15 @@ async fn main() -> ExitCode {
             until_stopped(stopped.clone()),
         ))
     });
-    let listener = match tokio::net::TcpListener::bind(&options.bind).await {
+    let listener = match tokio::net::TcpListener::bind(&serve.bind).await {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("cannot listen on {}: {err}", options.bind);
+            eprintln!("cannot listen on {}: {err}", serve.bind);
             return ExitCode::FAILURE;
         }
     };
-    println!("commerce-server listening on http://{}", options.bind);
-    let app = commerce_http::app_with(commerce, &options.settings);
+    println!("commerce-server listening on http://{}", serve.bind);
+    let app = commerce_http::app_with(commerce, &serve.settings());
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<commerce_http::ClientAddr>(),

@@ -4,8 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -27,7 +26,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::RandomIds;
-use crate::problem::{Failure, Problem};
+use crate::metrics::{self, Metrics};
+use crate::problem::Problem;
 
 /// How the server protects itself and its clients.
 #[derive(Debug, Clone)]
@@ -53,6 +53,9 @@ pub struct Settings {
     pub credential_attempts_per_minute: u32,
     /// Sign-ins each account may have per hour, from all clients together.
     pub account_sign_ins_per_hour: u32,
+    /// The storefront's WebAssembly package (the directory holding `web/commerce_wasm_bg.wasm`);
+    /// `None` looks where a checkout or an installation keeps it (see [`crate::storefront_package`]).
+    pub wasm_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             webhook_secret: None,
             credential_attempts_per_minute: 10,
             account_sign_ins_per_hour: 20,
+            wasm_dir: None,
         }
     }
 }
@@ -215,74 +219,6 @@ async fn limit_credential_attempts(
     next.run(request).await
 }
 
-/// Request counters for `/metrics`, in the Prometheus text format.
-#[derive(Debug, Default)]
-pub(crate) struct Metrics {
-    by_class: [AtomicU64; 5],
-    duration_micros: AtomicU64,
-}
-
-impl Metrics {
-    pub(crate) fn render(&self) -> String {
-        let mut text = String::from(
-            "# HELP commerce_http_responses_total HTTP responses by status class.\n\
-             # TYPE commerce_http_responses_total counter\n",
-        );
-        for (i, count) in self.by_class.iter().enumerate() {
-            text.push_str(&format!(
-                "commerce_http_responses_total{{class=\"{}xx\"}} {}\n",
-                i + 1,
-                count.load(Ordering::Relaxed)
-            ));
-        }
-        let count: u64 = self
-            .by_class
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .sum();
-        let seconds = self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        text.push_str(&format!(
-            "# HELP commerce_http_request_duration_seconds Time to answer a request.\n\
-             # TYPE commerce_http_request_duration_seconds summary\n\
-             commerce_http_request_duration_seconds_sum {seconds}\n\
-             commerce_http_request_duration_seconds_count {count}\n"
-        ));
-        text
-    }
-}
-
-async fn measure(
-    State(metrics): State<Arc<Metrics>>,
-    request: axum::extract::Request,
-    next: Next,
-) -> axum::response::Response {
-    let start = Instant::now();
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let response = next.run(request).await;
-    if let Some(Failure(failure)) = response.extensions().get::<Failure>() {
-        // The client saw a generic problem; the log has what happened, by request id.
-        tracing::error!(
-            request_id,
-            %method,
-            path,
-            status = response.status().as_u16(),
-            failure,
-            "request failed on the server side"
-        );
-    }
-    let class = usize::from(response.status().as_u16() / 100).clamp(1, 5) - 1;
-    metrics.by_class[class].fetch_add(1, Ordering::Relaxed);
-    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-    metrics.duration_micros.fetch_add(micros, Ordering::Relaxed);
-    response
-}
-
 /// Turns every error response that is not already problem+json (axum's 405, the timeout's
 /// 408, the body limit's 413, a path that is not UTF-8) into one, keeping its status and
 /// headers (a 405's `Allow`): every error the server sends is a problem with a stable code.
@@ -349,8 +285,8 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
     let metrics = Arc::new(Metrics::default());
     // `/metrics` itself is an operation of the API (`api::events`), which adds the events'.
     let router = router
-        .layer(axum::Extension(metrics.clone()))
-        .layer(axum::middleware::from_fn_with_state(metrics, measure));
+        .route_layer(axum::middleware::from_fn(metrics::remember_route))
+        .layer(axum::Extension(metrics.clone()));
     let period = Duration::from_nanos(1_000_000_000 / u64::from(settings.rate_per_second.max(1)));
     let attempts =
         NonZeroU32::new(settings.credential_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
@@ -407,6 +343,11 @@ pub(crate) fn wrap(router: Router, settings: &Settings) -> Router {
     router
         .layer(axum::middleware::from_fn(utf8_only))
         .layer(axum::middleware::from_fn(problems_only))
+        // Outside every layer that may answer on its own (429, 413, 408), inside the request id.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::measure,
+        ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, MakeId))

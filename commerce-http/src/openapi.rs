@@ -4,7 +4,6 @@
 
 use axum::Router;
 use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use commerce_core::Checkout;
 use commerce_core::cart::CatalogItem;
@@ -32,6 +31,7 @@ use crate::api::events::{
 use crate::api::orders::{Capture, Confirmation, Fulfilment, Refund};
 use crate::api::settings::{UsageLimit, ZoneRates};
 use crate::api::{self, Access, Method, Operation};
+use crate::pages::{DOCS_POLICY, asset, page};
 
 fn add<T: ToSchema>(schemas: &mut Map<String, Value>) {
     let mut nested = Vec::new();
@@ -333,13 +333,20 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         )
         .route(
             "/docs",
+            get(|| async { page(DOCS_POLICY, include_str!("../docs/index.html")) }),
+        )
+        .route(
+            "/docs/docs.js",
             get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    include_str!("../docs/index.html"),
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../docs/docs.js"),
                 )
-                    .into_response()
             }),
+        )
+        .route(
+            "/docs/docs.css",
+            get(|| async { asset("text/css; charset=utf-8", include_str!("../docs/docs.css")) }),
         )
 }
 

@@ -1,8 +1,19 @@
 // The storefront: the server keeps the cart; the browser prices it with the WebAssembly module
 // from the exact pricing request the server uses, so the totals shown are the totals charged.
-import { load, quoteSync } from './pkg/index.mjs';
+// Whatever the shop's data holds (names, descriptions, codes) is put on the page as text, never
+// as markup; the page's content-security policy refuses inline script besides.
+// Imported when the page starts, so that a missing package is reported on the page.
+let quoteSync;
 
 const $ = (id) => document.getElementById(id);
+
+// An element with its text (never parsed as HTML) and its class.
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
 let cartId = null;
 let browserTotal = null;
 
@@ -27,8 +38,8 @@ async function refresh() {
   const lines = $('lines');
   lines.replaceChildren(
     ...quote.lines.map((line) => {
-      const row = document.createElement('tr');
-      row.innerHTML = `<td>${line.sku} × ${line.quantity}</td><td class="amount">${line.total}</td>`;
+      const row = element('tr');
+      row.append(element('td', `${line.sku} × ${line.quantity}`), element('td', line.total, 'amount'));
       return row;
     }),
   );
@@ -56,8 +67,23 @@ async function add(sku) {
   }
 }
 
+async function loadPricing() {
+  try {
+    const pricing = await import('./pkg/index.mjs');
+    await pricing.load('/shop/pkg/web/commerce_wasm_bg.wasm');
+    quoteSync = pricing.quoteSync;
+  } catch (error) {
+    $('products').textContent = '';
+    throw new Error(
+      `The pricing module did not load (${error.message ?? error}). The server serves it from the ` +
+        'WebAssembly package: build it with scripts/build-wasm, or start the server with ' +
+        'COMMERCE_WASM_DIR set to the package directory (the one holding web/commerce_wasm_bg.wasm).',
+    );
+  }
+}
+
 async function main() {
-  await load('/shop/pkg/web/commerce_wasm_bg.wasm');
+  await loadPricing();
   const cart = await api('POST', '/v1/carts', { currency: 'USD' });
   cartId = cart.id;
   await api('PUT', `/v1/carts/${cartId}/shipping`, { country: 'US', region: 'CA', method: 'standard' });
@@ -65,9 +91,9 @@ async function main() {
   const list = $('products');
   list.replaceChildren(
     ...products.items.map((product) => {
-      const div = document.createElement('div');
-      div.className = 'product';
-      div.innerHTML = `<b>${product.name}</b><br>`;
+      const div = element('div', undefined, 'product');
+      div.append(element('h3', product.name, 'name'));
+      if (product.description) div.append(element('p', product.description, 'description'));
       for (const variant of product.variants) {
         const price = variant.prices.find((p) => p.price_list === 'default');
         const options = Object.values(variant.options).join(' ');

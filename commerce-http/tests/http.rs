@@ -3,6 +3,7 @@
 //! once, an admin's day) and what only needs one backend (every shared pricing case through
 //! `POST /v1/quote`, problem+json errors, rate limits, request ids and CORS, webhooks).
 
+mod running;
 mod scenarios;
 mod support;
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{Access, Api, Method, Operation, PAGE_PARAMS, Param, Shared};
 use crate::auth::Admin;
 use crate::extract::{ApiJson, ApiQuery, ApiResult, json};
-use crate::middleware::Metrics;
+use crate::metrics::Metrics;
 
 const DELIVERY_PARAMS: [Param; 2] = [
     Param {
