@@ -3,17 +3,10 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+
+use crate::support::{ServerProcess, free_port};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_commerce-server");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let output = Command::new(SERVER).args(args).output().unwrap();
@@ -22,29 +15,6 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8(output.stdout).unwrap(),
         String::from_utf8(output.stderr).unwrap(),
     )
-}
-
-/// A server started with `command`, killed when dropped.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_until_ready(base: &str) {
-    for _ in 0..300 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("commerce-server did not start on {base}");
 }
 
 /// `--help` and `--version` answer and exit 0; every option names its environment variable; a
@@ -98,8 +68,7 @@ fn the_command_line_answers_help_and_version() {
 #[tokio::test]
 async fn settings_come_from_the_environment() {
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Running(
+    let server = ServerProcess::spawn(
         Command::new(SERVER)
             .arg("serve")
             .env("COMMERCE_DATABASE_URL", "sqlite::memory:")
@@ -111,11 +80,11 @@ async fn settings_come_from_the_environment() {
                 "https://a.example,https://b.example",
             )
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_until_ready(&base).await;
+            .stdout(Stdio::null()),
+        port,
+    )
+    .await;
+    let base = &server.base;
     let client = reqwest::Client::new();
     let products = client
         .get(format!("{base}/v1/products"))
@@ -145,25 +114,25 @@ async fn settings_come_from_the_environment() {
 #[tokio::test]
 async fn every_request_is_one_line_of_the_log() {
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(SERVER)
-        .args([
-            "serve",
-            "--demo",
-            "--no-worker",
-            "--database-url",
-            "sqlite::memory:",
-        ])
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let server = Running(child);
-    wait_until_ready(&base).await;
+    let mut server = ServerProcess::spawn(
+        Command::new(SERVER)
+            .args([
+                "serve",
+                "--demo",
+                "--no-worker",
+                "--database-url",
+                "sqlite::memory:",
+            ])
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+        port,
+    )
+    .await;
+    let mut stderr = server.take_stderr().unwrap();
+    let base = server.base.clone();
     let response = reqwest::get(format!("{base}/v1/products/enamel-mug"))
         .await
         .unwrap();

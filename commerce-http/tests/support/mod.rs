@@ -206,11 +206,7 @@ impl ServerProcess {
 
     /// As [`ServerProcess::start`], with more options.
     pub async fn start_with(database_url: &str, demo: bool, options: &[&str]) -> ServerProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_commerce-server"));
         command.args([
             "serve",
@@ -229,13 +225,16 @@ impl ServerProcess {
             command.arg("--demo");
         }
         command.args(options);
-        let child = command
+        command
             .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+            .stdout(std::process::Stdio::null());
+        ServerProcess::spawn(&mut command, port).await
+    }
+
+    /// Spawns `command`, a server told to listen on `port`, and waits until it answers.
+    pub async fn spawn(command: &mut std::process::Command, port: u16) -> ServerProcess {
         let server = ServerProcess {
-            child,
+            child: command.spawn().unwrap(),
             base: format!("http://127.0.0.1:{port}"),
         };
         for _ in 0..300 {
@@ -249,6 +248,20 @@ impl ServerProcess {
         }
         panic!("commerce-server did not start on {}", server.base);
     }
+
+    /// The server's standard error, when it was spawned piped.
+    pub fn take_stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Drop for ServerProcess {
