@@ -71,6 +71,7 @@ async fn checkout(commerce: &Commerce, n: u64) {
             capture_method: Default::default(),
             idempotency_key: None,
             idempotency_scope: String::new(),
+            contact: commerce_core::testkit::sample_contact(),
         })
         .await
         .expect("a checkout");

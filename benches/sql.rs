@@ -224,6 +224,7 @@ async fn measure(
                             capture_method: Default::default(),
                             idempotency_key: None,
                             idempotency_scope: String::new(),
+                            contact: commerce_core::testkit::sample_contact(),
                         };
                         commerce.checkout(&request).await.expect("a checkout");
                     }

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use commerce_core::cart::Destination;
 use commerce_core::catalog::{Product, ProductStatus, Variant, VariantPrice};
+use commerce_core::contact::ContactRequest;
+use commerce_core::customer::Address;
 use commerce_core::gateway::TestGateway;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::pricing::TaxZone;
@@ -108,13 +110,26 @@ async fn shop() -> Result<(), Box<dyn std::error::Error>> {
         quote.totals.grand_total, quote.totals.tax_total
     );
 
-    // Checkout with the test gateway; a retry with the same key changes nothing.
+    // Checkout with the test gateway, to where the order ships (which prices it) and who to
+    // write to; a retry with the same key changes nothing.
     let request = CheckoutRequest {
         cart_id: cart.id.clone(),
         payment_method: "tok_visa".into(),
-        capture_method: Default::default(),
         idempotency_key: Some("checkout-1".into()),
         idempotency_scope: "guest".into(),
+        contact: ContactRequest {
+            email: Some("lena@example.com".into()),
+            shipping_address: Some(Address {
+                name: "Lena Weber".into(),
+                line1: "Torstraße 1".into(),
+                city: "Berlin".into(),
+                postal_code: "10119".into(),
+                country: "DE".into(),
+                ..Address::default()
+            }),
+            ..ContactRequest::default()
+        },
+        ..CheckoutRequest::default()
     };
     let placed = commerce.checkout(&request).await?;
     let retried = commerce.checkout(&request).await?;

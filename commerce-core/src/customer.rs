@@ -31,7 +31,8 @@ pub struct Customer {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Address {
-    /// The address's id, unique within the customer.
+    /// The address's id, unique within the customer's book; empty (and left out) on an order's address.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
     /// The recipient.
     pub name: String,
@@ -50,6 +51,9 @@ pub struct Address {
     pub postal_code: String,
     /// The ISO 3166-1 alpha-2 country code (`"CA"`).
     pub country: String,
+    /// A telephone number for the carrier (digits, spaces, `+`, `-`, `(`, `)`, `.`), if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
 }
 
 /// The fewest characters a password may have (NIST SP 800-63B: at least 8, no composition
@@ -111,6 +115,13 @@ impl Address {
             }
             text::check_line(value).map_err(|e| e.at(field))?;
         }
+        let phone_chars = |c: char| c.is_ascii_digit() || " +-().".contains(c);
+        if self.phone.len() > 32 || !self.phone.chars().all(phone_chars) {
+            return Err(Error::invalid(
+                "a telephone number of at most 32 digits, spaces and + - ( ) .",
+            )
+            .at("phone"));
+        }
         let country = self.country.as_bytes();
         if country.len() != 2 || !country.iter().all(u8::is_ascii_uppercase) {
             return Err(Error::invalid("a two-letter ISO country code such as CA").at("country"));
@@ -136,13 +147,7 @@ impl Customer {
         if let Some(group) = &self.group {
             text::check_line(group).map_err(|e| e.at("group"))?;
         }
-        let email = self.email.trim();
-        let plausible = email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-        if !plausible || email.len() > 254 {
-            return Err(Error::invalid("an e-mail address such as ada@example.com").at("email"));
-        }
+        crate::contact::check_email(self.email.trim())?;
         if self.name.chars().count() > 200 {
             return Err(Error::invalid("at most 200 characters").at("name"));
         }

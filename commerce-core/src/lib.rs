@@ -42,6 +42,7 @@ pub mod access;
 pub mod cart;
 pub mod catalog;
 pub mod clock;
+pub mod contact;
 pub mod customer;
 pub mod delivery;
 mod error;

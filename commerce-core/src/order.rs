@@ -208,6 +208,16 @@ pub struct Order {
     /// The uses of limited promotions the order took, given back if it is cancelled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub promotion_uses: Vec<crate::usage::PromotionUse>,
+    /// Where to write about the order (every order checked out has one; orders placed before
+    /// checkout asked for it have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Where the order ships; its country and region priced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<crate::customer::Address>,
+    /// Who pays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<crate::customer::Address>,
     /// Incremented by every change; stores compare-and-set on it.
     pub version: u64,
     /// When it was placed.
@@ -261,6 +271,9 @@ impl Order {
             payment_intent_id: None,
             cancellation_reason: None,
             promotion_uses: Vec::new(),
+            email: None,
+            shipping_address: None,
+            billing_address: None,
             version: 1,
             created_at: now,
             updated_at: now,

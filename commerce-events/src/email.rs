@@ -221,9 +221,10 @@ fn templates() -> minijinja::Environment<'static> {
     env
 }
 
-/// Emails a signed-in customer when their order is confirmed, shipped, refunded or
-/// cancelled. The message id is the event id, so that a message sent again after a worker
-/// stopped mid-send can be recognised. An event of a guest's order (no address to write to)
+/// Emails the buyer when their order is confirmed, shipped, refunded or cancelled, at the
+/// order's e-mail address (a guest's as much as a customer's). The message id is the event id,
+/// so that a message sent again after a worker stopped mid-send can be recognised. An event
+/// of an order with no address to write to (placed before checkout asked for one, by a guest)
 /// is delivered by sending nothing.
 pub struct EmailDestination {
     settings: EmailSettings,
@@ -272,13 +273,35 @@ impl EmailDestination {
             }
             Err(e) => return Err(Outcome::Failed(format!("cannot read the order: {e}"))),
         };
-        let Some(customer_id) = order.customer_id.as_deref() else {
-            return Ok(None);
+        // The order's own e-mail address (every order checked out has one) is written to; a
+        // customer's account names them, a guest is named by the shipping address.
+        let account = match order.customer_id.as_deref() {
+            Some(customer_id) => match self.commerce.customer(customer_id).await {
+                Ok(customer) => Some(customer),
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound { .. }) => None,
+                Err(e) => return Err(Outcome::Failed(format!("cannot read the customer: {e}"))),
+            },
+            None => None,
         };
-        let customer = match self.commerce.customer(customer_id).await {
-            Ok(customer) => customer,
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(Outcome::Failed(format!("cannot read the customer: {e}"))),
+        let customer = match (account, order.email.as_deref()) {
+            (Some(customer), Some(email)) => Customer {
+                email: email.to_owned(),
+                ..customer
+            },
+            (Some(customer), None) => customer,
+            (None, Some(email)) => Customer {
+                id: String::new(),
+                email: email.to_owned(),
+                name: order
+                    .shipping_address
+                    .as_ref()
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+                group: None,
+                addresses: Vec::new(),
+                version: 0,
+            },
+            (None, None) => return Ok(None),
         };
         let to: Mailbox = match customer.email.parse() {
             Ok(to) => to,

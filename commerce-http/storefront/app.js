@@ -24,7 +24,10 @@ async function api(method, path, body, headers = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json();
-  if (!response.ok) throw new Error(`${data.code}: ${data.detail}`);
+  if (!response.ok) {
+    const field = data.errors?.[0]?.field;
+    throw new Error(`${data.code}: ${data.detail}${field ? ` (${field})` : ''}`);
+  }
   return data;
 }
 
@@ -122,7 +125,20 @@ async function main() {
   $('checkout').addEventListener('click', async () => {
     try {
       const key = `storefront-${cartId}`;
-      const placed = await api('POST', `/v1/carts/${cartId}/checkout`, { payment_method: 'tok_visa' }, { 'Idempotency-Key': key });
+      // Where the order ships prices it: the region the shipping choice above quotes.
+      const order = {
+        payment_method: 'tok_visa',
+        email: $('email').value,
+        shipping_address: {
+          name: $('ship-name').value,
+          line1: $('ship-line1').value,
+          city: $('ship-city').value,
+          postal_code: $('ship-postal-code').value,
+          region: 'CA',
+          country: 'US',
+        },
+      };
+      const placed = await api('POST', `/v1/carts/${cartId}/checkout`, order, { 'Idempotency-Key': key });
       const serverTotal = placed.order.quote.totals.grand_total;
       $('order').hidden = false;
       $('order-id').textContent = placed.order.id;

@@ -87,7 +87,7 @@ async fn client_mistakes_are_problems_never_500() {
     let (status, problem) = send(
         reqwest::Method::POST,
         format!("{cart_url}/checkout"),
-        Some(json!({"payment_method": "tok_visa"})),
+        Some(crate::support::pay("tok_visa")),
         Some("k"),
     )
     .await;
@@ -354,7 +354,7 @@ async fn signed_gateway_webhooks() {
     let (status, pending) = send(
         reqwest::Method::POST,
         format!("{base}/v1/carts/{id}/checkout"),
-        Some(json!({"payment_method": "tok_requires_action"})),
+        Some(crate::support::pay("tok_requires_action")),
         Some("k"),
     )
     .await;

@@ -78,7 +78,7 @@ async fn two_server_processes_share_one_database() {
             send(
                 Method::POST,
                 url,
-                Some(json!({"payment_method": "tok_visa"})),
+                Some(crate::support::pay("tok_visa")),
                 Some(&key),
             )
             .await
@@ -106,7 +106,7 @@ async fn two_server_processes_share_one_database() {
     let (status, replay) = send(
         Method::POST,
         format!("{}/v1/carts/{id}/checkout", servers[i % 2]),
-        Some(json!({"payment_method": "tok_visa"})),
+        Some(crate::support::pay("tok_visa")),
         Some(&format!("buy-{id}")),
     )
     .await;

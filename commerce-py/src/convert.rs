@@ -620,6 +620,15 @@ pub fn from_py<T: serde::de::DeserializeOwned>(value: &Bound<'_, PyAny>) -> PyRe
     serde_json::from_str(&json).map_err(|e| to_py_err(value.py(), &Error::unreadable(&e)))
 }
 
+/// As [`from_py`], with an unreadable value's error naming `field`.
+pub fn from_py_at<T: serde::de::DeserializeOwned>(
+    value: &Bound<'_, PyAny>,
+    field: &str,
+) -> PyResult<T> {
+    let json = to_json(value)?;
+    serde_json::from_str(&json).map_err(|e| to_py_err(value.py(), &Error::unreadable(&e).at(field)))
+}
+
 /// A core enum from its snake-case name (`"manual"`, `"half_up"`), as JSON writes it; an
 /// unknown name is `invalid_request` naming `field` and the names there are.
 pub fn from_name<T: serde::de::DeserializeOwned>(

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use commerce_core::cart::Destination;
 use commerce_core::catalog::{Category, Product};
-use commerce_core::customer::Customer;
+use commerce_core::contact::ContactRequest;
+use commerce_core::customer::{Address, Customer};
 use commerce_core::delivery::{DeliveryFilter, DeliveryStatus};
 use commerce_core::events::EventKind;
 use commerce_core::order::FulfillmentStatus;
@@ -21,7 +22,7 @@ use commerce_events::{EmailSettings, EventsConfig};
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::convert::{decimal_text, from_name, from_py, to_py};
+use crate::convert::{decimal_text, from_name, from_py, from_py_at, to_py};
 use crate::errors::IntoPy;
 use crate::money::{PyMoney, currency};
 
@@ -398,24 +399,48 @@ impl PyCommerce {
     /// Checks a cart out with the test gateway (any payment method token authorizes, except
     /// `"tok_decline"`, `"tok_decline_<reason>"`, `"tok_gateway_down"` and the like): reserves
     /// the stock, places the order and takes the payment.
+    /// `email` and `shipping_address` (a dict: `name`, `line1`, `line2`, `city`, `region`,
+    /// `postal_code`, `country`, `phone`) say who the order goes to; the shipping address prices
+    /// it. A customer's cart may leave them out (their e-mail and first saved address) or name
+    /// saved addresses by id; `billing_address` defaults to the shipping address.
     /// Returns `{"order": ..., "payment_intent": ...}`. The same `idempotency_key` does the work
     /// once: a retry returns the first result.
-    #[pyo3(signature = (cart_id, payment_method, *, capture_method = "automatic", idempotency_key = None))]
+    #[pyo3(signature = (
+        cart_id, payment_method, *, email = None, shipping_address = None,
+        shipping_address_id = None, billing_address = None, billing_address_id = None,
+        capture_method = "automatic", idempotency_key = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn checkout<'py>(
         &self,
         py: Python<'py>,
         cart_id: String,
         payment_method: String,
+        email: Option<String>,
+        shipping_address: Option<Bound<'py, PyAny>>,
+        shipping_address_id: Option<String>,
+        billing_address: Option<Bound<'py, PyAny>>,
+        billing_address_id: Option<String>,
         capture_method: &str,
         idempotency_key: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let capture_method: CaptureMethod = from_name(py, capture_method, "capture_method")?;
+        let address = |value: Option<Bound<'py, PyAny>>, field: &str| {
+            value.map(|v| from_py_at::<Address>(&v, field)).transpose()
+        };
         let request = CheckoutRequest {
             cart_id,
             payment_method,
             capture_method,
             idempotency_key,
             idempotency_scope: SCOPE.to_string(),
+            contact: ContactRequest {
+                email,
+                shipping_address: address(shipping_address, "shipping_address")?,
+                shipping_address_id,
+                billing_address: address(billing_address, "billing_address")?,
+                billing_address_id,
+            },
         };
         self.call(py, move |s| async move { s.checkout(&request).await })
     }

@@ -91,7 +91,7 @@ def test_errors_pickle_with_their_code() -> None:
 
 
 def test_store_errors(tmp_path) -> None:
-    shop = commerce.open(f"sqlite://{tmp_path / 'shop.db'}")
+    shop = commerce.connect(f"sqlite://{tmp_path / 'shop.db'}")
     with pytest.raises(commerce.NotFound) as raised:
         shop.cart("cart_missing")
     assert raised.value.code == "not_found"
@@ -103,7 +103,14 @@ def test_store_errors(tmp_path) -> None:
     with pytest.raises(TypeError, match="Money"):
         shop.refund("ord_missing", Decimal("1.00"))  # type: ignore[arg-type]
     with pytest.raises(commerce.ValidationError) as url:
-        commerce.open("mysql://localhost/shop")
+        commerce.connect("mysql://localhost/shop")
     assert url.value.code == "invalid_input"
     with pytest.raises(commerce.BackendError):
-        commerce.open("postgresql://nobody@127.0.0.1:1/none")
+        commerce.connect("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_star_import_keeps_the_builtin_open() -> None:
+    namespace: dict[str, object] = {}
+    exec("from commerce import *", namespace)
+    assert "open" not in namespace and "connect" in namespace
+    assert commerce.open is commerce.connect, "the former name still works"

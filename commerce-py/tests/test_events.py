@@ -20,6 +20,14 @@ import commerce
 from conftest import stock_shop
 
 
+GUEST = {
+    "email": "guest@example.com",
+    "shipping_address": {"name": "Grace Hopper", "line1": "1 Main St", "city": "Springfield",
+                         "region": "CA", "postal_code": "94016", "country": "US"},
+}
+"""Who a guest's test order goes to."""
+
+
 def reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):
@@ -39,7 +47,7 @@ def buy(shop: commerce.Commerce) -> str:
     cart = shop.create_cart("USD")
     shop.add_to_cart(cart["id"], "MUG", 1)
     shop.set_shipping(cart["id"], {"country": "US"}, "post")
-    return str(shop.checkout(cart["id"], "tok_visa")["order"]["id"])
+    return str(shop.checkout(cart["id"], "tok_visa", **GUEST)["order"]["id"])
 
 
 def test_events_reach_nats_once_each(tmp_path: Path) -> None:
@@ -47,7 +55,7 @@ def test_events_reach_nats_once_each(tmp_path: Path) -> None:
         assert os.environ.get("CI") != "true", "NATS is needed under CI=true"
         pytest.skip("no NATS at 127.0.0.1:4222")
     shop = stock_shop(
-        commerce.open(f"sqlite://{tmp_path / 'shop.db'}", events=["nats://127.0.0.1:4222"]), 10
+        commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", events=["nats://127.0.0.1:4222"]), 10
     )
     order = buy(shop)
     drain(shop)
@@ -76,7 +84,7 @@ def test_webhooks_are_signed_in_the_standard_webhooks_format(tmp_path: Path) -> 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         shop = stock_shop(
-            commerce.open(f"sqlite://{tmp_path / 'shop.db'}", webhooks_to_private_addresses=True),
+            commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", webhooks_to_private_addresses=True),
             10,
         )
         endpoint = shop.create_webhook_endpoint(
@@ -106,7 +114,7 @@ def test_a_broker_that_is_away_is_reported_not_raised(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     shop = stock_shop(
-        commerce.open(f"sqlite://{tmp_path / 'shop.db'}", events=[f"nats://127.0.0.1:{port}"]),
+        commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", events=[f"nats://127.0.0.1:{port}"]),
         10,
     )
     buy(shop)
@@ -114,4 +122,4 @@ def test_a_broker_that_is_away_is_reported_not_raised(tmp_path: Path) -> None:
     assert done["failed"] == 1 and done["delivered"] == 0, done
     assert shop.deliveries(status="pending", destination="nats")["items"]
     with pytest.raises(commerce.ValidationError):
-        commerce.open("sqlite::memory:", events=["kafka://nowhere"])
+        commerce.connect("sqlite::memory:", events=["kafka://nowhere"])

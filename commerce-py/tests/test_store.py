@@ -11,6 +11,14 @@ import commerce
 from commerce import Money
 
 
+GUEST = {
+    "email": "guest@example.com",
+    "shipping_address": {"name": "Grace Hopper", "line1": "1 Main St", "city": "Springfield",
+                         "region": "CA", "postal_code": "94016", "country": "US"},
+}
+"""Who a guest's test order goes to."""
+
+
 def bought(shop: commerce.Commerce, quantity: int = 2, *, key: str | None = None,
            capture_method: str = "automatic", payment_method: str = "tok_visa") -> dict:
     cart = shop.create_cart("USD")
@@ -18,7 +26,7 @@ def bought(shop: commerce.Commerce, quantity: int = 2, *, key: str | None = None
     shop.apply_coupon(cart["id"], "five")
     shop.set_shipping(cart["id"], {"country": "US"}, "post")
     return shop.checkout(cart["id"], payment_method, capture_method=capture_method,
-                         idempotency_key=key)
+                         idempotency_key=key, **GUEST)
 
 
 def test_a_whole_purchase(shop: commerce.Commerce) -> None:
@@ -33,7 +41,19 @@ def test_a_whole_purchase(shop: commerce.Commerce) -> None:
     assert quote["totals"]["grand_total"] == Decimal("35.00")
     assert commerce.quote(shop.pricing_request(cart["id"])) == quote
 
-    done = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1")
+    # An order nobody could ship or write to is refused before anything is held.
+    with pytest.raises(commerce.ValidationError) as missing:
+        shop.checkout(cart["id"], "tok_visa", email="guest@example.com")
+    assert missing.value.field == "shipping_address"
+    with pytest.raises(commerce.ValidationError) as unreadable:
+        shop.checkout(cart["id"], "tok_visa", email="guest@example.com",
+                      shipping_address={"city": "Springfield"})
+    assert unreadable.value.field == "shipping_address"
+    assert shop.stock("MUG")[0]["reserved"] == 0
+
+    done = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1", **GUEST)
+    assert done["order"]["email"] == "guest@example.com"
+    assert done["order"]["billing_address"] == done["order"]["shipping_address"]
     order, intent = done["order"], done["payment_intent"]
     assert order["status"] == "confirmed" and order["payment_status"] == "paid"
     assert order["quote"]["totals"] == quote["totals"]
@@ -45,7 +65,7 @@ def test_a_whole_purchase(shop: commerce.Commerce) -> None:
     assert (level["on_hand"], level["reserved"]) == (7, 0)
 
     # The same key replays the first result and buys nothing more.
-    again = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1")
+    again = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1", **GUEST)
     assert again["order"]["id"] == order["id"]
     assert shop.stock("MUG")[0]["on_hand"] == 7
 
@@ -73,7 +93,7 @@ def test_a_payment_the_gateway_missed(shop: commerce.Commerce) -> None:
     cart = shop.create_cart("USD")
     shop.add_to_cart(cart["id"], "MUG", 1)
     with pytest.raises(commerce.BackendError):
-        shop.checkout(cart["id"], "tok_gateway_down", idempotency_key="stuck")
+        shop.checkout(cart["id"], "tok_gateway_down", idempotency_key="stuck", **GUEST)
     placed = shop.checkout_of_cart(cart["id"])
     assert placed["order"]["status"] == "pending_payment"
     assert placed["payment_intent"]["status"] == "requires_confirmation"
@@ -163,8 +183,12 @@ def test_a_customer_cart_and_orders(shop: commerce.Commerce) -> None:
         shop.put_customer({**ada, "name": "Ada K."})
     cart = shop.create_cart("USD", "c1")
     shop.add_to_cart(cart["id"], "MUG", 1)
-    order = shop.checkout(cart["id"], "tok_visa")["order"]
+    # A customer's order is written to their own e-mail address unless told otherwise.
+    order = shop.checkout(cart["id"], "tok_visa",
+                          shipping_address=GUEST["shipping_address"])["order"]
     assert order["customer_id"] == "c1"
+    assert order["email"] == "ada@example.com"
+    assert order["shipping_address"]["city"] == "Springfield"
     assert [o["id"] for o in shop.orders_for_customer("c1")["items"]] == [order["id"]]
 
 

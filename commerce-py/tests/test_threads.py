@@ -11,12 +11,20 @@ import commerce
 from commerce import _native
 from conftest import stock_shop
 
+
+GUEST = {
+    "email": "guest@example.com",
+    "shipping_address": {"name": "Grace Hopper", "line1": "1 Main St", "city": "Springfield",
+                         "region": "CA", "postal_code": "94016", "country": "US"},
+}
+"""Who a guest's test order goes to."""
+
 BUYERS = 24
 UNITS = 10
 
 
 def test_concurrent_checkouts_never_oversell(database_url: str) -> None:
-    shop = stock_shop(commerce.open(database_url), UNITS)
+    shop = stock_shop(commerce.connect(database_url), UNITS)
     carts = []
     for _ in range(BUYERS):
         cart = shop.create_cart("USD")
@@ -27,7 +35,7 @@ def test_concurrent_checkouts_never_oversell(database_url: str) -> None:
     def buy(cart_id: str) -> str:
         start.wait()
         try:
-            shop.checkout(cart_id, "tok_visa", idempotency_key=cart_id)
+            shop.checkout(cart_id, "tok_visa", idempotency_key=cart_id, **GUEST)
             return "bought"
         except commerce.InsufficientStock:
             return "sold out"

@@ -52,6 +52,7 @@ fn crash_worker() {
                         capture_method: Default::default(),
                         idempotency_key: Some(format!("k{k}")),
                         idempotency_scope: prefix_scope(),
+                        contact: commerce_core::testkit::sample_contact(),
                     };
                     shop.checkout(&request).await.map(|_| ())
                 }

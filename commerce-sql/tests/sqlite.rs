@@ -103,6 +103,7 @@ fn callers_that_give_up_half_way_leave_the_connections_usable() {
             capture_method: Default::default(),
             idempotency_key: None,
             idempotency_scope: String::new(),
+            contact: commerce_core::testkit::sample_contact(),
         };
         // How long one checkout takes here, uncut.
         let started = std::time::Instant::now();

@@ -23,7 +23,9 @@ function request()
     n = n + 1
     return wrk.format("POST", "/v1/carts/" .. cart .. "/checkout",
       {["Content-Type"] = "application/json", ["Idempotency-Key"] = "load-" .. id .. "-" .. n},
-      '{"payment_method":"tok_visa"}')
+      '{"payment_method":"tok_visa","email":"load@example.com","shipping_address":'
+        .. '{"name":"Load Test","line1":"1 Main St","city":"Springfield","region":"CA",'
+        .. '"postal_code":"94016","country":"US"}}')
   elseif #to_fill > 0 then
     local cart = table.remove(to_fill, 1)
     return wrk.format("POST", "/v1/carts/" .. cart .. "/lines", json, '{"sku":"MUG-BLUE","quantity":1}')

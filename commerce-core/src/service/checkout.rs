@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Caller, Target};
+use crate::cart::StoredCart;
+use crate::contact::{Contact, ContactRequest};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::gateway::AuthorizeRequest;
@@ -16,12 +18,16 @@ use super::idempotency::{StoredError, StoredOutcome, completed, done_with};
 use super::{CONFLICT_RETRIES, Commerce};
 
 /// What to check out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CheckoutRequest {
     /// The cart.
     pub cart_id: String,
     /// The payment method token.
     pub payment_method: String,
+    /// Who the order goes to: e-mail, shipping and billing address, each given or taken from
+    /// the signed-in customer ([`crate::contact`]). The shipping address prices the order.
+    #[serde(default)]
+    pub contact: ContactRequest,
     /// When the money is taken.
     #[serde(default)]
     pub capture_method: CaptureMethod,
@@ -92,8 +98,11 @@ impl Commerce {
         };
         let scope = format!("checkout:{}", request.idempotency_scope);
         let fingerprint = format!(
-            "{}|{}|{:?}",
-            request.cart_id, request.payment_method, request.capture_method
+            "{}|{}|{:?}|{}",
+            request.cart_id,
+            request.payment_method,
+            request.capture_method,
+            request.contact.fingerprint()
         );
         let key = match &request.idempotency_key {
             Some(key) => {
@@ -197,6 +206,17 @@ impl Commerce {
         Err(Error::conflict("cart", request.cart_id.clone()))
     }
 
+    /// Who the order goes to; the customer's account is read only for what was not given.
+    async fn contact_for(&self, stored: &StoredCart, request: &ContactRequest) -> Result<Contact> {
+        let customer = match &stored.customer_id {
+            Some(id) if !request.is_complete() || request.billing_address_id.is_some() => {
+                Some(self.customer(id).await?)
+            }
+            _ => None,
+        };
+        crate::contact::resolve(request, customer.as_ref())
+    }
+
     async fn place(
         &self,
         cart: Target<'_>,
@@ -208,6 +228,12 @@ impl Commerce {
         if stored.cart.is_empty() {
             return Err(Error::invalid("the cart is empty").at("cart_id"));
         }
+        let contact = self.contact_for(&stored, &request.contact).await?;
+        // The order is priced for where it ships.
+        let stored = StoredCart {
+            destination: Some(contact.destination()),
+            ..stored
+        };
         self.check_unpaid_holds(
             holder_of(stored.customer_id.as_deref(), client).as_deref(),
             now,
@@ -230,6 +256,9 @@ impl Commerce {
             )?;
             order.payment_intent_id = Some(intent_id.clone());
             order.promotion_uses = uses.clone();
+            order.email = Some(contact.email.clone());
+            order.shipping_address = Some(contact.shipping_address.clone());
+            order.billing_address = Some(contact.billing_address.clone());
             let reservation = self.reservation_for(&order, reservation_id.clone(), now);
             order.reservation_id = Some(reservation_id.clone());
             let mut intent = PaymentIntent::new(

@@ -18,6 +18,7 @@
 mod access;
 mod catalog;
 mod checkout;
+mod contact;
 mod deliveries;
 mod idempotency;
 mod inventory;
@@ -32,6 +33,7 @@ mod usage;
 pub use access::*;
 pub use catalog::*;
 pub use checkout::*;
+pub use contact::*;
 pub use deliveries::*;
 pub use idempotency::*;
 pub use inventory::*;
@@ -108,6 +110,7 @@ macro_rules! store_conformance_tests {
             outbox_delivers_every_event,
             catalog_customers_and_carts,
             checkout_sells_stock_and_confirms,
+            checkout_takes_its_contact_and_prices_from_the_address,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,
@@ -296,6 +299,25 @@ pub(crate) fn checkout_request(cart: &str, token: &str, key: Option<&str>) -> Ch
         capture_method: CaptureMethod::Automatic,
         idempotency_key: key.map(str::to_string),
         idempotency_scope: "tester".into(),
+        contact: sample_contact(),
+    }
+}
+
+/// A guest's e-mail address and a shipping address in the United States (California), for
+/// checkouts in tests and examples.
+pub fn sample_contact() -> crate::contact::ContactRequest {
+    crate::contact::ContactRequest {
+        email: Some("guest@example.com".into()),
+        shipping_address: Some(crate::customer::Address {
+            name: "Grace Hopper".into(),
+            line1: "1 Main St".into(),
+            city: "Springfield".into(),
+            region: "CA".into(),
+            postal_code: "94016".into(),
+            country: "US".into(),
+            ..crate::customer::Address::default()
+        }),
+        ..crate::contact::ContactRequest::default()
     }
 }
 

@@ -1,5 +1,5 @@
 //! Email through a real SMTP server (aiosmtpd, started here): one message per event a
-//! customer is told about, rendered in text and escaped HTML, with the event id as its
+//! buyer (customer or guest) is told about, rendered in text and escaped HTML, with the event id as its
 //! message id; refused recipients are dead letters, an unreachable server a failure.
 
 use std::sync::Arc;
@@ -35,15 +35,23 @@ async fn customers_are_emailed_once_per_event_and_refusals_are_dead_letters() {
         .await
         .unwrap();
     let placed = order(&commerce, 2, Some(&ada.id)).await;
-    let _guest = order(&commerce, 1, None).await;
+    let guest = order(&commerce, 1, None).await;
     drain(&commerce, &destinations).await;
     let sent = sink.messages();
-    assert_eq!(
-        sent.len(),
-        1,
-        "one confirmation, none for the guest: {sent:?}"
+    assert_eq!(sent.len(), 2, "one confirmation each: {sent:?}");
+    let to_guest = sent
+        .iter()
+        .find(|m| m.starts_with("X-Rcpt-To: guest@example.com"))
+        .expect("the guest is written to at the order's address");
+    assert!(to_guest.contains(&format!("Subject: Your order {guest} is confirmed")));
+    assert!(
+        to_guest.contains("Hello Grace Hopper"),
+        "named by the shipping address"
     );
-    let confirmation = &sent[0];
+    let confirmation = sent
+        .iter()
+        .find(|m| m.starts_with("X-Rcpt-To: ada@example.com"))
+        .expect("the customer is written to");
     assert!(confirmation.starts_with("X-Rcpt-To: ada@example.com"));
     assert!(confirmation.contains(&format!("Subject: Your order {placed} is confirmed")));
     assert!(confirmation.contains(&format!("Message-ID: <{placed}:order_confirmed")));
@@ -61,11 +69,11 @@ async fn customers_are_emailed_once_per_event_and_refusals_are_dead_letters() {
     commerce.cancel_order(placed.as_str(), None).await.unwrap();
     drain(&commerce, &destinations).await;
     let sent = sink.messages();
-    assert_eq!(sent.len(), 3, "cancelled and refunded");
+    assert_eq!(sent.len(), 4, "cancelled and refunded");
     assert!(sent.iter().any(|m| m.contains("was cancelled")));
     assert!(sent.iter().any(|m| m.contains("We have refunded $20.00")));
     drain(&commerce, &destinations).await;
-    assert_eq!(sink.messages().len(), 3, "each once");
+    assert_eq!(sink.messages().len(), 4, "each once");
 
     let nobody = commerce
         .register("nobody@example.com", "No One", "hash")

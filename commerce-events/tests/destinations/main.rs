@@ -72,6 +72,11 @@ pub async fn order(commerce: &Commerce, quantity: u32, customer: Option<&str>) -
             capture_method: CaptureMethod::Automatic,
             idempotency_key: None,
             idempotency_scope: "tester".into(),
+            // A customer is written to at their own address.
+            contact: commerce_core::contact::ContactRequest {
+                email: customer.is_none().then(|| "guest@example.com".to_string()),
+                ..commerce_core::testkit::sample_contact()
+            },
         })
         .await
         .unwrap()

@@ -207,10 +207,12 @@ pub(crate) struct AddressInput {
     #[serde(default)]
     postal_code: String,
     country: String,
+    #[serde(default)]
+    phone: String,
 }
 
 impl AddressInput {
-    fn with_id(self, id: String) -> Address {
+    pub(crate) fn with_id(self, id: String) -> Address {
         Address {
             id,
             name: self.name,
@@ -220,6 +222,7 @@ impl AddressInput {
             region: self.region,
             postal_code: self.postal_code,
             country: self.country,
+            phone: self.phone,
         }
     }
 }

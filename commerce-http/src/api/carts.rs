@@ -7,10 +7,12 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use commerce_core::cart::Destination;
+use commerce_core::contact::ContactRequest;
 use commerce_core::payment::CaptureMethod;
 use commerce_core::{CheckoutRequest, Currency};
 use serde::Deserialize;
 
+use crate::api::accounts::AddressInput;
 use crate::api::{Access, Api, Method, Operation, Shared};
 use crate::auth::Authenticated;
 use crate::extract::{ApiJson, ApiResult, idempotency_key, json};
@@ -231,6 +233,20 @@ pub(crate) struct Pay {
     payment_method: String,
     #[serde(default)]
     capture_method: CaptureMethod,
+    /// Where to write about the order; a signed-in customer's own address if left out.
+    #[serde(default)]
+    email: Option<String>,
+    /// Where the order ships, which prices it; a signed-in customer may name an address of
+    /// their book instead (`shipping_address_id`) or leave both out for their first one.
+    #[serde(default)]
+    shipping_address: Option<AddressInput>,
+    #[serde(default)]
+    shipping_address_id: Option<String>,
+    /// Who pays, if not the shipping address (or `billing_address_id` from the book).
+    #[serde(default)]
+    billing_address: Option<AddressInput>,
+    #[serde(default)]
+    billing_address_id: Option<String>,
 }
 
 /// `POST /v1/carts/{cart}/checkout` (with `Idempotency-Key`): the order and its payment.
@@ -250,6 +266,13 @@ pub(crate) async fn checkout(
         payment_method: body.payment_method,
         capture_method: body.capture_method,
         idempotency_key: Some(key),
+        contact: ContactRequest {
+            email: body.email,
+            shipping_address: body.shipping_address.map(|a| a.with_id(String::new())),
+            shipping_address_id: body.shipping_address_id,
+            billing_address: body.billing_address.map(|a| a.with_id(String::new())),
+            billing_address_id: body.billing_address_id,
+        },
     };
     let client = client.map(|Extension(ClientIdentity(address))| address);
     let checkout = state

@@ -98,7 +98,11 @@ pub async fn an_admin_runs_the_shop(backend: Backend) {
     let (status, bought) = send(
         Method::POST,
         format!("{s}/v1/carts/{cart}/checkout"),
-        Some(json!({"payment_method": "tok_visa", "capture_method": "manual"})),
+        Some({
+            let mut body = crate::support::pay("tok_visa");
+            body["capture_method"] = json!("manual");
+            body
+        }),
         Some("buy-lamps"),
     )
     .await;

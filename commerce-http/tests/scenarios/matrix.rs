@@ -145,7 +145,7 @@ pub async fn authorization_matrix(backend: Backend) {
         (
             Method::POST,
             format!("/v1/carts/{cart_to_buy}/checkout"),
-            Some(json!({"payment_method": "tok_visa"})),
+            Some(crate::support::pay("tok_visa")),
             true,
             owned,
         ),

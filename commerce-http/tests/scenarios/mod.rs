@@ -107,7 +107,7 @@ pub async fn check_out(shop: &Shop, bearer: Option<&str>, cart: &str) -> (String
     let (status, body) = send_as(
         Method::POST,
         shop.url(&format!("/v1/carts/{cart}/checkout")),
-        Some(json!({"payment_method": "tok_visa"})),
+        Some(crate::support::pay("tok_visa")),
         Some(&format!("checkout-{cart}")),
         bearer,
     )

@@ -2,7 +2,6 @@
 
 use commerce_http::Settings;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
 
 use super::{cart_with, register};
 use crate::support::{Backend, get, send_as, start};
@@ -16,7 +15,7 @@ pub async fn a_payment_the_gateway_missed(backend: Backend) {
     let (status, problem) = send_as(
         Method::POST,
         shop.url(&format!("/v1/carts/{cart}/checkout")),
-        Some(json!({"payment_method": "tok_gateway_down"})),
+        Some(crate::support::pay("tok_gateway_down")),
         Some("first-try"),
         Some(&token),
     )
@@ -48,7 +47,7 @@ pub async fn a_payment_the_gateway_missed(backend: Backend) {
             send_as(
                 Method::POST,
                 url,
-                Some(json!({"payment_method": "tok_visa"})),
+                Some(serde_json::json!({"payment_method": "tok_visa"})),
                 Some(key),
                 Some(&token),
             )

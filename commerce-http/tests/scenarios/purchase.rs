@@ -64,7 +64,64 @@ pub async fn a_whole_purchase(backend: Backend) {
     let (_, quote) = get(format!("{cart_url}/quote")).await;
     assert_eq!(quote["totals"]["grand_total"], "65.40");
 
-    let pay = json!({"payment_method": "tok_visa"});
+    // An order nobody can ship is refused, naming what is missing, and holds nothing.
+    for (body, field) in [
+        (json!({"payment_method": "tok_visa"}), "email"),
+        (
+            json!({"payment_method": "tok_visa", "email": "guest@example.com"}),
+            "shipping_address",
+        ),
+        (
+            {
+                let mut body = crate::support::pay("tok_visa");
+                body["shipping_address"]["country"] = json!("usa");
+                body
+            },
+            "shipping_address.country",
+        ),
+        (
+            {
+                let mut body = crate::support::pay("tok_visa");
+                body["email"] = json!("guest at example.com");
+                body
+            },
+            "email",
+        ),
+    ] {
+        let (status, problem) = send(
+            reqwest::Method::POST,
+            format!("{cart_url}/checkout"),
+            Some(body),
+            Some("key-missing"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let (_, stock) = get(format!("{base}/v1/inventory/TEE-M")).await;
+    assert_eq!(stock[0]["reserved"], 0, "{stock}");
+    // The document says what a checkout takes and what an order keeps.
+    let (_, document) = get(format!("{base}/openapi.json")).await;
+    let schemas = &document["components"]["schemas"];
+    for field in [
+        "email",
+        "shipping_address",
+        "shipping_address_id",
+        "billing_address",
+    ] {
+        assert!(
+            schemas["Pay"]["properties"][field].is_object(),
+            "Pay.{field}"
+        );
+    }
+    for field in ["email", "shipping_address", "billing_address"] {
+        assert!(
+            schemas["Order"]["properties"][field].is_object(),
+            "Order.{field}"
+        );
+    }
+
+    let pay = crate::support::pay("tok_visa");
     let (status, checkout) = send(
         reqwest::Method::POST,
         format!("{cart_url}/checkout"),
@@ -79,6 +136,15 @@ pub async fn a_whole_purchase(backend: Backend) {
         "65.40"
     );
     let order = checkout["order"]["id"].as_str().unwrap();
+    assert_eq!(checkout["order"]["email"], "guest@example.com");
+    for field in ["name", "line1", "city", "region", "postal_code", "country"] {
+        for address in ["shipping_address", "billing_address"] {
+            assert_eq!(
+                checkout["order"][address][field], pay["shipping_address"][field],
+                "{address}.{field}"
+            );
+        }
+    }
 
     // The same key replays the same order; another body with it is 422; no key is 400.
     let (_, replay) = send(
@@ -89,7 +155,7 @@ pub async fn a_whole_purchase(backend: Backend) {
     )
     .await;
     assert_eq!(replay["order"]["id"], order);
-    let other = json!({"payment_method": "tok_other"});
+    let other = crate::support::pay("tok_other");
     let (status, problem) = send(
         reqwest::Method::POST,
         format!("{cart_url}/checkout"),
@@ -161,7 +227,7 @@ pub async fn two_hundred_buyers_for_one_hundred_units(backend: Backend) {
             send(
                 reqwest::Method::POST,
                 url,
-                Some(json!({"payment_method": "tok_visa"})),
+                Some(crate::support::pay("tok_visa")),
                 Some(&key),
             )
             .await
@@ -228,7 +294,7 @@ pub async fn two_hundred_buyers_for_fifty_coupon_uses(backend: Backend) {
             send(
                 Method::POST,
                 url,
-                Some(json!({"payment_method": "tok_visa"})),
+                Some(crate::support::pay("tok_visa")),
                 Some(&key),
             )
             .await

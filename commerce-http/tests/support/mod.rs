@@ -270,3 +270,16 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A checkout body: `token` as the payment method, a guest's e-mail and a shipping address in
+/// California.
+pub fn pay(token: &str) -> Value {
+    serde_json::json!({
+        "payment_method": token,
+        "email": "guest@example.com",
+        "shipping_address": {
+            "name": "Grace Hopper", "line1": "1 Main St", "city": "Springfield",
+            "region": "CA", "postal_code": "94016", "country": "US"
+        }
+    })
+}

@@ -79,8 +79,8 @@ __all__ = [
     "ReservationExpired",
     "Totals",
     "ValidationError",
+    "connect",
     "currency_exponent",
-    "open",
     "price",
     "quote",
     "quote_json",
@@ -90,7 +90,7 @@ __all__ = [
 ]
 
 
-def open(  # noqa: A001
+def connect(
     url: str,
     *,
     reservation_ttl_seconds: int | None = None,
@@ -107,7 +107,7 @@ def open(  # noqa: A001
     :meth:`Commerce.run_pending_jobs` to send events to, beside the shop's webhook endpoints.
 
     >>> import commerce
-    >>> shop = commerce.open("sqlite::memory:")
+    >>> shop = commerce.connect("sqlite::memory:")
     >>> shop.products()["items"]
     []
     """
@@ -120,3 +120,8 @@ def open(  # noqa: A001
         shop_name=shop_name,
         webhooks_to_private_addresses=webhooks_to_private_addresses,
     )
+
+
+open = connect  # noqa: A001
+"""The former name of :func:`connect`, kept for code that calls ``commerce.open``; left out of
+``__all__`` so that ``from commerce import *`` does not hide the built-in ``open``."""

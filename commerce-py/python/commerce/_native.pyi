@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, final
 
-from .types import CatalogItem, PricingContext, PricingRequest
+from .types import Address, CatalogItem, PricingContext, PricingRequest
 from .types import Quote as QuoteDict
 
 __all__ = [
@@ -260,6 +260,11 @@ class Commerce:
         cart_id: str,
         payment_method: str,
         *,
+        email: str | None = None,
+        shipping_address: Address | None = None,
+        shipping_address_id: str | None = None,
+        billing_address: Address | None = None,
+        billing_address_id: str | None = None,
         capture_method: str = "automatic",
         idempotency_key: str | None = None,
     ) -> _Record: ...

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Literal, NotRequired, TypedDict, Union
 
 __all__ = [
+    "Address",
     "Allocation",
     "Benefit",
     "BuyGetItems",
@@ -65,6 +66,23 @@ TaxLevel = Literal["line", "unit"]
 class MoneyDict(TypedDict):
     amount: DecimalInput
     currency: str
+
+
+class _AddressRequired(TypedDict):
+    name: str
+    line1: str
+    city: str
+    country: str
+
+
+class Address(_AddressRequired, total=False):
+    """A postal address: where an order ships or who pays. ``country`` is ISO 3166-1 alpha-2."""
+
+    id: str
+    line2: str
+    region: str
+    postal_code: str
+    phone: str
 
 
 class CustomerContext(TypedDict, total=False):

@@ -118,6 +118,7 @@ pub async fn last_units_through_checkout(
                 capture_method: Default::default(),
                 idempotency_key: None,
                 idempotency_scope: String::new(),
+                contact: commerce_core::testkit::sample_contact(),
             };
             async move { shop.checkout(&request).await }
         });

@@ -31,6 +31,7 @@ pub async fn common_paths_take_one_round_trip(store: Arc<dyn Store>, careful: im
                     },
                     idempotency_key: Some(format!("key-{token}-{manual}")),
                     idempotency_scope: "tests".into(),
+                    contact: commerce_core::testkit::sample_contact(),
                 })
                 .await
         }
@@ -78,6 +79,7 @@ pub async fn common_paths_take_one_round_trip(store: Arc<dyn Store>, careful: im
             capture_method: Default::default(),
             idempotency_key: None,
             idempotency_scope: String::new(),
+            contact: commerce_core::testkit::sample_contact(),
         })
         .await
         .unwrap_err();
