@@ -79,4 +79,11 @@ class Cart {
   }
 }
 
-module.exports = { quote, quoteSync, quoteTotals, quoteTotalsSync, Cart, CommerceError, version: wasm.version };
+/**
+ * Loads the module: in Node it is loaded with this file, so this does nothing; it is here so
+ * that code written for browsers (`await load()` before the first synchronous call) runs
+ * unchanged.
+ */
+async function load() {}
+
+module.exports = { load, quote, quoteSync, quoteTotals, quoteTotalsSync, Cart, CommerceError, version: wasm.version };
