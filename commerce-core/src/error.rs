@@ -140,6 +140,15 @@ pub enum ErrorKind {
         /// The SKU asked for.
         sku: String,
     },
+    /// A SKU the catalog has but does not sell now: its product is not active, or it has no
+    /// price in the cart's currency. Its code is `unknown_sku`, as for a SKU nobody has.
+    #[error("`{sku}` is not for sale: {reason}")]
+    NotForSale {
+        /// The SKU asked for.
+        sku: String,
+        /// Why not (`product `mug` is draft`, `no price in EUR`).
+        reason: String,
+    },
     /// A tax category that no tax rate in the request covers.
     #[error(
         "no tax rate covers tax category `{category}`; add a rate (0 for zero-rated) or omit the category for exempt items"
@@ -371,7 +380,7 @@ impl Error {
             ErrorKind::QuantityOutOfRange { .. } => "quantity_out_of_range",
             ErrorKind::TooManyLines { .. } => "too_many_lines",
             ErrorKind::LineNotFound { .. } => "line_not_found",
-            ErrorKind::UnknownSku { .. } => "unknown_sku",
+            ErrorKind::UnknownSku { .. } | ErrorKind::NotForSale { .. } => "unknown_sku",
             ErrorKind::UnknownTaxCategory { .. } => "unknown_tax_category",
             ErrorKind::DuplicateId { .. } => "duplicate_id",
             ErrorKind::InvalidRequest { .. } => "invalid_request",
@@ -565,6 +574,7 @@ impl Error {
             self.inner.kind,
             ErrorKind::LineNotFound { .. }
                 | ErrorKind::UnknownSku { .. }
+                | ErrorKind::NotForSale { .. }
                 | ErrorKind::NotFound { .. }
         )
     }

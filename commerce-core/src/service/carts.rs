@@ -95,8 +95,9 @@ impl Commerce {
     ///
     /// # Errors
     ///
-    /// `not_found`; `unknown_sku` if the catalog does not sell it in the cart's currency; cart
-    /// limits.
+    /// `not_found`; `unknown_sku` for a SKU the catalog does not have, or does not sell now
+    /// ([`ErrorKind::NotForSale`]: its product is not active, or it has no price in the
+    /// cart's currency, and the message says which); cart limits.
     pub async fn add_to_cart<'a>(
         &self,
         cart: impl Into<Target<'a>>,
@@ -111,14 +112,10 @@ impl Commerce {
                 .map_err(|e| e.at(format_args!("options.{name}")))?;
         }
         let cart = self.cart(target).await?;
-        let item = self
-            .sellable_item(sku, cart.cart.currency())
-            .await?
-            .ok_or_else(|| {
-                Error::new(ErrorKind::UnknownSku {
-                    sku: sku.to_string(),
-                })
-            })?;
+        let currency = cart.cart.currency();
+        let Some(item) = self.sellable_item(sku, currency).await? else {
+            return Err(self.not_sellable(sku, currency).await);
+        };
         self.update_cart(target, Some(cart), |c| {
             c.cart
                 .add_item(&item, options.clone(), quantity)
@@ -215,6 +212,37 @@ impl Commerce {
             Ok(())
         })
         .await
+    }
+
+    /// Why a SKU cannot go into a cart: it is unknown, its product is not active, or it has no
+    /// price in the cart's currency; read only once adding it has failed.
+    async fn not_sellable(&self, sku: &str, currency: Currency) -> Error {
+        let unknown = || {
+            Error::new(ErrorKind::UnknownSku {
+                sku: sku.to_string(),
+            })
+        };
+        if !text::could_be_id(sku) {
+            return unknown();
+        }
+        match self.store.product_by_sku(sku).await {
+            Err(e) => e,
+            Ok(None) => unknown(),
+            Ok(Some(product)) if product.status != ProductStatus::Active => {
+                let status = serde_json::to_value(product.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                Error::new(ErrorKind::NotForSale {
+                    sku: sku.to_string(),
+                    reason: format!("product `{}` is {status}", product.id),
+                })
+            }
+            Ok(Some(_)) => Error::new(ErrorKind::NotForSale {
+                sku: sku.to_string(),
+                reason: format!("no price in {currency}"),
+            }),
+        }
     }
 
     async fn sellable_item(&self, sku: &str, currency: Currency) -> Result<Option<CatalogItem>> {

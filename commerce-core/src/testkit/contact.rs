@@ -164,3 +164,40 @@ pub async fn checkout_takes_its_contact_and_prices_from_the_address(store: Arc<d
     let err = commerce.checkout(&request).await.unwrap_err();
     assert_eq!(err.field(), Some("shipping_address_id"));
 }
+
+/// Adding what cannot be sold says why: an unknown SKU, a product not active, no price in the
+/// cart's currency.
+pub async fn unsellable_skus_say_why(store: Arc<dyn Store>) {
+    let (commerce, _, _) = shop(store, 5).await;
+    let mut draft = product("draft-mug", "DRAFT-MUG", "10.00");
+    draft.status = crate::catalog::ProductStatus::Draft;
+    commerce.put_product(draft).await.unwrap();
+    let usd = commerce.create_cart(Currency::USD, None).await.unwrap();
+    let eur = commerce.create_cart(Currency::EUR, None).await.unwrap();
+    let add = |cart: String, sku: &'static str| {
+        let commerce = commerce.clone();
+        async move {
+            commerce
+                .add_to_cart(&cart, sku, 1, BTreeMap::new())
+                .await
+                .unwrap_err()
+        }
+    };
+    let unknown = add(usd.id.clone(), "NOPE").await;
+    assert!(
+        matches!(unknown.kind(), ErrorKind::UnknownSku { .. }),
+        "{unknown}"
+    );
+    let draft = add(usd.id.clone(), "DRAFT-MUG").await;
+    assert_eq!(draft.code(), "unknown_sku", "the code stays");
+    assert_eq!(
+        draft.to_string(),
+        "`DRAFT-MUG` is not for sale: product `draft-mug` is draft"
+    );
+    let unpriced = add(eur.id.clone(), "MUG").await;
+    assert_eq!(unpriced.code(), "unknown_sku");
+    assert_eq!(
+        unpriced.to_string(),
+        "`MUG` is not for sale: no price in EUR"
+    );
+}

@@ -111,6 +111,7 @@ macro_rules! store_conformance_tests {
             catalog_customers_and_carts,
             checkout_sells_stock_and_confirms,
             checkout_takes_its_contact_and_prices_from_the_address,
+            unsellable_skus_say_why,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,

@@ -18,17 +18,27 @@ __all__ = [
     "Allocation",
     "Benefit",
     "BuyGetItems",
+    "CartContents",
+    "CartLimits",
+    "CartLine",
     "CatalogItem",
+    "Checkout",
     "CombinesWith",
     "Conditions",
     "CouponOutcome",
     "CustomerContext",
     "DecimalInput",
+    "Destination",
     "LineDiscount",
     "LineInput",
     "LineSelector",
     "MoneyDict",
+    "MoneyValue",
     "NotAppliedReason",
+    "Order",
+    "OrderLine",
+    "OrderPage",
+    "PaymentIntent",
     "PriceList",
     "PriceListEntry",
     "PriceSource",
@@ -44,6 +54,7 @@ __all__ = [
     "RoundingMode",
     "ShippingMethod",
     "ShippingRate",
+    "StoredCart",
     "Target",
     "TaxLevel",
     "TaxLine",
@@ -419,3 +430,116 @@ class Quote(TypedDict):
     coupon_codes: list[CouponOutcome]
     taxes: list[TaxSummary]
     totals: Totals
+
+
+# ---------------------------------------------------------------- what the store returns
+# Statuses are the core's snake-case names (``"confirmed"``, ``"succeeded"``); amounts in
+# results are always ``Decimal``.
+
+
+class MoneyValue(TypedDict):
+    amount: Decimal
+    currency: str
+
+
+class Destination(TypedDict):
+    country: str
+    region: str
+
+
+class CartLimits(TypedDict):
+    max_lines: int
+    max_quantity_per_line: int
+    max_coupon_codes: int
+
+
+class CartLine(TypedDict):
+    id: str
+    sku: str
+    options: dict[str, str]
+    quantity: int
+
+
+class CartContents(TypedDict):
+    currency: str
+    lines: list[CartLine]
+    coupon_codes: list[str]
+    shipping_method: str | None
+    limits: CartLimits
+    next_line: int
+
+
+class StoredCart(TypedDict):
+    """A cart as the store keeps it: ``cart["cart"]["lines"]``, its owner, its version."""
+
+    id: str
+    customer_id: str | None
+    destination: Destination | None
+    cart: CartContents
+    version: int
+    updated_at: str
+
+
+class OrderLine(TypedDict):
+    id: str
+    sku: str
+    quantity: int
+    fulfilled_quantity: int
+    returned_quantity: int
+    total: MoneyValue
+
+
+class Order(TypedDict):
+    """An order: its quote at placement (money never changes after it), lines, statuses, and
+    who it goes to."""
+
+    id: str
+    cart_id: str | None
+    customer_id: str | None
+    currency: str
+    quote: Quote
+    lines: list[OrderLine]
+    status: str
+    payment_status: str
+    fulfillment_status: str
+    reservation_id: str | None
+    payment_intent_id: str | None
+    cancellation_reason: NotRequired[str]
+    promotion_uses: NotRequired[list[dict[str, object]]]
+    email: NotRequired[str]
+    shipping_address: NotRequired[Address]
+    billing_address: NotRequired[Address]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class PaymentIntent(TypedDict):
+    id: str
+    order_id: str
+    amount: MoneyValue
+    status: str
+    capture_method: str
+    amount_capturable: MoneyValue
+    amount_received: MoneyValue
+    amount_refunded: MoneyValue
+    payment_method: str | None
+    gateway_reference: str | None
+    authorization_expires_at: str | None
+    last_error: str | None
+    moves: NotRequired[list[dict[str, object]]]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class Checkout(TypedDict):
+    """What a checkout (and a payment confirmed later) returns: the order and its payment."""
+
+    order: Order
+    payment_intent: PaymentIntent
+
+
+class OrderPage(TypedDict):
+    items: list[Order]
+    next_cursor: str | None
