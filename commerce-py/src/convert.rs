@@ -617,7 +617,34 @@ impl<'a, 'py> ser::SerializeStructVariant for DictBuilder<'a, 'py> {
 /// Reads a core type from a Python value (through the same JSON the other languages send).
 pub fn from_py<T: serde::de::DeserializeOwned>(value: &Bound<'_, PyAny>) -> PyResult<T> {
     let json = to_json(value)?;
-    serde_json::from_str(&json).map_err(|e| to_py_err(value.py(), &Error::unreadable(&e)))
+    read_json(&json).map_err(|e| to_py_err(value.py(), &e))
+}
+
+/// Reads JSON this module made from a Python value. A mistake is told as the Python caller
+/// wrote it: the path of the field (`variants[0].prices`), and no line or column of a JSON
+/// text they never saw.
+fn read_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let message = match message.rfind(" at line ") {
+            Some(at) => message[..at].to_owned(),
+            None => message,
+        };
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned);
+        let error = Error::new(ErrorKind::InvalidRequest { message });
+        let path = (path != ".").then_some(path);
+        match (path, missing) {
+            (Some(path), Some(field)) => error.at(field).at(path),
+            (Some(path), None) => error.at(path),
+            (None, Some(field)) => error.at(field),
+            (None, None) => error,
+        }
+    })
 }
 
 /// As [`from_py`], with an unreadable value's error naming `field`.
@@ -626,7 +653,7 @@ pub fn from_py_at<T: serde::de::DeserializeOwned>(
     field: &str,
 ) -> PyResult<T> {
     let json = to_json(value)?;
-    serde_json::from_str(&json).map_err(|e| to_py_err(value.py(), &Error::unreadable(&e).at(field)))
+    read_json(&json).map_err(|e| to_py_err(value.py(), &e.at(field)))
 }
 
 /// A core enum from its snake-case name (`"manual"`, `"half_up"`), as JSON writes it; an

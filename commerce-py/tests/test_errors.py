@@ -114,3 +114,20 @@ def test_a_star_import_keeps_the_builtin_open() -> None:
     exec("from commerce import *", namespace)
     assert "open" not in namespace and "connect" in namespace
     assert commerce.open is commerce.connect, "the former name still works"
+
+
+def test_unreadable_records_name_the_field_as_python_wrote_it() -> None:
+    shop = commerce.connect("sqlite::memory:")
+    cases = [
+        ({"id": "mug"}, "name", "missing field `name`"),
+        ({"id": "mug", "name": "Mug", "status": "actve", "variants": []}, "status",
+         "unknown variant `actve`"),
+        ({"id": "mug", "name": "Mug", "variants": [{"sku": "MUG", "prices": [{"price_list": 1}]}]},
+         "variants[0].prices[0].price_list", "invalid type"),
+    ]
+    for product, field, message in cases:
+        with pytest.raises(commerce.ValidationError) as raised:
+            shop.put_product(product)
+        assert raised.value.field == field, raised.value
+        assert message in str(raised.value)
+        assert "line 1" not in str(raised.value), "no position in a JSON text the caller never saw"

@@ -48,7 +48,7 @@ def test_a_whole_purchase(shop: commerce.Commerce) -> None:
     with pytest.raises(commerce.ValidationError) as unreadable:
         shop.checkout(cart["id"], "tok_visa", email="guest@example.com",
                       shipping_address={"city": "Springfield"})
-    assert unreadable.value.field == "shipping_address"
+    assert unreadable.value.field == "shipping_address.name"
     assert shop.stock("MUG")[0]["reserved"] == 0
 
     done = shop.checkout(cart["id"], "tok_visa", idempotency_key="buy-1", **GUEST)
