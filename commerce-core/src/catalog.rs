@@ -216,8 +216,12 @@ impl Product {
                 }
                 for (t, tier) in price.tiers.iter().enumerate() {
                     let at = |e: Error| at(e.at(format_args!("tiers[{t}]")));
-                    if tier.min_quantity == 0 {
-                        return Err(at(Error::invalid("min_quantity must be at least 1")));
+                    let max = crate::pricing::MAX_QUANTITY;
+                    if tier.min_quantity == 0 || tier.min_quantity > max {
+                        return Err(at(Error::invalid(format!(
+                            "min_quantity must be between 1 and {max}"
+                        ))
+                        .at("min_quantity")));
                     }
                     crate::pricing::check_amount(tier.unit_price, currency)
                         .map_err(|e| at(e.at("unit_price")))?;

@@ -81,8 +81,3 @@ pub use money::{Currency, Money, RoundingMode};
 pub use serde_decimal::DECIMAL_NEWTYPE_NAME;
 pub use service::{Checkout, CheckoutRequest, Commerce};
 pub use time::Timestamp;
-
-/// The README's examples run as doctests, so the front page never goes stale.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

@@ -216,8 +216,19 @@ pub async fn nats_since(stream: &stream::Stream, after: u64) -> Vec<(Envelope, S
     let last = nats_last_sequence(stream).await;
     let mut out = Vec::new();
     for sequence in after + 1..=last {
-        let Ok(message) = stream.get_raw_message(sequence).await else {
-            continue;
+        // Nothing here deletes messages, so a failed read is the server being slow (as on a
+        // loaded machine): asked again, never skipped, or the test would miss what arrived.
+        let mut attempt = 0;
+        let message = loop {
+            match stream.get_raw_message(sequence).await {
+                Ok(message) => break message,
+                Err(e) if attempt < 10 => {
+                    attempt += 1;
+                    eprintln!("reading message {sequence} again: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("cannot read message {sequence} of the stream: {e}"),
+            }
         };
         let id = message
             .headers

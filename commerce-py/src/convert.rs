@@ -129,8 +129,18 @@ fn write_json(value: &Bound<'_, PyAny>, out: &mut String, path: &mut Vec<Segment
     } else if let Ok(flag) = value.cast::<PyBool>() {
         out.push_str(if flag.is_true() { "true" } else { "false" });
     } else if value.is_instance_of::<PyInt>() {
+        // Beyond 64 bits, as every other surface reads such a number: a request that cannot
+        // be read (`invalid_request`), here naming the field.
         let number: i64 = value.extract().map_err(|_| {
-            PyValueError::new_err(format!("{} is out of range: {}", describe(path), value))
+            let error = Error::new(ErrorKind::InvalidRequest {
+                message: format!("the integer {value} is beyond 64 bits"),
+            });
+            let error = if path.is_empty() {
+                error
+            } else {
+                error.at(describe(path))
+            };
+            to_py_err(value.py(), &error)
         })?;
         out.push_str(&number.to_string());
     } else if let Ok(dict) = value.cast::<PyDict>() {

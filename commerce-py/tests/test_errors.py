@@ -64,8 +64,15 @@ def test_python_type_errors_name_the_field() -> None:
         commerce.quote({**REQUEST, 1: "x"})
     with pytest.raises(TypeError, match="object"):
         commerce.quote({**REQUEST, "now": object()})
-    with pytest.raises(ValueError, match="out of range"):
+    # Beyond 64 bits, as every surface reads it: invalid_request, here naming the field.
+    with pytest.raises(commerce.ValidationError, match="beyond 64 bits") as big:
         commerce.quote({**REQUEST, "lines": [{**REQUEST["lines"][0], "quantity": 2**70}]})
+    assert (big.value.code, big.value.field) == ("invalid_request", "lines[0].quantity")
+    with pytest.raises(commerce.ValidationError) as priority:
+        commerce.quote({**REQUEST, "promotions": [{"id": "p", "priority": -(2**70),
+                                                   "benefit": "free_shipping"}]})
+    assert (priority.value.code, priority.value.field) == ("invalid_request",
+                                                           "promotions[0].priority")
     nested: list = []
     for _ in range(100):
         nested = [nested]

@@ -223,10 +223,8 @@ fn resolve_line<'r>(
     for (t, tier) in input.tiers.iter().enumerate() {
         let at = |e: Error| e.at(format_args!("tiers[{t}]"));
         let price = minor_units(tier.unit_price, currency).map_err(|e| at(e.at("unit_price")))?;
-        if tier.min_quantity == 0 {
-            return Err(at(
-                Error::invalid("min_quantity must be at least 1").at("min_quantity")
-            ));
+        if tier.min_quantity == 0 || tier.min_quantity > MAX_QUANTITY {
+            return Err(at(min_quantity_out_of_range()));
         }
         if tier.min_quantity <= input.quantity && price < unit_price {
             unit_price = price;
@@ -280,10 +278,8 @@ impl<'r> PriceIndex<'r> {
                 let at = |err: Error| at(err.at(format_args!("prices[{e}]")));
                 let price = minor_units(entry.unit_price, list.currency)
                     .map_err(|x| at(x.at("unit_price")))?;
-                if entry.min_quantity == 0 {
-                    return Err(at(
-                        Error::invalid("min_quantity must be at least 1").at("min_quantity")
-                    ));
+                if entry.min_quantity == 0 || entry.min_quantity > MAX_QUANTITY {
+                    return Err(at(min_quantity_out_of_range()));
                 }
                 if applies {
                     by_sku
@@ -331,4 +327,10 @@ pub(crate) fn total_weight(lines: &[Line<'_>]) -> Result<Decimal> {
             .and_then(|w| acc.checked_add(w))
             .ok_or_else(|| Error::overflow("the total weight"))
     })
+}
+
+/// A volume price's `min_quantity` must be a quantity a line can have: 1 to [`MAX_QUANTITY`]
+/// (a tier no line can reach is a mistake in the catalog, not a price).
+fn min_quantity_out_of_range() -> Error {
+    Error::invalid(format!("min_quantity must be between 1 and {MAX_QUANTITY}")).at("min_quantity")
 }

@@ -110,11 +110,9 @@ impl<'r> Prepared<'r> {
                 ),
             ),
             Benefit::FixedAmountOff { amounts, target } => {
-                let amount = per_currency(amounts, "benefit.fixed_amount_off.amounts")?;
-                let Some(amount) = amount else {
-                    return Err(Error::invalid("amounts must name at least one currency")
-                        .at("benefit.fixed_amount_off.amounts"));
-                };
+                // An empty map is a promotion with no amount in any currency: it cannot apply
+                // (`currency_not_supported`), which is never an error.
+                let amount = per_currency(amounts, "benefit.fixed_amount_off.amounts")?.flatten();
                 (class_of(target), Kind::Fixed(amount, target))
             }
             Benefit::BuyXGetY {
