@@ -55,9 +55,24 @@ pub fn data_schema(kind: EventKind) -> Value {
                 "description": "`requested` (by the customer or an admin), `abandoned` (unpaid), `authorization_expired`, `reservation_expired`."
             }}),
         ),
-        EventKind::OrderFulfilled | EventKind::OrderShipped | EventKind::OrderDelivered => {
-            fulfillment
-        }
+        EventKind::OrderShipped => object(
+            &["fulfillment_status"],
+            json!({
+                "fulfillment_status": fulfillment["properties"]["fulfillment_status"],
+                "shipment": {
+                    "type": "object",
+                    "description": "The carrier and tracking number, when the order was shipped with them.",
+                    "required": ["carrier", "tracking_number"],
+                    "properties": {
+                        "carrier": {"type": "string"},
+                        "tracking_number": {"type": "string"},
+                        "tracking_url": {"type": "string", "format": "uri"}
+                    },
+                    "additionalProperties": false
+                }
+            }),
+        ),
+        EventKind::OrderFulfilled | EventKind::OrderDelivered => fulfillment,
         EventKind::PaymentAuthorized | EventKind::PaymentCaptured => object(
             &["order_id", "amount"],
             json!({"order_id": order_id, "amount": money()}),

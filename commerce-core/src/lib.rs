@@ -60,6 +60,7 @@ pub mod schema;
 mod serde_decimal;
 pub mod service;
 pub mod settings;
+pub mod shipment;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -218,6 +218,9 @@ pub struct Order {
     /// Who pays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_address: Option<crate::customer::Address>,
+    /// How it was shipped (carrier and tracking), once shipped with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<crate::shipment::Shipment>,
     /// Incremented by every change; stores compare-and-set on it.
     pub version: u64,
     /// When it was placed.
@@ -274,6 +277,7 @@ impl Order {
             email: None,
             shipping_address: None,
             billing_address: None,
+            shipment: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -392,6 +396,29 @@ impl Order {
         }
         self.fulfillment_status = to;
         self.touch(now);
+        Ok(())
+    }
+
+    /// Ships a fulfilled order, with how to follow it if that is known.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::shipment::Shipment::validate`], with the field under `shipment`; as
+    /// [`Order::advance_fulfillment`].
+    pub fn ship(
+        &mut self,
+        shipment: Option<crate::shipment::Shipment>,
+        now: Timestamp,
+    ) -> Result<()> {
+        if let Some(shipment) = &shipment {
+            shipment.validate().map_err(|e| e.at("shipment"))?;
+        }
+        self.advance_fulfillment(FulfillmentStatus::Shipped, now)?;
+        self.shipment = shipment.map(|s| crate::shipment::Shipment {
+            carrier: s.carrier.trim().to_owned(),
+            tracking_number: s.tracking_number.trim().to_owned(),
+            ..s
+        });
         Ok(())
     }
 

@@ -138,6 +138,7 @@ struct OrderView {
     shipping: String,
     tax: String,
     total: String,
+    shipment: Option<commerce_core::shipment::Shipment>,
 }
 
 #[derive(Serialize)]
@@ -171,6 +172,7 @@ impl OrderView {
             shipping: money(totals.shipping_total)?,
             tax: money(totals.tax_total)?,
             total: money(totals.grand_total)?,
+            shipment: order.shipment.clone(),
         })
     }
 }
@@ -393,4 +395,65 @@ pub fn sample_order() -> Order {
         "version": 1, "created_at": "2026-12-03T10:00:00Z", "updated_at": "2026-12-03T10:00:00Z"
     }))
     .expect("the sample order is an order")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_message_says_how_to_follow_the_parcel() {
+        let customer: Customer = serde_json::from_value(serde_json::json!({
+            "id": "cus_1", "email": "ada@example.com", "name": "Ada", "version": 1
+        }))
+        .unwrap();
+        let mut order = sample_order();
+        let without = render(
+            EventKind::OrderShipped,
+            "Tee shop",
+            &customer,
+            &order,
+            None,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!without.text.contains("tracking number"));
+        order.shipment = Some(commerce_core::shipment::Shipment {
+            carrier: "Royal Mail".into(),
+            tracking_number: "AB123456789GB".into(),
+            tracking_url: Some("https://www.royalmail.com/track?id=AB123456789GB&x=<1>".into()),
+        });
+        let message = render(
+            EventKind::OrderShipped,
+            "Tee shop",
+            &customer,
+            &order,
+            None,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(
+            message
+                .text
+                .contains("Royal Mail carries it, tracking number AB123456789GB."),
+            "{}",
+            message.text
+        );
+        assert!(
+            message
+                .text
+                .contains("Follow it at https://www.royalmail.com/track")
+        );
+        assert!(
+            message.html.contains("<strong>AB123456789GB</strong>"),
+            "{}",
+            message.html
+        );
+        assert!(
+            message.html.contains("&amp;x=&lt;1&gt;"),
+            "the link is escaped"
+        );
+    }
 }

@@ -32,6 +32,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out (an empty body is `None`), read as strictly as
+/// [`ApiJson`] when it is there.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
+                _ => Problem::invalid_request(e.body_text()),
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(None));
+        }
+        serde_json::from_slice(&bytes)
+            .map(|value| OptionalJson(Some(value)))
+            .map_err(|e| Problem::invalid_request(e.to_string()))
+    }
+}
+
 /// A query string read strictly: unknown or malformed parameters are `400 invalid_request`
 /// problems, never axum's plain-text rejections.
 pub(crate) struct ApiQuery<T>(pub T);

@@ -58,6 +58,7 @@ fn components() -> Value {
     add::<ShopConfig>(&mut schemas);
     add::<StoredCart>(&mut schemas);
     add::<Order>(&mut schemas);
+    add::<commerce_core::shipment::Shipment>(&mut schemas);
     add::<PaymentIntent>(&mut schemas);
     add::<Checkout>(&mut schemas);
     add::<GatewayEvent>(&mut schemas);
@@ -278,7 +279,7 @@ fn operation(op: &Operation) -> Value {
     });
     if let Some(body) = op.body {
         operation["requestBody"] = json!({
-            "required": true,
+            "required": !op.body_optional,
             "content": {"application/json": {"schema": reference(body)}}
         });
     }

@@ -15,6 +15,7 @@ use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
 use commerce_core::service::IdempotencyKey;
 use commerce_core::settings::ShopConfig;
+use commerce_core::shipment::Shipment;
 use commerce_core::store::{OrderFilter, ProductFilter};
 use commerce_core::worker::{Destinations, JobsReport};
 use commerce_core::{CheckoutRequest, Commerce, Error, Money};
@@ -618,6 +619,32 @@ impl PyCommerce {
         self.call(py, move |s| async move {
             s.advance_fulfillment(&order_id, to).await
         })
+    }
+
+    /// Ships a fulfilled order, with its carrier and tracking number when given (both or
+    /// neither; `tracking_url` is an `https://` link to follow the parcel). Raises
+    /// `ValidationError` naming `shipment.<field>`.
+    #[pyo3(signature = (order_id, *, carrier = None, tracking_number = None, tracking_url = None))]
+    fn ship<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: String,
+        carrier: Option<String>,
+        tracking_number: Option<String>,
+        tracking_url: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let shipment = match (carrier, tracking_number) {
+            (None, None) if tracking_url.is_none() => None,
+            (carrier, tracking_number) => Some(Shipment {
+                carrier: carrier.unwrap_or_default(),
+                tracking_number: tracking_number.unwrap_or_default(),
+                tracking_url,
+            }),
+        };
+        self.call(
+            py,
+            move |s| async move { s.ship(&order_id, shipment).await },
+        )
     }
 
     /// Releases expired stock holds and forgets expired idempotency keys; returns how many

@@ -7,6 +7,8 @@ import typing
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 import commerce
 from commerce import Money, types
 
@@ -69,7 +71,13 @@ def test_store_results_match_their_types(shop: commerce.Commerce) -> None:
     assert conforms(refunded, types.Checkout) == []
     line = done["order"]["lines"][0]
     assert conforms(shop.fulfil(order_id, line["id"], line["quantity"]), types.Order) == []
-    assert conforms(shop.advance_fulfillment(order_id, "shipped"), types.Order) == []
+    with pytest.raises(commerce.ValidationError) as no_number:
+        shop.ship(order_id, carrier="UPS")
+    assert no_number.value.field == "shipment.tracking_number"
+    shipped = shop.ship(order_id, carrier="UPS", tracking_number="1Z999AA10123456784")
+    assert conforms(shipped, types.Order) == []
+    assert shipped["shipment"] == {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
+    assert conforms(shop.advance_fulfillment(order_id, "delivered"), types.Order) == []
 
     other = shop.create_cart("USD", "c1")
     shop.put_customer({"id": "c1", "email": "ada@example.com", "name": "Ada"})

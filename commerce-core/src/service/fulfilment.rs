@@ -21,6 +21,23 @@ impl Commerce {
         .await
     }
 
+    /// Ships a fulfilled order with its carrier and tracking number (or without, when they are
+    /// not known); the `order_shipped` event carries them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Order::ship`].
+    pub async fn ship(
+        &self,
+        order_id: &str,
+        shipment: Option<crate::shipment::Shipment>,
+    ) -> Result<Order> {
+        self.update_order(order_id, EventKind::OrderShipped, |order, now| {
+            order.ship(shipment.clone(), now)
+        })
+        .await
+    }
+
     /// Marks a fulfilled order shipped, or a shipped order delivered (which completes it).
     ///
     /// # Errors
@@ -63,7 +80,15 @@ impl Commerce {
                     &new_order.id,
                     new_order.version,
                     now,
-                    serde_json::json!({"fulfillment_status": new_order.fulfillment_status}),
+                    match (&kind, &new_order.shipment) {
+                        (EventKind::OrderShipped, Some(shipment)) => serde_json::json!({
+                            "fulfillment_status": new_order.fulfillment_status,
+                            "shipment": shipment,
+                        }),
+                        _ => serde_json::json!({
+                            "fulfillment_status": new_order.fulfillment_status
+                        }),
+                    },
                 )],
                 ..Changes::default()
             };

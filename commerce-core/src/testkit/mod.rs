@@ -27,6 +27,7 @@ mod moves;
 mod orders;
 mod outbox;
 mod payments;
+mod shipment;
 mod text;
 mod usage;
 
@@ -42,6 +43,7 @@ pub use moves::*;
 pub use orders::*;
 pub use outbox::*;
 pub use payments::*;
+pub use shipment::*;
 pub use text::*;
 pub use usage::*;
 
@@ -112,6 +114,7 @@ macro_rules! store_conformance_tests {
             checkout_sells_stock_and_confirms,
             checkout_takes_its_contact_and_prices_from_the_address,
             unsellable_skus_say_why,
+            a_shipment_carries_its_tracking,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,

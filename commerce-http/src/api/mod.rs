@@ -126,6 +126,8 @@ pub(crate) struct Operation {
     pub(crate) access: Access,
     /// The request body's schema, if it takes one.
     pub(crate) body: Option<&'static str>,
+    /// Whether the body may be left out.
+    pub(crate) body_optional: bool,
     /// The status of success.
     pub(crate) status: u16,
     /// The response's schema, if it has a body.
@@ -152,6 +154,7 @@ impl Operation {
             summary,
             access,
             body: None,
+            body_optional: false,
             status: 200,
             response: None,
             idempotent: false,
@@ -164,6 +167,15 @@ impl Operation {
     pub(crate) const fn body(self, name: &'static str) -> Operation {
         Operation {
             body: Some(name),
+            ..self
+        }
+    }
+
+    /// Takes an optional body of the schema `name`.
+    pub(crate) const fn optional_body(self, name: &'static str) -> Operation {
+        Operation {
+            body: Some(name),
+            body_optional: true,
             ..self
         }
     }

@@ -7,12 +7,13 @@ use commerce_core::Money;
 use commerce_core::access::Caller;
 use commerce_core::order::{FulfillmentStatus, OrderStatus};
 use commerce_core::service::IdempotencyKey;
+use commerce_core::shipment::Shipment;
 use commerce_core::store::OrderFilter;
 use serde::Deserialize;
 
 use crate::api::{Access, Api, Method, Operation, PAGE_PARAMS, Param, Shared};
 use crate::auth::{Admin, Authenticated};
-use crate::extract::{ApiJson, ApiQuery, ApiResult, idempotency_key, json};
+use crate::extract::{ApiJson, ApiQuery, ApiResult, OptionalJson, idempotency_key, json};
 
 const ORDER_PARAMS: [Param; 2] = [
     Param {
@@ -37,7 +38,7 @@ pub(crate) fn api() -> Api {
         .at(Operation::new(Get, "/v1/orders/{id}", "An order.", Owner).returns(200, "Order"), get_order)
         .at(Operation::new(Post, "/v1/orders/{id}/cancel", "Cancels an unshipped order: releases stock, voids or refunds.", Owner).returns(200, "Checkout").keyed().calls_gateway(), cancel)
         .at(Operation::new(Post, "/v1/orders/{id}/fulfil", "Marks units of a line packed.", Admin).body("Fulfilment").returns(200, "Order"), fulfil)
-        .at(Operation::new(Post, "/v1/orders/{id}/ship", "Marks a fulfilled order shipped.", Admin).returns(200, "Order"), ship)
+        .at(Operation::new(Post, "/v1/orders/{id}/ship", "Marks a fulfilled order shipped, with its carrier and tracking number if the body gives them (the order, the shipped e-mail and the order_shipped event show them).", Admin).optional_body("Shipment").returns(200, "Order"), ship)
         .at(Operation::new(Post, "/v1/orders/{id}/deliver", "Marks a shipped order delivered, completing it.", Admin).returns(200, "Order"), deliver)
         .at(Operation::new(Post, "/v1/orders/{id}/capture", "Captures authorized money (all of it if no amount).", Admin).body("Capture").returns(200, "Checkout").keyed().calls_gateway(), capture)
         .at(Operation::new(Post, "/v1/orders/{id}/refund", "Refunds captured money.", Admin).body("Refund").returns(200, "Checkout").keyed().calls_gateway(), refund)
@@ -139,9 +140,15 @@ pub(crate) async fn fulfil(
     Ok(json(StatusCode::OK, &order))
 }
 
-/// `POST /v1/orders/{id}/ship`.
-pub(crate) async fn ship(admin: Admin, state: State<Shared>, id: Path<String>) -> ApiResult {
-    advance(admin, state, id, FulfillmentStatus::Shipped).await
+/// `POST /v1/orders/{id}/ship`, with an optional `{carrier, tracking_number, tracking_url}`.
+pub(crate) async fn ship(
+    _admin: Admin,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    OptionalJson(shipment): OptionalJson<Shipment>,
+) -> ApiResult {
+    let order = state.commerce.ship(&id, shipment).await?;
+    Ok(json(StatusCode::OK, &order))
 }
 
 /// `POST /v1/orders/{id}/deliver`.

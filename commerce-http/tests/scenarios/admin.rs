@@ -148,13 +148,30 @@ pub async fn an_admin_runs_the_shop(backend: Backend) {
         (status, body["fulfillment_status"].as_str()),
         (StatusCode::OK, Some("fulfilled"))
     );
-    admin(
+    // Shipped with its tracking (a hostile link is refused, and ships nothing).
+    let parcel = json!({"carrier": "UPS", "tracking_number": "1Z999AA10123456784",
+                        "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784"});
+    let mut hostile = parcel.clone();
+    hostile["tracking_url"] = json!("javascript:alert(1)");
+    let (status, problem) = admin(
         Method::POST,
         &format!("/v1/orders/{order}/ship"),
-        None,
+        Some(hostile),
         None,
     )
     .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "shipment.tracking_url");
+    let (status, shipped) = admin(
+        Method::POST,
+        &format!("/v1/orders/{order}/ship"),
+        Some(parcel.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{shipped}");
+    assert_eq!(shipped["fulfillment_status"], "shipped");
+    assert_eq!(shipped["shipment"], parcel);
     let (status, body) = admin(
         Method::POST,
         &format!("/v1/orders/{order}/deliver"),

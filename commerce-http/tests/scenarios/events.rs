@@ -135,7 +135,13 @@ pub async fn events_reach_every_destination(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = call(Method::POST, format!("/v1/orders/{order}/ship"), None, None).await;
+    let (status, body) = call(
+        Method::POST,
+        format!("/v1/orders/{order}/ship"),
+        Some(json!({"carrier": "UPS", "tracking_number": "1Z999AA10123456784"})),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = call(
         Method::POST,
@@ -196,6 +202,11 @@ pub async fn events_reach_every_destination(backend: Backend) {
     assert_eq!(mine.len(), 3, "confirmed, shipped, refunded: {mine:?}");
     assert!(mine[0].contains("is confirmed") && mine[0].contains("Test shop"));
     assert!(mine[1].contains("has shipped"));
+    assert!(
+        mine[1].contains("UPS carries it, tracking number 1Z999AA10123456784"),
+        "{}",
+        mine[1]
+    );
     assert!(mine[2].contains("We have refunded $5.00"));
 
     let (_, delivered) = call(

@@ -52,6 +52,7 @@ __all__ = [
     "QuoteLine",
     "QuoteShipping",
     "RoundingMode",
+    "Shipment",
     "ShippingMethod",
     "ShippingRate",
     "StoredCart",
@@ -489,6 +490,15 @@ class OrderLine(TypedDict):
     total: MoneyValue
 
 
+class _ShipmentRequired(TypedDict):
+    carrier: str
+    tracking_number: str
+
+
+class Shipment(_ShipmentRequired, total=False):
+    tracking_url: str
+
+
 class Order(TypedDict):
     """An order: its quote at placement (money never changes after it), lines, statuses, and
     who it goes to."""
@@ -509,6 +519,7 @@ class Order(TypedDict):
     email: NotRequired[str]
     shipping_address: NotRequired[Address]
     billing_address: NotRequired[Address]
+    shipment: NotRequired[Shipment]
     version: int
     created_at: str
     updated_at: str
