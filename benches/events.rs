@@ -159,6 +159,13 @@ async fn measure(label: &str, store: Arc<dyn Store>, orders: u64, duration: Dura
     } else {
         println!("  NATS: not reachable; skipped");
     }
+    // RabbitMQ returns an event no queue is bound to (and the delivery is tried again), so a
+    // consumer's queue is bound for the run, as a shop's consumers would be.
+    let _queue = if amqp_here {
+        Some(commerce_events::testkit::AmqpQueue::bind(AMQP).await)
+    } else {
+        None
+    };
     if amqp_here {
         brokers.push(("RabbitMQ", Arc::new(AmqpDestination::new("amqp", AMQP))));
     } else {

@@ -113,7 +113,12 @@ impl Destination for AmqpDestination {
                 .basic_publish(
                     EXCHANGE.into(),
                     envelope.kind.as_str().into(),
-                    BasicPublishOptions::default(),
+                    // Mandatory: an event no queue is bound to comes back instead of vanishing,
+                    // and is delivered again later rather than counted as delivered.
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..BasicPublishOptions::default()
+                    },
                     &body,
                     properties,
                 )
@@ -121,7 +126,14 @@ impl Destination for AmqpDestination {
                 .await
         };
         let outcome = match tokio::time::timeout(BROKER_TIMEOUT, confirmed).await {
-            Ok(Ok(Confirmation::Ack(_))) => return Outcome::Delivered,
+            Ok(Ok(Confirmation::Ack(None))) => return Outcome::Delivered,
+            Ok(Ok(Confirmation::Ack(Some(_)))) => {
+                // The channel is sound: nothing to reopen.
+                return Outcome::Failed(format!(
+                    "no queue is bound to {EXCHANGE} for `{}`: RabbitMQ returned it unrouted",
+                    envelope.kind.as_str()
+                ));
+            }
             Ok(Ok(Confirmation::Nack(_))) => "RabbitMQ refused the event (nack)".to_string(),
             Ok(Ok(Confirmation::NotRequested)) => "RabbitMQ did not confirm".to_string(),
             Ok(Err(e)) => format!("RabbitMQ did not take the event: {e}"),

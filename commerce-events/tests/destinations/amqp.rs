@@ -117,6 +117,12 @@ async fn a_rabbitmq_outage_fails_deliveries_that_go_through_once_it_is_back() {
     let (commerce, clock) = shop().await;
     let destinations = Destinations::new().with(Arc::new(AmqpDestination::new("amqp", &url)));
     let first = order(&commerce, 1, None).await;
+    // With no queue bound, RabbitMQ has nowhere to put the event: it comes back, and the
+    // delivery fails, to be retried, instead of counting as delivered to no one.
+    commerce.route_events(&destinations).await.unwrap();
+    let unrouted = commerce.deliver_due(&destinations).await.unwrap();
+    assert_eq!((unrouted.delivered, unrouted.failed), (0, 1), "unroutable");
+    clock.advance_millis(1_000);
     {
         let queue = AmqpQueue::bind(&url).await;
         assert!(drain(&commerce, &destinations).await >= 3);
