@@ -57,6 +57,7 @@ pub mod payment;
 pub mod pricing;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod search;
 mod serde_decimal;
 pub mod service;
 pub mod settings;
