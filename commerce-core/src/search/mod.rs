@@ -24,6 +24,7 @@
 //! product id, compared as bytes. The order is total: two products never tie.
 
 pub mod analysis;
+pub mod facets;
 
 use std::collections::BTreeMap;
 
