@@ -54,6 +54,7 @@ fn components() -> Value {
     add::<CatalogItem>(&mut schemas);
     add::<Product>(&mut schemas);
     add::<Category>(&mut schemas);
+    add::<commerce_core::service::SearchResults>(&mut schemas);
     add::<StockLevel>(&mut schemas);
     add::<ShopConfig>(&mut schemas);
     add::<StoredCart>(&mut schemas);

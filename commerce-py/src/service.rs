@@ -13,7 +13,8 @@ use commerce_core::delivery::{DeliveryFilter, DeliveryStatus};
 use commerce_core::events::EventKind;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
-use commerce_core::service::IdempotencyKey;
+use commerce_core::search::facets::Filters;
+use commerce_core::service::{IdempotencyKey, SearchRequest};
 use commerce_core::settings::ShopConfig;
 use commerce_core::shipment::Shipment;
 use commerce_core::store::{OrderFilter, ProductFilter};
@@ -198,6 +199,65 @@ impl PyCommerce {
             s.products(None, &filter, after.as_deref(), Some(limit))
                 .await
         })
+    }
+
+    /// Searches the active products: every word of `query` must match (typos, plurals and the
+    /// start of the last word are found), ranked as `commerce_core::search` documents.
+    /// `categories` (any, with their descendants), `min_price`/`max_price` (inclusive,
+    /// `Decimal` or `str` in `currency_code`), `options` (`{"colour": ["blue", "red"]}`: any
+    /// value of each) and `in_stock` filter; the facet counts are disjunctive within a facet.
+    /// Returns `{"items": [{"product", "matches"}], "total", "facets", "price_range",
+    /// "next_cursor"}`.
+    #[pyo3(signature = (
+        query, currency_code, *, categories = None, min_price = None, max_price = None,
+        options = None, in_stock = false, cursor = None, limit = 20
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        currency_code: &str,
+        categories: Option<Vec<String>>,
+        min_price: Option<Bound<'py, PyAny>>,
+        max_price: Option<Bound<'py, PyAny>>,
+        options: Option<BTreeMap<String, Vec<String>>>,
+        in_stock: bool,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let currency = currency(py, currency_code)?;
+        let minor = |value: Option<Bound<'py, PyAny>>, field: &str| -> PyResult<Option<i128>> {
+            value
+                .map(|v| {
+                    let text = decimal_text(&v, field)?;
+                    Money::parse(&text, currency)
+                        .and_then(|m| m.to_minor())
+                        .map(i128::from)
+                        .map_err(|e| e.at(field))
+                        .or_raise(py)
+                })
+                .transpose()
+        };
+        let filters = Filters {
+            categories: categories.unwrap_or_default().into_iter().collect(),
+            min_price: minor(min_price, "min_price")?,
+            max_price: minor(max_price, "max_price")?,
+            attributes: options
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, values)| (name, values.into_iter().collect()))
+                .collect(),
+            in_stock,
+        };
+        let request = SearchRequest {
+            query,
+            currency,
+            filters,
+            cursor,
+            limit,
+        };
+        self.call(py, move |s| async move { s.search(&request).await })
     }
 
     /// Archives a product: it stays on past orders but can no longer be bought.

@@ -87,3 +87,17 @@ def test_store_results_match_their_types(shop: commerce.Commerce) -> None:
     page = shop.orders_for_customer("c1")
     assert conforms(page, types.OrderPage) == []
     assert page["items"][0]["cancellation_reason"] == "requested"
+
+
+def test_search_finds_typos_and_filters(shop: commerce.Commerce) -> None:
+    found = shop.search("mgus", "USD")
+    assert found["total"] == 0, "four letters allow no typo"
+    found = shop.search("mugs", "USD", max_price="100.00")
+    assert conforms(found, types.SearchResults) == []
+    assert [i["product"]["id"] for i in found["items"]] == ["mug"]
+    assert found["items"][0]["matches"] == [{"word": "mugs", "kind": "stemmed", "field": "name"}]
+    assert found["price_range"] is not None
+    assert shop.search("mug", "USD", max_price=Decimal("0.50"))["total"] == 0
+    with pytest.raises(commerce.ValidationError) as raised:
+        shop.search("mug", "USD", min_price="1.001")
+    assert raised.value.field == "min_price"

@@ -99,7 +99,9 @@ pub struct FacetCounts {
     pub attributes: BTreeMap<String, BTreeMap<String, usize>>,
     /// Products in stock.
     pub in_stock: usize,
-    /// The lowest and highest price among the products counted for price, minor units.
+    /// The lowest and highest price among the products counted for price, minor units (the
+    /// service reports it as money: [`crate::service::SearchResults::price_range`]).
+    #[serde(skip)]
     pub price_range: Option<(i128, i128)>,
 }
 

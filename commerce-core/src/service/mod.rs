@@ -36,6 +36,7 @@ mod maintenance;
 mod moves;
 mod orders;
 mod payments;
+mod search;
 mod settings;
 mod webhooks;
 
@@ -43,6 +44,7 @@ pub use accounts::{CustomerUpdate, MAX_ADDRESSES};
 pub use checkout::{Checkout, CheckoutRequest};
 pub use idempotency::IdempotencyKey;
 pub use moves::SettledMoves;
+pub use search::{MAX_SEARCH_LIMIT, PriceRange, SearchItem, SearchRequest, SearchResults};
 pub use webhooks::WebhookEndpointChange;
 
 use std::sync::Arc;

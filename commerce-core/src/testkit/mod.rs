@@ -27,6 +27,7 @@ mod moves;
 mod orders;
 mod outbox;
 mod payments;
+mod search;
 mod shipment;
 mod text;
 mod usage;
@@ -43,6 +44,7 @@ pub use moves::*;
 pub use orders::*;
 pub use outbox::*;
 pub use payments::*;
+pub use search::*;
 pub use shipment::*;
 pub use text::*;
 pub use usage::*;
@@ -115,6 +117,7 @@ macro_rules! store_conformance_tests {
             checkout_takes_its_contact_and_prices_from_the_address,
             unsellable_skus_say_why,
             a_shipment_carries_its_tracking,
+            search_gives_the_shared_answers,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,

@@ -26,6 +26,7 @@ pub(crate) mod catalog;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod orders;
+pub(crate) mod search;
 pub(crate) mod settings;
 pub(crate) mod webhooks;
 
@@ -270,6 +271,7 @@ impl Api {
 pub(crate) fn api() -> Api {
     health::api()
         .and(catalog::api())
+        .and(search::api())
         .and(settings::api())
         .and(accounts::api())
         .and(carts::api())

@@ -129,3 +129,40 @@ pub async fn listings_filter_and_page(backend: Backend) {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// `GET /v1/search` over the demo catalog: typos and plurals found, facets beside the
+/// results, refusals as problems.
+pub async fn search_finds_with_typos_and_facets(backend: Backend) {
+    let shop = start(backend, Settings::default()).await;
+    let (status, found) = get(shop.url("/v1/search?q=enamle%20mugs&currency=USD")).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["items"][0]["product"]["id"], "enamel-mug", "{found}");
+    assert_eq!(found["items"][0]["matches"][0]["kind"], "typo");
+    assert_eq!(found["items"][0]["matches"][1]["kind"], "stemmed");
+    assert_eq!(
+        found["facets"]["attributes"]["colour"]["blue"], 1,
+        "{found}"
+    );
+    assert!(found["price_range"]["min"]["amount"].is_string(), "{found}");
+    let (_, filtered) = get(shop.url("/v1/search?q=mug&currency=USD&option=colour:red")).await;
+    assert_eq!(filtered["total"], 1, "{filtered}");
+    let (_, none) = get(shop.url("/v1/search?q=mug&currency=USD&max_price=1.00")).await;
+    assert_eq!(none["total"], 0, "{none}");
+    for (path, field) in [
+        ("/v1/search?q=mug", "currency"),
+        ("/v1/search?q=mug&currency=USD&max_price=1.001", "max_price"),
+        ("/v1/search?q=mug&currency=USD&option=blue", "option"),
+        ("/v1/search?q=mug&currency=USD&limit=0", "limit"),
+    ] {
+        let (status, problem) = get(shop.url(path)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+    }
+    let (_, document) = get(shop.url("/openapi.json")).await;
+    assert!(document["paths"]["/v1/search"]["get"].is_object());
+    assert!(document["components"]["schemas"]["SearchResults"].is_object());
+}

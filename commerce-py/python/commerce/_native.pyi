@@ -13,6 +13,7 @@ from .types import (
     PaymentIntent,
     PricingContext,
     PricingRequest,
+    SearchResults,
     StoredCart,
 )
 from .types import Quote as QuoteDict
@@ -230,6 +231,19 @@ class Commerce:
         category: str | None = None,
         text: str | None = None,
     ) -> _Record: ...
+    def search(
+        self,
+        query: str,
+        currency_code: str,
+        *,
+        categories: Sequence[str] | None = None,
+        min_price: Decimal | str | int | None = None,
+        max_price: Decimal | str | int | None = None,
+        options: Mapping[str, Sequence[str]] | None = None,
+        in_stock: bool = False,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> SearchResults: ...
     def archive_product(self, id: str) -> _Record: ...
     def put_category(self, category: Mapping[str, Any]) -> _Record: ...
     def adjust_stock(

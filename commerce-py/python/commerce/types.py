@@ -29,6 +29,7 @@ __all__ = [
     "CustomerContext",
     "DecimalInput",
     "Destination",
+    "FacetCounts",
     "LineDiscount",
     "LineInput",
     "LineSelector",
@@ -41,6 +42,7 @@ __all__ = [
     "PaymentIntent",
     "PriceList",
     "PriceListEntry",
+    "PriceRange",
     "PriceSource",
     "PriceTier",
     "PricingContext",
@@ -52,6 +54,8 @@ __all__ = [
     "QuoteLine",
     "QuoteShipping",
     "RoundingMode",
+    "SearchItem",
+    "SearchResults",
     "Shipment",
     "ShippingMethod",
     "ShippingRate",
@@ -63,6 +67,7 @@ __all__ = [
     "TaxSummary",
     "Totals",
     "WeightTier",
+    "WordMatch",
 ]
 
 DecimalInput = Union[Decimal, str, int]
@@ -553,4 +558,36 @@ class Checkout(TypedDict):
 
 class OrderPage(TypedDict):
     items: list[Order]
+    next_cursor: str | None
+
+
+class WordMatch(TypedDict):
+    word: str
+    kind: Literal["exact", "stemmed", "prefix", "typo"]
+    field: Literal["name", "sku", "category", "attribute", "description"]
+
+
+class SearchItem(TypedDict):
+    product: dict[str, object]
+    matches: list[WordMatch]
+
+
+class FacetCounts(TypedDict):
+    categories: dict[str, int]
+    attributes: dict[str, dict[str, int]]
+    in_stock: int
+
+
+class PriceRange(TypedDict):
+    min: MoneyValue
+    max: MoneyValue
+
+
+class SearchResults(TypedDict):
+    """A page of search results, best first, with the facet counts of all of them."""
+
+    items: list[SearchItem]
+    total: int
+    facets: FacetCounts
+    price_range: PriceRange | None
     next_cursor: str | None
