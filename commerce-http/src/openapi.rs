@@ -55,6 +55,7 @@ fn components() -> Value {
     add::<Product>(&mut schemas);
     add::<Category>(&mut schemas);
     add::<commerce_core::service::SearchResults>(&mut schemas);
+    add::<commerce_core::service::Suggestion>(&mut schemas);
     add::<StockLevel>(&mut schemas);
     add::<ShopConfig>(&mut schemas);
     add::<StoredCart>(&mut schemas);
@@ -104,6 +105,7 @@ fn components() -> Value {
         ("ShippingOptions", "ShippingOption"),
         ("Addresses", "Address"),
         ("WebhookEndpointViews", "WebhookEndpointView"),
+        ("Suggestions", "Suggestion"),
     ] {
         schemas.insert(
             name.into(),

@@ -260,6 +260,22 @@ impl PyCommerce {
         self.call(py, move |s| async move { s.search(&request).await })
     }
 
+    /// What a search box offers for the text typed so far: `[{"product_id", "name"}]`, the
+    /// first (at most `limit`, 1 to 10) products `search` ranks for it.
+    #[pyo3(signature = (text, currency_code, *, limit = 10))]
+    fn suggest<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        currency_code: &str,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let currency = currency(py, currency_code)?;
+        self.call(py, move |s| async move {
+            s.suggest(&text, currency, limit).await
+        })
+    }
+
     /// Archives a product: it stays on past orders but can no longer be bought.
     fn archive_product<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, move |s| async move { s.archive_product(&id).await })

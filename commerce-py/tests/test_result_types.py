@@ -98,6 +98,9 @@ def test_search_finds_typos_and_filters(shop: commerce.Commerce) -> None:
     assert found["items"][0]["matches"] == [{"word": "mugs", "kind": "stemmed", "field": "name"}]
     assert found["price_range"] is not None
     assert shop.search("mug", "USD", max_price=Decimal("0.50"))["total"] == 0
+    offered = shop.suggest("mu", "USD")
+    assert offered == [{"product_id": "mug", "name": "Mug"}]
+    assert all(conforms(s, types.Suggestion) == [] for s in offered)
     with pytest.raises(commerce.ValidationError) as raised:
         shop.search("mug", "USD", min_price="1.001")
     assert raised.value.field == "min_price"

@@ -44,7 +44,10 @@ pub use accounts::{CustomerUpdate, MAX_ADDRESSES};
 pub use checkout::{Checkout, CheckoutRequest};
 pub use idempotency::IdempotencyKey;
 pub use moves::SettledMoves;
-pub use search::{MAX_SEARCH_LIMIT, PriceRange, SearchItem, SearchRequest, SearchResults};
+pub use search::{
+    MAX_SEARCH_LIMIT, MAX_SUGGESTIONS, PriceRange, SearchItem, SearchRequest, SearchResults,
+    Suggestion,
+};
 pub use webhooks::WebhookEndpointChange;
 
 use std::sync::Arc;

@@ -21,6 +21,18 @@ use super::Commerce;
 
 /// The most results one page holds.
 pub const MAX_SEARCH_LIMIT: usize = 100;
+/// The most suggestions a search box is given.
+pub const MAX_SUGGESTIONS: usize = 10;
+
+/// A product to offer as the shopper types.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The product's id.
+    pub product_id: String,
+    /// Its name, as the catalog writes it.
+    pub name: String,
+}
 
 /// What a shopper searches for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +156,44 @@ impl Commerce {
             price_range,
             next_cursor: (next < total).then(|| next.to_string()),
         })
+    }
+
+    /// What a search box offers for the text typed so far: the names of the first (at most
+    /// [`MAX_SUGGESTIONS`]) products [`Commerce::search`] ranks for it, so that a suggestion
+    /// always leads to a result. Empty text suggests nothing.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` for a limit outside 1 to 10; as [`Commerce::search`].
+    pub async fn suggest(
+        &self,
+        text: &str,
+        currency: Currency,
+        limit: usize,
+    ) -> Result<Vec<Suggestion>> {
+        if !(1..=MAX_SUGGESTIONS).contains(&limit) {
+            return Err(Error::invalid(format!("between 1 and {MAX_SUGGESTIONS}")).at("limit"));
+        }
+        if Query::new(text).is_empty() {
+            return Ok(Vec::new());
+        }
+        let results = self
+            .search(&SearchRequest {
+                query: text.to_owned(),
+                currency,
+                filters: Filters::default(),
+                cursor: None,
+                limit,
+            })
+            .await?;
+        Ok(results
+            .items
+            .into_iter()
+            .map(|item| Suggestion {
+                product_id: item.product.id,
+                name: item.product.name,
+            })
+            .collect())
     }
 
     async fn active_products(&self) -> Result<Vec<Product>> {

@@ -136,6 +136,30 @@ pub async fn search_gives_the_shared_answers(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(seen, ["p01", "p02", "p04", "p03", "p12"]);
+    // Suggestions lead to results: the first names search ranks for the text so far.
+    let offered = commerce.suggest("te", Currency::USD, 10).await.unwrap();
+    let ids: Vec<&str> = offered.iter().map(|s| s.product_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["p04", "p08", "p12"],
+        "tee, teapot, tea: all prefixes, by id"
+    );
+    assert_eq!(offered[1].name, "Teapot");
+    assert!(
+        commerce
+            .suggest("  ", Currency::USD, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        commerce
+            .suggest("te", Currency::USD, 11)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("limit")
+    );
     let mut bad = request("mug");
     bad.limit = 0;
     assert_eq!(

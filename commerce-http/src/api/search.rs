@@ -58,9 +58,39 @@ const SEARCH_PARAMS: [Param; 9] = [
     },
 ];
 
+const SUGGESTION_PARAMS: [Param; 3] = [
+    Param {
+        name: "q",
+        schema: r#"{"type": "string", "maxLength": 200}"#,
+        description: "The text typed so far.",
+    },
+    Param {
+        name: "currency",
+        schema: r#"{"type": "string", "pattern": "^[A-Z]{3}$"}"#,
+        description: "The shop's currency (required).",
+    },
+    Param {
+        name: "limit",
+        schema: r#"{"type": "integer", "minimum": 1, "maximum": 10, "default": 10}"#,
+        description: "Suggestions, 1 to 10.",
+    },
+];
+
 /// The search routes.
 pub(crate) fn api() -> Api {
-    Api::new().at(
+    Api::new()
+        .at(
+            Operation::new(
+                Method::Get,
+                "/v1/search/suggestions",
+                "What a search box offers as the shopper types: the names of the first products the search ranks for the text, at most 10.",
+                Access::Public,
+            )
+            .returns(200, "Suggestions")
+            .query(&[&SUGGESTION_PARAMS]),
+            suggestions,
+        )
+        .at(
         Operation::new(
             Method::Get,
             "/v1/search",
@@ -87,6 +117,38 @@ pub(crate) struct SearchQuery {
     in_stock: bool,
     cursor: Option<String>,
     limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuggestionQuery {
+    #[serde(default)]
+    q: String,
+    currency: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /v1/search/suggestions`.
+pub(crate) async fn suggestions(
+    State(state): State<Shared>,
+    ApiQuery(query): ApiQuery<SuggestionQuery>,
+) -> ApiResult {
+    let currency = currency_of(query.currency.as_deref())?;
+    if query.q.chars().count() > 200 {
+        return Err(Error::invalid("at most 200 characters").at("q").into());
+    }
+    let offered = state
+        .commerce
+        .suggest(&query.q, currency, query.limit.unwrap_or(10))
+        .await?;
+    Ok(json(StatusCode::OK, &offered))
+}
+
+fn currency_of(code: Option<&str>) -> Result<Currency, Error> {
+    code.ok_or_else(|| {
+        Error::invalid("the currency to price results in, such as USD").at("currency")
+    })
+    .and_then(|code| Currency::from_code(code).map_err(|e| e.at("currency")))
 }
 
 fn minor(text: &str, currency: Currency, field: &str) -> Result<i128, Error> {

@@ -162,7 +162,14 @@ pub async fn search_finds_with_typos_and_facets(backend: Backend) {
         );
         assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
     }
+    let (status, offered) = get(shop.url("/v1/search/suggestions?q=enam&currency=USD")).await;
+    assert_eq!(status, StatusCode::OK, "{offered}");
+    assert_eq!(offered[0]["product_id"], "enamel-mug", "{offered}");
+    assert_eq!(offered[0]["name"], "Enamel mug");
+    let (status, _) = get(shop.url("/v1/search/suggestions?q=enam&currency=USD&limit=11")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (_, document) = get(shop.url("/openapi.json")).await;
     assert!(document["paths"]["/v1/search"]["get"].is_object());
+    assert!(document["paths"]["/v1/search/suggestions"]["get"].is_object());
     assert!(document["components"]["schemas"]["SearchResults"].is_object());
 }

@@ -15,6 +15,7 @@ from .types import (
     PricingRequest,
     SearchResults,
     StoredCart,
+    Suggestion,
 )
 from .types import Quote as QuoteDict
 
@@ -244,6 +245,7 @@ class Commerce:
         cursor: str | None = None,
         limit: int = 20,
     ) -> SearchResults: ...
+    def suggest(self, text: str, currency_code: str, *, limit: int = 10) -> list[Suggestion]: ...
     def archive_product(self, id: str) -> _Record: ...
     def put_category(self, category: Mapping[str, Any]) -> _Record: ...
     def adjust_stock(

@@ -60,6 +60,7 @@ __all__ = [
     "ShippingMethod",
     "ShippingRate",
     "StoredCart",
+    "Suggestion",
     "Target",
     "TaxLevel",
     "TaxLine",
@@ -591,3 +592,8 @@ class SearchResults(TypedDict):
     facets: FacetCounts
     price_range: PriceRange | None
     next_cursor: str | None
+
+
+class Suggestion(TypedDict):
+    product_id: str
+    name: str
