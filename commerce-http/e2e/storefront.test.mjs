@@ -56,6 +56,16 @@ test('the browser prices the cart exactly as the server charges it', async () =>
     const { page, errors } = await watchedPage(browser);
     await page.goto(`${base}/shop/`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    // The search box finds with a typo, offers suggestions, and gives the list back when cleared.
+    await page.fill('#search', 'enamle');
+    await page.waitForFunction(() => document.querySelectorAll('#products [data-product]').length === 1);
+    assert.equal(await page.getAttribute('#products [data-product]', 'data-product'), 'enamel-mug');
+    await page.waitForFunction(() => document.querySelectorAll('#suggestions option').length === 1);
+    assert.equal(await page.getAttribute('#suggestions option', 'value'), 'Enamel mug');
+    await page.fill('#search', 'zzzz');
+    await page.waitForSelector('#products .empty');
+    await page.fill('#search', '');
+    await page.waitForFunction(() => document.querySelectorAll('#products [data-product]').length > 1);
     for (const sku of ['TEE-M', 'TEE-M', 'TEE-L', 'MUG-BLUE', 'COFFEE-250']) {
       const before = await page.textContent('#browser-total');
       await page.click(`button[data-sku="${sku}"]`);

@@ -85,16 +85,16 @@ async function loadPricing() {
   }
 }
 
-async function main() {
-  await loadPricing();
-  const cart = await api('POST', '/v1/carts', { currency: 'USD' });
-  cartId = cart.id;
-  await api('PUT', `/v1/carts/${cartId}/shipping`, { country: 'US', region: 'CA', method: 'standard' });
-  const products = await api('GET', '/v1/products?limit=50');
+function showProducts(products) {
   const list = $('products');
+  if (products.length === 0) {
+    list.replaceChildren(element('p', 'Nothing matches.', 'empty'));
+    return;
+  }
   list.replaceChildren(
-    ...products.items.map((product) => {
+    ...products.map((product) => {
       const div = element('div', undefined, 'product');
+      div.dataset.product = product.id;
       div.append(element('h3', product.name, 'name'));
       if (product.description) div.append(element('p', product.description, 'description'));
       for (const variant of product.variants) {
@@ -109,6 +109,40 @@ async function main() {
       return div;
     }),
   );
+}
+
+async function main() {
+  await loadPricing();
+  const cart = await api('POST', '/v1/carts', { currency: 'USD' });
+  cartId = cart.id;
+  await api('PUT', `/v1/carts/${cartId}/shipping`, { country: 'US', region: 'CA', method: 'standard' });
+  const products = await api('GET', '/v1/products?limit=50');
+  showProducts(products.items);
+  // The search box: the server's search (typos, plurals, as you type), its suggestions below.
+  let typed = 0;
+  $('search').addEventListener('input', async () => {
+    const text = $('search').value;
+    const mine = ++typed;
+    try {
+      const q = encodeURIComponent(text);
+      const [found, offered] = await Promise.all([
+        api('GET', `/v1/search?q=${q}&currency=USD&limit=50`),
+        api('GET', `/v1/search/suggestions?q=${q}&currency=USD`),
+      ]);
+      if (mine !== typed) return; // a later keystroke's answer wins
+      showProducts(found.items.map((item) => item.product));
+      $('suggestions').replaceChildren(
+        ...offered.map((suggestion) => {
+          const option = element('option');
+          option.value = suggestion.name;
+          return option;
+        }),
+      );
+      show(null);
+    } catch (error) {
+      show(error);
+    }
+  });
   $('apply-coupon').addEventListener('click', async () => {
     try {
       await api('POST', `/v1/carts/${cartId}/coupons`, { code: $('coupon').value });
