@@ -14,7 +14,7 @@ use commerce_core::events::EventKind;
 use commerce_core::order::FulfillmentStatus;
 use commerce_core::payment::{CaptureMethod, GatewayEvent};
 use commerce_core::search::facets::Filters;
-use commerce_core::service::{IdempotencyKey, SearchRequest};
+use commerce_core::service::{IdempotencyKey, SearchRequest, SearchSort};
 use commerce_core::settings::ShopConfig;
 use commerce_core::shipment::Shipment;
 use commerce_core::store::{OrderFilter, ProductFilter};
@@ -206,11 +206,12 @@ impl PyCommerce {
     /// `categories` (any, with their descendants), `min_price`/`max_price` (inclusive,
     /// `Decimal` or `str` in `currency_code`), `options` (`{"colour": ["blue", "red"]}`: any
     /// value of each) and `in_stock` filter; the facet counts are disjunctive within a facet.
+    /// `sort` is `"relevance"`, `"price_ascending"` or `"price_descending"`.
     /// Returns `{"items": [{"product", "matches"}], "total", "facets", "price_range",
     /// "next_cursor"}`.
     #[pyo3(signature = (
         query, currency_code, *, categories = None, min_price = None, max_price = None,
-        options = None, in_stock = false, cursor = None, limit = 20
+        options = None, in_stock = false, sort = "relevance", cursor = None, limit = 20
     ))]
     #[allow(clippy::too_many_arguments)]
     fn search<'py>(
@@ -223,10 +224,12 @@ impl PyCommerce {
         max_price: Option<Bound<'py, PyAny>>,
         options: Option<BTreeMap<String, Vec<String>>>,
         in_stock: bool,
+        sort: &str,
         cursor: Option<String>,
         limit: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
         let currency = currency(py, currency_code)?;
+        let sort: SearchSort = from_name(py, sort, "sort")?;
         let minor = |value: Option<Bound<'py, PyAny>>, field: &str| -> PyResult<Option<i128>> {
             value
                 .map(|v| {
@@ -254,6 +257,7 @@ impl PyCommerce {
             query,
             currency,
             filters,
+            sort,
             cursor,
             limit,
         };

@@ -46,7 +46,7 @@ pub use idempotency::IdempotencyKey;
 pub use moves::SettledMoves;
 pub use search::{
     MAX_SEARCH_LIMIT, MAX_SUGGESTIONS, PriceRange, SearchItem, SearchRequest, SearchResults,
-    Suggestion,
+    SearchSort, Suggestion,
 };
 pub use webhooks::WebhookEndpointChange;
 

@@ -34,6 +34,21 @@ pub struct Suggestion {
     pub name: String,
 }
 
+/// The order of results.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchSort {
+    /// Best match first ([`crate::search`]'s ranking).
+    #[default]
+    Relevance,
+    /// Cheapest first (the lowest price of a product's variants in the search's currency);
+    /// equal prices by relevance; products without a price last.
+    PriceAscending,
+    /// Dearest first; equal prices by relevance; products without a price last.
+    PriceDescending,
+}
+
 /// What a shopper searches for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchRequest {
@@ -45,6 +60,9 @@ pub struct SearchRequest {
     /// What the shopper chose.
     #[serde(default)]
     pub filters: Filters,
+    /// The order of results.
+    #[serde(default)]
+    pub sort: SearchSort,
     /// The `next_cursor` of the page before.
     #[serde(default)]
     pub cursor: Option<String>,
@@ -125,12 +143,22 @@ impl Commerce {
             facts.push(self.facts_of(product, request.currency, &parents).await?);
         }
         let facet_counts = count(&facts.iter().collect::<Vec<_>>(), &request.filters);
-        let passing: Vec<_> = hits
+        // `hits` is in relevance order: a stable sort by price keeps it among equal prices.
+        let mut passing: Vec<_> = hits
             .into_iter()
             .zip(&facts)
             .filter(|(_, f)| request.filters.pass(f))
-            .map(|(hit, _)| hit)
             .collect();
+        match request.sort {
+            SearchSort::Relevance => {}
+            SearchSort::PriceAscending => {
+                passing.sort_by_key(|(_, f)| (f.price.is_none(), f.price));
+            }
+            SearchSort::PriceDescending => {
+                passing.sort_by_key(|(_, f)| (f.price.is_none(), f.price.map(std::cmp::Reverse)));
+            }
+        }
+        let passing: Vec<_> = passing.into_iter().map(|(hit, _)| hit).collect();
         let total = passing.len();
         let items: Vec<SearchItem> = passing
             .into_iter()
@@ -182,6 +210,7 @@ impl Commerce {
                 query: text.to_owned(),
                 currency,
                 filters: Filters::default(),
+                sort: SearchSort::Relevance,
                 cursor: None,
                 limit,
             })

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::catalog::{Category, Product, ProductStatus};
 use crate::money::Currency;
 use crate::search::facets::Filters;
-use crate::service::SearchRequest;
+use crate::service::{SearchRequest, SearchSort};
 use crate::store::Store;
 
 use super::shop;
@@ -23,6 +23,7 @@ fn request(query: &str) -> SearchRequest {
         query: query.into(),
         currency: Currency::USD,
         filters: Filters::default(),
+        sort: SearchSort::Relevance,
         cursor: None,
         limit: 100,
     }
@@ -122,6 +123,25 @@ pub async fn search_gives_the_shared_answers(store: Arc<dyn Store>) {
         .map(|i| i.product.id)
         .collect();
     assert_eq!(ids, ["p01"]);
+
+    // By price: p01 10.00, p02 11.00, p03 12.00, p04 13.00, p12 21.00.
+    let mut by_price = request("mug");
+    by_price.sort = SearchSort::PriceDescending;
+    let ids: Vec<String> = commerce
+        .search(&by_price)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.product.id)
+        .collect();
+    assert_eq!(ids, ["p12", "p04", "p03", "p02", "p01"]);
+    by_price.sort = SearchSort::PriceAscending;
+    let first = commerce.search(&by_price).await.unwrap().items[0]
+        .product
+        .id
+        .clone();
+    assert_eq!(first, "p01");
 
     // Pages of one follow each other, then end.
     let mut paged = request("mug");

@@ -3,14 +3,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use commerce_core::search::facets::Filters;
-use commerce_core::service::SearchRequest;
+use commerce_core::service::{SearchRequest, SearchSort};
 use commerce_core::{Currency, Error, Money};
 use serde::Deserialize;
 
 use crate::api::{Access, Api, Method, Operation, Param, Shared};
 use crate::extract::{ApiQuery, ApiResult, json};
 
-const SEARCH_PARAMS: [Param; 9] = [
+const SEARCH_PARAMS: [Param; 10] = [
+    Param {
+        name: "sort",
+        schema: r#"{"type": "string", "enum": ["relevance", "price_ascending", "price_descending"], "default": "relevance"}"#,
+        description: "The order: best match first, or by price (equal prices by relevance; products without a price last).",
+    },
     Param {
         name: "q",
         schema: r#"{"type": "string", "maxLength": 200}"#,
@@ -115,6 +120,8 @@ pub(crate) struct SearchQuery {
     option: Option<String>,
     #[serde(default)]
     in_stock: bool,
+    #[serde(default)]
+    sort: SearchSort,
     cursor: Option<String>,
     limit: Option<usize>,
 }
@@ -204,6 +211,7 @@ pub(crate) async fn search(
             query: query.q,
             currency,
             filters,
+            sort: query.sort,
             cursor: query.cursor,
             limit: query.limit.unwrap_or(20),
         })

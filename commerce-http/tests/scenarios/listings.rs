@@ -146,6 +146,24 @@ pub async fn search_finds_with_typos_and_facets(backend: Backend) {
     assert!(found["price_range"]["min"]["amount"].is_string(), "{found}");
     let (_, filtered) = get(shop.url("/v1/search?q=mug&currency=USD&option=colour:red")).await;
     assert_eq!(filtered["total"], 1, "{filtered}");
+    let (_, dearest) =
+        get(shop.url("/v1/search?currency=USD&sort=price_descending&limit=100")).await;
+    let prices: Vec<f64> = dearest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["product"]["variants"][0]["prices"][0]["amount"]["amount"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        prices.len() > 1 && prices.windows(2).all(|w| w[0] >= w[1]),
+        "{prices:?}"
+    );
     let (_, none) = get(shop.url("/v1/search?q=mug&currency=USD&max_price=1.00")).await;
     assert_eq!(none["total"], 0, "{none}");
     for (path, field) in [

@@ -242,6 +242,7 @@ class Commerce:
         max_price: Decimal | str | int | None = None,
         options: Mapping[str, Sequence[str]] | None = None,
         in_stock: bool = False,
+        sort: str = "relevance",
         cursor: str | None = None,
         limit: int = 20,
     ) -> SearchResults: ...
