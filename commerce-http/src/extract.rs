@@ -16,19 +16,25 @@ pub(crate) type ApiResult<T = Response> = Result<T, Problem>;
 /// `400 invalid_request` problems, never axum's plain-text rejections.
 pub struct ApiJson<T>(pub T);
 
+/// The body's bytes, a body over the limit being `413` and any other failure `400`, as problems.
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Problem> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
+            _ => Problem::invalid_request(e.body_text()),
+        })
+}
+
+fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(bytes).map_err(|e| Problem::invalid_request(e.to_string()))
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
-                _ => Problem::invalid_request(e.body_text()),
-            })?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|e| Problem::invalid_request(e.to_string()))
+        read_json(&body_bytes(request, state).await?).map(ApiJson)
     }
 }
 
@@ -40,18 +46,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
-                _ => Problem::invalid_request(e.body_text()),
-            })?;
+        let bytes = body_bytes(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
         }
-        serde_json::from_slice(&bytes)
-            .map(|value| OptionalJson(Some(value)))
-            .map_err(|e| Problem::invalid_request(e.to_string()))
+        read_json(&bytes).map(|value| OptionalJson(Some(value)))
     }
 }
 

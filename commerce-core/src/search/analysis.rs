@@ -15,6 +15,24 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The most words of a query that are matched; the rest are ignored.
 pub const MAX_QUERY_WORDS: usize = 10;
+/// The longest query, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Checks a query as typed: one line of at most [`MAX_QUERY_CHARS`] characters, without
+/// control characters. The error names no field: the caller names its own (`query`, `q`).
+///
+/// # Errors
+///
+/// `invalid_input`.
+pub fn check_query(text: &str) -> crate::Result<()> {
+    crate::text::check_line(text)?;
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(crate::Error::invalid(format!(
+            "at most {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
 
 fn combining(c: char) -> bool {
     matches!(

@@ -123,7 +123,7 @@ impl Commerce {
                 .parse::<usize>()
                 .map_err(|_| Error::invalid("a cursor this search returned").at("cursor"))?,
         };
-        crate::text::check_line(&request.query).map_err(|e| e.at("query"))?;
+        crate::search::analysis::check_query(&request.query).map_err(|e| e.at("query"))?;
         let categories = self.store.categories().await?;
         let names: BTreeMap<String, String> = categories
             .iter()

@@ -11,7 +11,7 @@ use crate::money::Currency;
 use crate::pricing::TaxZone;
 use crate::store::Store;
 
-use super::{cart_with, checkout_request, level, product, sample_contact, shop};
+use super::{cart_for, cart_with, checkout_request, level, product, sample_contact, shop};
 
 fn canadian(name: &str) -> Address {
     Address {
@@ -132,15 +132,8 @@ pub async fn checkout_takes_its_contact_and_prices_from_the_address(store: Arc<d
             &office,
         ),
     ] {
-        let cart = commerce
-            .create_cart(Currency::USD, Some(ada.id.clone()))
-            .await
-            .unwrap();
-        commerce
-            .add_to_cart(&cart.id, "MUG", 1, BTreeMap::new())
-            .await
-            .unwrap();
-        let mut request = checkout_request(&cart.id, "tok_visa", None);
+        let cart = cart_for(&commerce, Some(&ada.id), 1).await;
+        let mut request = checkout_request(&cart, "tok_visa", None);
         request.contact = contact;
         let done = commerce.checkout(&request).await.unwrap();
         assert_eq!(done.order.email.as_deref(), Some("ada@example.com"));
@@ -148,15 +141,8 @@ pub async fn checkout_takes_its_contact_and_prices_from_the_address(store: Arc<d
         assert_eq!(done.order.billing_address.as_ref(), Some(&home));
     }
     // An id that is not in the book is refused.
-    let cart = commerce
-        .create_cart(Currency::USD, Some(ada.id.clone()))
-        .await
-        .unwrap();
-    commerce
-        .add_to_cart(&cart.id, "MUG", 1, BTreeMap::new())
-        .await
-        .unwrap();
-    let mut request = checkout_request(&cart.id, "tok_visa", None);
+    let cart = cart_for(&commerce, Some(&ada.id), 1).await;
+    let mut request = checkout_request(&cart, "tok_visa", None);
     request.contact = ContactRequest {
         shipping_address_id: Some("adr_elsewhere".into()),
         ..ContactRequest::default()

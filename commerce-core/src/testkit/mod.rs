@@ -291,7 +291,15 @@ pub(crate) async fn claimed(store: &dyn Store, now: Timestamp) -> Vec<DomainEven
 }
 
 pub(crate) async fn cart_with(commerce: &Commerce, quantity: u32) -> String {
-    let cart = commerce.create_cart(Currency::USD, None).await.unwrap();
+    cart_for(commerce, None, quantity).await
+}
+
+/// A cart of `quantity` mugs for `customer` (a guest's for `None`).
+pub(crate) async fn cart_for(commerce: &Commerce, customer: Option<&str>, quantity: u32) -> String {
+    let cart = commerce
+        .create_cart(Currency::USD, customer.map(str::to_string))
+        .await
+        .unwrap();
     commerce
         .add_to_cart(&cart.id, "MUG", quantity, BTreeMap::new())
         .await

@@ -2,13 +2,11 @@
 //! limit however many check out at once, a cancelled order gives its use back, and a
 //! per-customer limit counts each customer apart (and keeps guests out).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::future::join_all;
 
 use crate::customer::Customer;
-use crate::money::Currency;
 use crate::pricing::Quote;
 use crate::service::Commerce;
 use crate::store::{Changes, Store};
@@ -40,19 +38,9 @@ async fn limited_shop(
 
 /// A cart of one mug with the `FIVE` coupon, for `customer`.
 async fn coupon_cart(commerce: &Commerce, customer: Option<&str>) -> String {
-    let cart = commerce
-        .create_cart(Currency::USD, customer.map(str::to_string))
-        .await
-        .unwrap();
-    commerce
-        .add_to_cart(cart.id.as_str(), "MUG", 1, BTreeMap::new())
-        .await
-        .unwrap();
-    commerce
-        .apply_coupon(cart.id.as_str(), "FIVE")
-        .await
-        .unwrap();
-    cart.id
+    let cart = super::cart_for(commerce, customer, 1).await;
+    commerce.apply_coupon(cart.as_str(), "FIVE").await.unwrap();
+    cart
 }
 
 /// Twenty checkouts at once of a coupon limited to five uses: exactly five orders are

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use commerce_core::search::analysis::check_query;
 use commerce_core::search::facets::Filters;
 use commerce_core::service::{SearchRequest, SearchSort};
 use commerce_core::{Currency, Error, Money};
@@ -141,9 +142,7 @@ pub(crate) async fn suggestions(
     ApiQuery(query): ApiQuery<SuggestionQuery>,
 ) -> ApiResult {
     let currency = currency_of(query.currency.as_deref())?;
-    if query.q.chars().count() > 200 {
-        return Err(Error::invalid("at most 200 characters").at("q").into());
-    }
+    check_query(&query.q).map_err(|e| e.at("q"))?;
     let offered = state
         .commerce
         .suggest(&query.q, currency, query.limit.unwrap_or(10))
@@ -202,9 +201,7 @@ pub(crate) async fn search(
     if let Some(text) = &query.max_price {
         filters.max_price = Some(minor(text, currency, "max_price")?);
     }
-    if query.q.chars().count() > 200 {
-        return Err(Error::invalid("at most 200 characters").at("q").into());
-    }
+    check_query(&query.q).map_err(|e| e.at("q"))?;
     let results = state
         .commerce
         .search(&SearchRequest {

@@ -166,7 +166,11 @@ pub async fn search_finds_with_typos_and_facets(backend: Backend) {
     );
     let (_, none) = get(shop.url("/v1/search?q=mug&currency=USD&max_price=1.00")).await;
     assert_eq!(none["total"], 0, "{none}");
+    let long = format!("/v1/search?currency=USD&q={}", "a".repeat(201));
+    let long_suggestion = format!("/v1/search/suggestions?currency=USD&q={}", "a".repeat(201));
     for (path, field) in [
+        (long.as_str(), "q"),
+        (long_suggestion.as_str(), "q"),
         ("/v1/search?q=mug", "currency"),
         ("/v1/search?q=mug&currency=USD&max_price=1.001", "max_price"),
         ("/v1/search?q=mug&currency=USD&option=blue", "option"),
