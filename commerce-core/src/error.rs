@@ -279,6 +279,18 @@ pub enum ErrorKind {
         /// What happened, for logs.
         message: String,
     },
+    /// The payment gateway's circuit breaker is open after repeated failures: nothing was sent,
+    /// and the call may be made again after `retry_after_millis`.
+    #[error("the payment gateway `{gateway}` is failing; payments are paused for {} s", (retry_after_millis + 999) / 1000)]
+    GatewayCircuitOpen {
+        /// The gateway's name.
+        gateway: String,
+        /// When the breaker lets a call through again.
+        retry_after_millis: i64,
+    },
+    /// No payment gateway is configured, so nothing can be paid (orders are kept).
+    #[error("this shop takes no payments yet: no payment gateway is configured")]
+    PaymentsNotConfigured,
     /// The operation needs credentials the caller did not present (an anonymous caller where
     /// a customer or an admin is needed).
     #[error("{message}")]
@@ -397,6 +409,8 @@ impl Error {
             ErrorKind::PromotionUsedUp { .. } => "promotion_used_up",
             ErrorKind::Storage { .. } => "backend_error",
             ErrorKind::Gateway { .. } => "gateway_error",
+            ErrorKind::GatewayCircuitOpen { .. } => "gateway_circuit_open",
+            ErrorKind::PaymentsNotConfigured => "payments_not_configured",
             ErrorKind::Unauthenticated { .. } => "unauthorized",
             ErrorKind::Forbidden { .. } => "forbidden",
             ErrorKind::InvalidInput { .. } => "invalid_input",
@@ -408,7 +422,11 @@ impl Error {
     pub fn is_invalid_input(&self) -> bool {
         !matches!(
             self.inner.kind,
-            ErrorKind::Overflow { .. } | ErrorKind::Storage { .. } | ErrorKind::Gateway { .. }
+            ErrorKind::Overflow { .. }
+                | ErrorKind::Storage { .. }
+                | ErrorKind::Gateway { .. }
+                | ErrorKind::GatewayCircuitOpen { .. }
+                | ErrorKind::PaymentsNotConfigured
         )
     }
 
@@ -499,9 +517,16 @@ impl Error {
         self
     }
 
-    /// True when the payment gateway failed (could not be reached, or did not answer).
+    /// True when the payment gateway failed (could not be reached, or did not answer), was not
+    /// called because its breaker is open, or is not configured: the payment can be completed
+    /// later.
     pub fn is_gateway_failure(&self) -> bool {
-        matches!(self.inner.kind, ErrorKind::Gateway { .. })
+        matches!(
+            self.inner.kind,
+            ErrorKind::Gateway { .. }
+                | ErrorKind::GatewayCircuitOpen { .. }
+                | ErrorKind::PaymentsNotConfigured
+        )
     }
 
     /// True when the gateway may have done what it was asked: a retry with the same key
@@ -540,6 +565,7 @@ impl Error {
                 | ErrorKind::IdempotencyInFlight { .. }
                 | ErrorKind::Storage { .. }
                 | ErrorKind::Gateway { .. }
+                | ErrorKind::GatewayCircuitOpen { .. }
         )
     }
 

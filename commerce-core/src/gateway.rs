@@ -61,6 +61,37 @@ pub trait PaymentGateway: Send + Sync {
     ///
     /// [`ErrorKind::Gateway`]; [`ErrorKind::PaymentDeclined`] if the gateway refuses.
     async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()>;
+
+    /// The state of the breaker in front of the gateway, where there is one
+    /// ([`crate::breaker::GuardedGateway`]).
+    fn health(&self) -> Option<crate::breaker::GatewayHealth> {
+        None
+    }
+}
+
+/// The gateway of a shop that has configured none: every call fails with
+/// [`ErrorKind::PaymentsNotConfigured`] before anything is sent, so an order placed meanwhile
+/// waits for its payment, as it would for a gateway that is down.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoGateway;
+
+#[async_trait]
+impl PaymentGateway for NoGateway {
+    async fn authorize(&self, _request: &AuthorizeRequest) -> Result<GatewayOutcome> {
+        Err(Error::new(ErrorKind::PaymentsNotConfigured))
+    }
+
+    async fn capture(&self, _reference: &str, _amount: Money, _key: &str) -> Result<()> {
+        Err(Error::new(ErrorKind::PaymentsNotConfigured))
+    }
+
+    async fn refund(&self, _reference: &str, _amount: Money, _key: &str) -> Result<()> {
+        Err(Error::new(ErrorKind::PaymentsNotConfigured))
+    }
+
+    async fn cancel(&self, _reference: &str, _key: &str) -> Result<()> {
+        Err(Error::new(ErrorKind::PaymentsNotConfigured))
+    }
 }
 
 /// A deterministic gateway driven by test tokens, with no network:

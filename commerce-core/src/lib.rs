@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod breaker;
 pub mod cart;
 pub mod catalog;
 pub mod clock;

@@ -111,6 +111,9 @@ fn status(error: &Error) -> StatusCode {
         ErrorKind::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden { .. } => StatusCode::FORBIDDEN,
         ErrorKind::Gateway { .. } => StatusCode::BAD_GATEWAY,
+        ErrorKind::GatewayCircuitOpen { .. } | ErrorKind::PaymentsNotConfigured => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ErrorKind::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
@@ -128,6 +131,12 @@ impl From<Error> for Problem {
                 "the payment gateway could not be reached; retry with the same Idempotency-Key"
             };
             (detail.to_string(), Some(error.to_string()))
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Nothing was sent to the gateway; the order waits for its payment.
+            (
+                format!("{error}; nothing was sent to the gateway, so retrying later is safe"),
+                None,
+            )
         } else if status.is_server_error() {
             (
                 "an internal error occurred; retry later".to_string(),
@@ -148,6 +157,9 @@ impl From<Error> for Problem {
                 .then(|| error.is_outcome_unknown()),
             retry_after: match error.kind() {
                 ErrorKind::IdempotencyInFlight {
+                    retry_after_millis, ..
+                }
+                | ErrorKind::GatewayCircuitOpen {
                     retry_after_millis, ..
                 } => Some(u64::try_from(((retry_after_millis + 999) / 1000).max(1)).unwrap_or(1)),
                 _ => None,

@@ -118,6 +118,11 @@ impl Commerce {
         }
     }
 
+    /// The state of the payment gateway's breaker, where it has one.
+    pub fn gateway_health(&self) -> Option<crate::breaker::GatewayHealth> {
+        self.gateway.health()
+    }
+
     /// Sets how long an order may stay unpaid before the worker cancels it (default 24
     /// hours).
     #[must_use]

@@ -16,6 +16,7 @@
 //! on a store that does real I/O (a connection pool) they are really in flight at once.
 
 mod access;
+mod breaker;
 mod catalog;
 mod checkout;
 mod contact;
@@ -33,6 +34,7 @@ mod text;
 mod usage;
 
 pub use access::*;
+pub use breaker::*;
 pub use catalog::*;
 pub use checkout::*;
 pub use contact::*;
@@ -118,6 +120,7 @@ macro_rules! store_conformance_tests {
             unsellable_skus_say_why,
             a_shipment_carries_its_tracking,
             search_gives_the_shared_answers,
+            an_open_breaker_pauses_payments_and_keeps_what_was_asked,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,
@@ -252,12 +255,18 @@ pub async fn shop(
 ) -> (Commerce, Arc<TestGateway>, Arc<ManualClock>) {
     let gateway = Arc::new(TestGateway::new());
     let clock = Arc::new(ManualClock::new(START));
-    let commerce = Commerce::new(
-        store,
-        gateway.clone(),
-        clock.clone(),
-        Arc::new(SequentialIds::default()),
-    );
+    let commerce = shop_over(store, gateway.clone(), clock.clone(), stock).await;
+    (commerce, gateway, clock)
+}
+
+/// As [`shop`], with the service calling `gateway` (which may wrap a test gateway) on `clock`.
+pub async fn shop_over(
+    store: Arc<dyn Store>,
+    gateway: Arc<dyn crate::gateway::PaymentGateway>,
+    clock: Arc<ManualClock>,
+    stock: i64,
+) -> Commerce {
+    let commerce = Commerce::new(store, gateway, clock, Arc::new(SequentialIds::default()));
     commerce
         .put_product(product("mug", "MUG", "10.00"))
         .await
@@ -276,7 +285,7 @@ pub async fn shop(
         p
     });
     commerce.put_config(config).await.unwrap();
-    (commerce, gateway, clock)
+    commerce
 }
 
 /// The events a relay claims at `now` (up to 100, leased for a millisecond).

@@ -100,9 +100,10 @@ class BackendError(CommerceError):
 
 
 class GatewayError(BackendError):
-    """The payment gateway could not be reached, or did not answer. A money move it was asked
-    for is recorded and settled later; retrying with the same idempotency key learns how it
-    ended, and never moves the money twice."""
+    """The payment gateway could not be reached, did not answer, is paused after repeated
+    failures (code ``gateway_circuit_open``) or is not configured (``payments_not_configured``).
+    A money move it was asked for is recorded and settled later; retrying with the same
+    idempotency key learns how it ended, and never moves the money twice."""
 
 
 class Unauthorized(CommerceError, PermissionError):
@@ -142,6 +143,8 @@ _BY_CODE: dict[str, type[CommerceError]] = {
     "overflow": AmountOverflow,
     "backend_error": BackendError,
     "gateway_error": GatewayError,
+    "gateway_circuit_open": GatewayError,
+    "payments_not_configured": GatewayError,
     "unauthorized": Unauthorized,
     "forbidden": Forbidden,
 }
