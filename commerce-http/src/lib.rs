@@ -33,14 +33,16 @@ pub use commerce_core::RandomIds;
 pub use middleware::{ClientAddr, Settings};
 pub use problem::Problem;
 
-/// The service over the store a database URL names, built as every wrapper builds it
+pub use commerce_runtime::{Config, GatewayConfig, StripeConfig};
+
+/// The service `config` describes, built as every wrapper builds it
 /// ([`commerce_runtime::build`]).
 ///
 /// # Errors
 ///
 /// As [`commerce_runtime::build`].
-pub async fn commerce(database_url: &str) -> Result<Commerce, Error> {
-    commerce_runtime::build(&commerce_runtime::Config::new(database_url)).await
+pub async fn commerce(config: &Config) -> Result<Commerce, Error> {
+    commerce_runtime::build(config).await
 }
 
 /// The whole application with default [`Settings`]: the API, the storefront at `/shop`, and the
@@ -55,6 +57,7 @@ pub fn app_with(commerce: Commerce, settings: &Settings) -> axum::Router {
     let state = AppState {
         commerce,
         webhook_secret: settings.webhook_secret.clone(),
+        stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
     };
     middleware::wrap(
         storefront::routes(settings.wasm_dir.as_deref())

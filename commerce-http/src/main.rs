@@ -33,6 +33,8 @@ enum Command {
         #[command(flatten)]
         database: Database,
         #[command(flatten)]
+        gateway: GatewayArgs,
+        #[command(flatten)]
         events: EventArgs,
     },
     /// Manage admin keys.
@@ -72,10 +74,50 @@ struct Database {
     database_url: String,
 }
 
+/// Which gateway takes payments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GatewayName {
+    /// None: payments are refused (payments_not_configured) and orders wait.
+    None,
+    /// The test gateway (tok_visa, tok_decline, …): no real money.
+    Test,
+    /// Stripe: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET from the environment.
+    Stripe,
+}
+
+#[derive(Debug, Args)]
+struct GatewayArgs {
+    /// The payment gateway [default: test with --demo, else none]. Stripe's secret key and
+    /// webhook secret come from STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, never from the
+    /// command line.
+    #[arg(long, env = "COMMERCE_GATEWAY", value_enum)]
+    gateway: Option<GatewayName>,
+}
+
+impl GatewayArgs {
+    /// The gateway's configuration; `demo` makes the test gateway the default.
+    fn config(&self, demo: bool) -> Result<commerce_http::GatewayConfig, commerce_core::Error> {
+        let name = self.gateway.unwrap_or(if demo {
+            GatewayName::Test
+        } else {
+            GatewayName::None
+        });
+        Ok(match name {
+            GatewayName::None => commerce_http::GatewayConfig::None,
+            GatewayName::Test => commerce_http::GatewayConfig::Test,
+            GatewayName::Stripe => {
+                commerce_http::GatewayConfig::Stripe(commerce_stripe::StripeConfig::from_env()?)
+            }
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 struct ServeArgs {
     #[command(flatten)]
     database: Database,
+    #[command(flatten)]
+    gateway: GatewayArgs,
     /// Load a demo catalog on first run (products, stock, taxes, shipping, coupons).
     #[arg(long, env = "COMMERCE_DEMO")]
     demo: bool,
@@ -223,15 +265,34 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let database_url = match &cli.command {
-        Command::Serve(args) => &args.database.database_url,
-        Command::Worker { database, .. } => &database.database_url,
+    let (database_url, gateway) = match &cli.command {
+        Command::Serve(args) => (&args.database.database_url, args.gateway.config(args.demo)),
+        Command::Worker {
+            database, gateway, ..
+        } => (&database.database_url, gateway.config(false)),
         Command::Admin {
             command:
                 AdminCommand::CreateKey { database, .. } | AdminCommand::RevokeKey { database, .. },
-        } => &database.database_url,
+        } => (
+            &database.database_url,
+            Ok(commerce_http::GatewayConfig::None),
+        ),
     };
-    let commerce = match commerce_http::commerce(database_url).await {
+    let gateway = match gateway {
+        Ok(gateway) => gateway,
+        Err(err) => {
+            eprintln!("cannot set up the payment gateway: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let stripe_webhook_secret = match &gateway {
+        commerce_http::GatewayConfig::Stripe(stripe) => stripe.webhook_secret.clone(),
+        _ => None,
+    };
+    let takes_payments = gateway != commerce_http::GatewayConfig::None;
+    let is_admin = matches!(cli.command, Command::Admin { .. });
+    let config = commerce_http::Config::new(database_url.as_str()).with_gateway(gateway);
+    let commerce = match commerce_http::commerce(&config).await {
         Ok(commerce) => commerce,
         Err(err) => {
             eprintln!("cannot open the database: {err}");
@@ -271,6 +332,17 @@ async fn main() -> ExitCode {
             };
         }
     };
+    if !is_admin {
+        if takes_payments {
+            println!("payments: the {} gateway", config.gateway.name());
+        } else {
+            eprintln!(
+                "warning: no payment gateway is configured, so payments are refused \
+                 (payments_not_configured) and orders wait; start with --gateway stripe, or \
+                 --gateway test to try the shop with test cards"
+            );
+        }
+    }
     if serve.is_some_and(|args| args.demo) {
         match commerce_http::demo::load(&commerce).await {
             Ok(true) => println!("loaded the demo catalog"),
@@ -326,7 +398,9 @@ async fn main() -> ExitCode {
         }
     };
     println!("commerce-server listening on http://{}", serve.bind);
-    let app = commerce_http::app_with(commerce, &serve.settings());
+    let mut settings = serve.settings();
+    settings.stripe_webhook_secret = stripe_webhook_secret;
+    let app = commerce_http::app_with(commerce, &settings);
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<commerce_http::ClientAddr>(),

@@ -47,6 +47,9 @@ pub struct Settings {
     pub body_limit: usize,
     /// The secret the payment gateway signs webhooks with; `None` turns the endpoint off.
     pub webhook_secret: Option<String>,
+    /// The secret Stripe signs webhooks with (`STRIPE_WEBHOOK_SECRET`); `None` turns
+    /// `/v1/webhooks/stripe` off.
+    pub stripe_webhook_secret: Option<String>,
     /// Password attempts (sign-in, registration, password change) each client may make per
     /// minute, all of them at once if it likes; the general rate is far too generous for
     /// guessing passwords, and each attempt costs an Argon2 hash.
@@ -68,6 +71,7 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             body_limit: 1 << 20,
             webhook_secret: None,
+            stripe_webhook_secret: None,
             credential_attempts_per_minute: 10,
             account_sign_ins_per_hour: 20,
             wasm_dir: None,

@@ -146,6 +146,19 @@ fn components() -> Value {
         }),
     );
     schemas.insert(
+        "StripeWebhookAnswer".into(),
+        json!({
+            "type": "object",
+            "required": ["received", "applied"],
+            "properties": {
+                "received": {"type": "boolean"},
+                "applied": {"type": "boolean", "description": "Whether the event changed a payment of this shop; other events are acknowledged and ignored."},
+                "order_id": {"type": "string"},
+                "payment_status": {"type": "string"}
+            }
+        }),
+    );
+    schemas.insert(
         "StockLevels".into(),
         json!({"type": "array", "items": reference("StockLevel")}),
     );

@@ -109,11 +109,14 @@ fn money_arg(
 #[pymethods]
 impl PyCommerce {
     /// Opens the store a URL names (`sqlite:///path/shop.db`, created if missing;
-    /// `sqlite::memory:`; `postgresql://user@host/db`) and applies its migrations.
+    /// `sqlite::memory:`; `postgresql://user@host/db`) and applies its migrations. `gateway`
+    /// names the payment gateway: `"test"` (test tokens, no real money), `"stripe"` (keys from
+    /// `STRIPE_SECRET_KEY`), or `None`, which refuses payments.
     #[new]
     #[pyo3(signature = (
         url,
         *,
+        gateway = None,
         reservation_ttl_seconds = None,
         events = Vec::new(),
         smtp_url = None,
@@ -125,6 +128,7 @@ impl PyCommerce {
     fn new(
         py: Python<'_>,
         url: &str,
+        gateway: Option<&str>,
         reservation_ttl_seconds: Option<u32>,
         events: Vec<String>,
         smtp_url: Option<String>,
@@ -132,7 +136,25 @@ impl PyCommerce {
         shop_name: String,
         webhooks_to_private_addresses: bool,
     ) -> PyResult<PyCommerce> {
-        let mut config = commerce_runtime::Config::new(url);
+        let gateway = match gateway {
+            None => commerce_runtime::GatewayConfig::None,
+            Some("test") => commerce_runtime::GatewayConfig::Test,
+            Some("stripe") => commerce_runtime::GatewayConfig::Stripe(
+                commerce_runtime::StripeConfig::from_env().or_raise(py)?,
+            ),
+            Some(other) => {
+                return Err(
+                    commerce_core::Error::new(commerce_core::ErrorKind::InvalidInput {
+                        message: format!(
+                            "unknown gateway `{other}`: use \"test\", \"stripe\" or None"
+                        ),
+                    })
+                    .at("gateway"),
+                )
+                .or_raise(py);
+            }
+        };
+        let mut config = commerce_runtime::Config::new(url).with_gateway(gateway);
         if let Some(seconds) = reservation_ttl_seconds {
             config = config.with_reservation_ttl(Duration::from_secs(u64::from(seconds)));
         }

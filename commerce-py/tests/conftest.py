@@ -100,7 +100,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def shop(database_url: str) -> commerce.Commerce:
-    return stock_shop(commerce.connect(database_url), 10)
+    return stock_shop(commerce.connect(database_url, gateway="test"), 10)
 
 
 def load_case(path: Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def test_every_class_is_a_commerce_error() -> None:
 def test_every_core_code_has_a_class() -> None:
     """Every stable code the core can raise (read from its source) maps to a specific class."""
     source = (ROOT / "commerce-core" / "src" / "error.rs").read_text()
-    codes = set(re.findall(r'ErrorKind::\w+ \{ \.\. \} => "(\w+)"', source))
+    codes = set(re.findall(r'ErrorKind::\w+(?: \{ \.\. \})? => "(\w+)"', source))
     assert len(codes) >= 20
     assert codes == set(errors._BY_CODE)
     assert all(errors._BY_CODE[code] is not commerce.CommerceError for code in codes)
@@ -98,7 +98,7 @@ def test_errors_pickle_with_their_code() -> None:
 
 
 def test_store_errors(tmp_path) -> None:
-    shop = commerce.connect(f"sqlite://{tmp_path / 'shop.db'}")
+    shop = commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", gateway="test")
     with pytest.raises(commerce.NotFound) as raised:
         shop.cart("cart_missing")
     assert raised.value.code == "not_found"

@@ -55,7 +55,7 @@ def test_events_reach_nats_once_each(tmp_path: Path) -> None:
         assert os.environ.get("CI") != "true", "NATS is needed under CI=true"
         pytest.skip("no NATS at 127.0.0.1:4222")
     shop = stock_shop(
-        commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", events=["nats://127.0.0.1:4222"]), 10
+        commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", gateway="test", events=["nats://127.0.0.1:4222"]), 10
     )
     order = buy(shop)
     drain(shop)
@@ -84,7 +84,7 @@ def test_webhooks_are_signed_in_the_standard_webhooks_format(tmp_path: Path) -> 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         shop = stock_shop(
-            commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", webhooks_to_private_addresses=True),
+            commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", gateway="test", webhooks_to_private_addresses=True),
             10,
         )
         endpoint = shop.create_webhook_endpoint(
@@ -114,7 +114,7 @@ def test_a_broker_that_is_away_is_reported_not_raised(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     shop = stock_shop(
-        commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", events=[f"nats://127.0.0.1:{port}"]),
+        commerce.connect(f"sqlite://{tmp_path / 'shop.db'}", gateway="test", events=[f"nats://127.0.0.1:{port}"]),
         10,
     )
     buy(shop)

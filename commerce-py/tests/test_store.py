@@ -10,6 +10,8 @@ import pytest
 import commerce
 from commerce import Money
 
+from conftest import stock_shop
+
 
 GUEST = {
     "email": "guest@example.com",
@@ -108,6 +110,19 @@ def test_a_payment_the_gateway_missed(shop: commerce.Commerce) -> None:
         shop.confirm_payment(intent)
     level = shop.stock("MUG")[0]
     assert (level["on_hand"], level["reserved"]) == (9, 0)
+
+
+def test_a_shop_without_a_gateway_refuses_payments_and_keeps_the_order(tmp_path) -> None:
+    shop = stock_shop(commerce.connect(f"sqlite://{tmp_path / 'shop.db'}"), 3)
+    cart = shop.create_cart("USD")
+    shop.add_to_cart(cart["id"], "MUG", 1)
+    with pytest.raises(commerce.GatewayError) as refused:
+        shop.checkout(cart["id"], "tok_visa", **GUEST)
+    assert refused.value.code == "payments_not_configured"
+    assert shop.checkout_of_cart(cart["id"])["order"]["status"] == "pending_payment"
+    with pytest.raises(commerce.ValidationError) as unknown:
+        commerce.connect("sqlite::memory:", gateway="paypal")
+    assert unknown.value.field == "gateway"
 
 
 def test_a_retried_delivery_is_counted_once(shop: commerce.Commerce) -> None:

@@ -24,7 +24,7 @@ UNITS = 10
 
 
 def test_concurrent_checkouts_never_oversell(database_url: str) -> None:
-    shop = stock_shop(commerce.connect(database_url), UNITS)
+    shop = stock_shop(commerce.connect(database_url, gateway="test"), UNITS)
     carts = []
     for _ in range(BUYERS):
         cart = shop.create_cart("USD")

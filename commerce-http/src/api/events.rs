@@ -20,6 +20,7 @@ use crate::api::{Access, Api, Method, Operation, PAGE_PARAMS, Param, Shared};
 use crate::auth::Admin;
 use crate::extract::{ApiJson, ApiQuery, ApiResult, json};
 use crate::metrics::Metrics;
+use commerce_core::breaker::BreakerState;
 
 const DELIVERY_PARAMS: [Param; 2] = [
     Param {
@@ -159,6 +160,39 @@ pub(crate) async fn metrics(
         .map(|at| (now.unix_millis() - at.unix_millis()).max(0) as f64 / 1000.0)
         .unwrap_or(0.0);
     let mut text = requests.map(|r| r.render()).unwrap_or_default();
+    if let Some(health) = state.commerce.gateway_health() {
+        let gateway = label(&health.gateway);
+        let _ = writeln!(
+            text,
+            "# HELP commerce_gateway_breaker_state The payment gateway's circuit breaker: 1 for the state it is in.\n\
+             # TYPE commerce_gateway_breaker_state gauge"
+        );
+        for state in [
+            BreakerState::Closed,
+            BreakerState::Open,
+            BreakerState::HalfOpen,
+        ] {
+            let _ = writeln!(
+                text,
+                "commerce_gateway_breaker_state{{gateway=\"{gateway}\",state=\"{}\"}} {}",
+                state.as_str(),
+                u8::from(health.state == state)
+            );
+        }
+        let _ = writeln!(
+            text,
+            "# HELP commerce_gateway_breaker_opened_total Times the payment gateway's breaker opened.\n\
+             # TYPE commerce_gateway_breaker_opened_total counter\n\
+             commerce_gateway_breaker_opened_total{{gateway=\"{gateway}\"}} {}\n\
+             # HELP commerce_gateway_calls_refused_total Gateway calls the open breaker refused.\n\
+             # TYPE commerce_gateway_calls_refused_total counter\n\
+             commerce_gateway_calls_refused_total{{gateway=\"{gateway}\"}} {}\n\
+             # HELP commerce_gateway_consecutive_failures The payment gateway's failures in a row.\n\
+             # TYPE commerce_gateway_consecutive_failures gauge\n\
+             commerce_gateway_consecutive_failures{{gateway=\"{gateway}\"}} {}",
+            health.times_opened, health.calls_refused, health.consecutive_failures
+        );
+    }
     let _ = writeln!(
         text,
         "# HELP commerce_outbox_unrouted_events Events not yet given to their destinations.\n\

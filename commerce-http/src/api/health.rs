@@ -3,7 +3,6 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use commerce_core::pricing::{PricingRequest, quote};
 
 use crate::api::{Access, Api, Method, Operation, Shared};
@@ -17,7 +16,7 @@ pub(crate) fn api() -> Api {
     use Method::{Get, Post};
     Api::new()
         .at(Operation::new(Get, "/healthz", "Liveness: the process answers.", Public), healthz)
-        .at(Operation::new(Get, "/readyz", "Readiness: the database answers.", Public), readyz)
+        .at(Operation::new(Get, "/readyz", "Readiness: the database answers; the payment gateway's breaker state is reported.", Public), readyz)
         .at(Operation::new(Post, "/v1/quote", "Prices a full pricing request, as the browser module does.", Public).body("PricingRequest").returns(200, "Quote"), quote_request)
 }
 
@@ -25,9 +24,20 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready when the database answers. The gateway's breaker is reported and does not make the
+/// server unready: every server shares the gateway, so taking them out of a load balancer would
+/// only turn a paused payment into a refused page.
 async fn readyz(State(state): State<Shared>) -> ApiResult {
     state.commerce.config().await?;
-    Ok("ready".into_response())
+    let body = serde_json::json!({
+        "status": "ready",
+        "database": "ok",
+        "gateway": state
+            .commerce
+            .gateway_health()
+            .map_or_else(|| serde_json::json!({"gateway": "none"}), |h| serde_json::json!(h)),
+    });
+    Ok(json(StatusCode::OK, &body))
 }
 
 async fn quote_request(body: Bytes) -> ApiResult {

@@ -37,6 +37,8 @@ pub struct AppState {
     pub commerce: Commerce,
     /// The secret gateway webhooks are signed with; `None` turns the endpoint off.
     pub webhook_secret: Option<String>,
+    /// The secret Stripe signs its webhooks with; `None` turns `/v1/webhooks/stripe` off.
+    pub stripe_webhook_secret: Option<String>,
 }
 
 /// The state handlers see: shared, so that a request clones one pointer rather than the service.

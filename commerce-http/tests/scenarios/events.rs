@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{cart_with, check_out, register};
-use crate::support::{Backend, ServerProcess, Shop, new_database, send_as};
+use crate::support::{Backend, ServerProcess, Shop, new_database, send_as, test_gateway};
 
 const NATS: &str = "127.0.0.1:4222";
 const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -33,7 +33,9 @@ async fn services() -> Option<String> {
 
 /// An admin key for the shop on `database_url`.
 async fn admin_key(database_url: &str) -> String {
-    let commerce = commerce_http::commerce(database_url).await.unwrap();
+    let commerce = commerce_http::commerce(&test_gateway(database_url))
+        .await
+        .unwrap();
     commerce_http::cli::keys::create_key(&commerce, "events")
         .await
         .unwrap()
@@ -96,7 +98,9 @@ pub async fn events_reach_every_destination(backend: Backend) {
     .await;
     let shop = Shop {
         base: server.base.clone(),
-        commerce: commerce_http::commerce(&database).await.unwrap(),
+        commerce: commerce_http::commerce(&test_gateway(&database))
+            .await
+            .unwrap(),
     };
     let admin = admin_key(&database).await;
     let call = |method: Method, path: String, body: Option<Value>, key: Option<String>| {
@@ -249,7 +253,9 @@ pub async fn a_worker_killed_mid_delivery_loses_nothing(backend: Backend) {
     let server = ServerProcess::start_with(&database, true, &["--no-worker"]).await;
     let shop = Shop {
         base: server.base.clone(),
-        commerce: commerce_http::commerce(&database).await.unwrap(),
+        commerce: commerce_http::commerce(&test_gateway(&database))
+            .await
+            .unwrap(),
     };
     let admin = admin_key(&database).await;
     let (status, created) = send_as(

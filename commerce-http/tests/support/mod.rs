@@ -103,7 +103,7 @@ impl Shop {
 /// Starts a server on an ephemeral port over a new database with the demo catalog.
 pub async fn start(backend: Backend, settings: commerce_http::Settings) -> Shop {
     let url = new_database(backend).await;
-    let commerce = commerce_http::commerce(&url).await.unwrap();
+    let commerce = commerce_http::commerce(&test_gateway(&url)).await.unwrap();
     assert!(commerce_http::demo::load(&commerce).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -224,6 +224,9 @@ impl ServerProcess {
         if demo {
             command.arg("--demo");
         }
+        if !options.contains(&"--gateway") {
+            command.args(["--gateway", "test"]);
+        }
         command.args(options);
         command
             .env("RUST_LOG", "warn")
@@ -282,4 +285,10 @@ pub fn pay(token: &str) -> Value {
             "region": "CA", "postal_code": "94016", "country": "US"
         }
     })
+}
+
+/// The configuration the tests build a service from: the store at `database_url`, and the
+/// test gateway, asked for by name.
+pub fn test_gateway(database_url: &str) -> commerce_http::Config {
+    commerce_http::Config::new(database_url).with_gateway(commerce_http::GatewayConfig::Test)
 }

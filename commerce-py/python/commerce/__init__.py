@@ -93,6 +93,7 @@ __all__ = [
 def connect(
     url: str,
     *,
+    gateway: str | None = None,
     reservation_ttl_seconds: int | None = None,
     events: list[str] | None = None,
     smtp_url: str | None = None,
@@ -102,6 +103,11 @@ def connect(
 ) -> Commerce:
     """Opens a shop on the database a URL names: ``sqlite:///path/shop.db`` (created if
     missing), ``sqlite::memory:`` or ``postgresql://user@host/db``.
+
+    ``gateway`` names the payment gateway: ``"test"`` (test tokens such as ``tok_visa``; no
+    real money), ``"stripe"`` (``STRIPE_SECRET_KEY`` and ``STRIPE_WEBHOOK_SECRET`` from the
+    environment), or ``None``, which refuses payments with :class:`GatewayError`
+    (``payments_not_configured``) and keeps the orders.
 
     ``events`` names brokers (``nats://…``, ``amqp://…``) and ``smtp_url`` a mail server, for
     :meth:`Commerce.run_pending_jobs` to send events to, beside the shop's webhook endpoints.
@@ -113,6 +119,7 @@ def connect(
     """
     return Commerce(
         url,
+        gateway=gateway,
         reservation_ttl_seconds=reservation_ttl_seconds,
         events=events or [],
         smtp_url=smtp_url,

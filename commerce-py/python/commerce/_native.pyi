@@ -214,6 +214,7 @@ class Commerce:
         cls,
         url: str,
         *,
+        gateway: str | None = None,
         reservation_ttl_seconds: int | None = None,
         events: list[str] = ...,
         smtp_url: str | None = None,
