@@ -285,6 +285,10 @@ fn operation(op: &Operation) -> Value {
             "502".into(),
             problem("The payment gateway could not be reached; retry with the same key."),
         );
+        responses.insert(
+            "503".into(),
+            problem("Payments are paused (`gateway_circuit_open`, after repeated gateway failures; see Retry-After) or not configured (`payments_not_configured`); nothing was sent to the gateway."),
+        );
     }
     responses.insert("429".into(), problem("Too many requests; see Retry-After."));
     let mut operation = json!({

@@ -1,6 +1,8 @@
 //! Running the server as a shop does: the command line and the environment, the request log,
 //! the metrics, and the headers of its own pages.
 
+mod gateways;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 
