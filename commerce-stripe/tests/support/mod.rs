@@ -89,6 +89,22 @@ impl FakeStripe {
         self.lock().moves.clone()
     }
 
+    /// How many authorizations each of our intents got (by `metadata[commerce_intent_id]`).
+    pub fn authorizations_by_intent(&self) -> HashMap<String, usize> {
+        let ledger = self.lock();
+        let mut counts = HashMap::new();
+        for (kind, reference, _) in &ledger.moves {
+            if kind == "authorize" {
+                let ours = ledger.intents[reference]["metadata"]["commerce_intent_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                *counts.entry(ours).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     /// How many requests arrived, retries included.
     pub fn requests(&self) -> usize {
         self.lock().requests
