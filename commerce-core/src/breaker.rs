@@ -24,15 +24,16 @@
 //!
 //! let mut breaker = Breaker::new(BreakerPolicy::default());
 //! let now = Timestamp::from_unix_millis(0);
+//! let failed = true;
 //! for _ in 0..5 {
 //!     let call = breaker.admit(now).unwrap();
-//!     breaker.record(call, false, now);
+//!     breaker.record(call, failed, now);
 //! }
 //! assert_eq!(breaker.state(now), BreakerState::Open);
 //! assert_eq!(breaker.admit(now).unwrap_err(), 30_000); // retry after 30 s
 //! let later = now.plus_millis(30_000);
 //! let probe = breaker.admit(later).unwrap();
-//! breaker.record(probe, true, later);
+//! breaker.record(probe, !failed, later);
 //! assert_eq!(breaker.state(later), BreakerState::Closed);
 //! ```
 

@@ -178,12 +178,30 @@ pub struct PaymentIntent {
     /// gateway is asked, and settled when it answers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<MoneyMove>,
+    /// An authorization sent and not answered (it timed out): the gateway may have taken the
+    /// money. Until its outcome is known, asking again repeats it under the same key, and
+    /// another payment method is tried only after the gateway said no to it, so that a
+    /// customer who switches cards after a timeout is never charged twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanswered_authorization: Option<UnansweredAuthorization>,
     /// Incremented by every change; stores compare-and-set on it.
     pub version: u64,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+}
+
+/// An authorization the gateway was sent and did not answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct UnansweredAuthorization {
+    /// The idempotency key it was sent with, which asking again reuses.
+    pub idempotency_key: String,
+    /// The payment method it was sent for.
+    pub payment_method: String,
+    /// When it was sent.
+    pub sent_at: Timestamp,
 }
 
 impl PaymentIntent {
@@ -210,6 +228,7 @@ impl PaymentIntent {
             authorization_expires_at: None,
             last_error: None,
             moves: Vec::new(),
+            unanswered_authorization: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -259,6 +278,16 @@ impl PaymentIntent {
         }
     }
 
+    /// The idempotency key of the next authorization for `payment_method`: the unanswered one's,
+    /// when it was for the same method (asking again learns its outcome), else a new one per
+    /// version of the intent.
+    pub fn authorization_key(&self, payment_method: &str) -> String {
+        match &self.unanswered_authorization {
+            Some(sent) if sent.payment_method == payment_method => sent.idempotency_key.clone(),
+            _ => format!("{}:authorize:{}", self.id, self.version),
+        }
+    }
+
     /// Checks that the intent can be confirmed now.
     ///
     /// # Errors
@@ -297,6 +326,8 @@ impl PaymentIntent {
     }
 
     fn apply_outcome(&mut self, outcome: &GatewayOutcome, now: Timestamp) {
+        // Answered: whatever was sent before is known now.
+        self.unanswered_authorization = None;
         match outcome {
             GatewayOutcome::Authorized { reference } => {
                 self.gateway_reference = Some(reference.clone());

@@ -435,26 +435,106 @@ impl Commerce {
         completion: Option<IdempotencyCompletion>,
         client: Option<&str>,
     ) -> Result<Checkout> {
-        let authorized = self
-            .gateway
-            .authorize(&AuthorizeRequest {
-                intent_id: intent.id.clone(),
-                amount: intent.amount,
-                payment_method: intent.payment_method.clone().unwrap_or_default(),
-                capture_method: intent.capture_method,
-                // One attempt per version of the intent: a retry repeats it, a new payment
-                // method (a new version) is a new attempt.
-                idempotency_key: format!("{}:authorize:{}", intent.id, intent.version),
-            })
-            .await;
-        let outcome = match authorized {
+        let method = intent.payment_method.clone().unwrap_or_default();
+        let mut intent = intent;
+        // An earlier authorization, for another payment method, was never answered: the
+        // gateway may have taken that card's money. Its outcome comes first (asked again under
+        // its key); the new method is tried only if it was declined.
+        if let Some(sent) = intent.unanswered_authorization.clone()
+            && sent.payment_method != method
+        {
+            match self
+                .authorize(&intent, &sent.payment_method, &sent.idempotency_key)
+                .await
+            {
+                Ok(GatewayOutcome::Declined { .. }) => {}
+                Ok(outcome) => {
+                    intent.payment_method = Some(sent.payment_method);
+                    return self
+                        .confirmed(order, intent, outcome, completion, client)
+                        .await;
+                }
+                Err(err) => {
+                    self.hold_unpaid(&order, client).await?;
+                    return Err(err);
+                }
+            }
+        }
+        let key = intent.authorization_key(&method);
+        let outcome = match self.authorize(&intent, &method, &key).await {
             Ok(outcome) => outcome,
             Err(err) => {
+                if err.is_outcome_unknown() {
+                    self.remember_unanswered(&intent, &method, &key).await?;
+                }
                 // Unanswered: the order waits, its stock only briefly.
                 self.hold_unpaid(&order, client).await?;
                 return Err(err);
             }
         };
+        self.confirmed(order, intent, outcome, completion, client)
+            .await
+    }
+
+    /// Asks the gateway to authorize `intent` with `payment_method` under `key`.
+    async fn authorize(
+        &self,
+        intent: &PaymentIntent,
+        payment_method: &str,
+        key: &str,
+    ) -> Result<GatewayOutcome> {
+        self.gateway
+            .authorize(&AuthorizeRequest {
+                intent_id: intent.id.clone(),
+                amount: intent.amount,
+                payment_method: payment_method.to_string(),
+                capture_method: intent.capture_method,
+                idempotency_key: key.to_string(),
+            })
+            .await
+    }
+
+    /// Records on the intent an authorization that was sent and not answered (if the intent
+    /// has not moved on meanwhile).
+    async fn remember_unanswered(
+        &self,
+        intent: &PaymentIntent,
+        payment_method: &str,
+        key: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut noted = intent.clone();
+        noted.unanswered_authorization = Some(crate::payment::UnansweredAuthorization {
+            idempotency_key: key.to_string(),
+            payment_method: payment_method.to_string(),
+            sent_at: now,
+        });
+        noted.version += 1;
+        noted.updated_at = now;
+        let changes = Changes {
+            now,
+            intents: vec![Versioned {
+                value: noted,
+                expected_version: Some(intent.version),
+            }],
+            ..Changes::default()
+        };
+        match self.store.apply(changes).await {
+            // Answered meanwhile (a webhook, a retry): what it says is what counts.
+            Err(err) if err.is_conflict() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Settles a confirmation with the gateway's `outcome`.
+    async fn confirmed(
+        &self,
+        order: Order,
+        intent: PaymentIntent,
+        outcome: GatewayOutcome,
+        completion: Option<IdempotencyCompletion>,
+        client: Option<&str>,
+    ) -> Result<Checkout> {
         let waits = matches!(
             outcome,
             GatewayOutcome::RequiresAction { .. } | GatewayOutcome::Processing { .. }

@@ -121,6 +121,7 @@ macro_rules! store_conformance_tests {
             a_shipment_carries_its_tracking,
             search_gives_the_shared_answers,
             an_open_breaker_pauses_payments_and_keeps_what_was_asked,
+            a_card_switched_after_a_timeout_is_never_charged_twice,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,

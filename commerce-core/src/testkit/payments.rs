@@ -5,6 +5,7 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::error::ErrorKind;
+use crate::gateway::{GatewayCall, InjectedFailure};
 use crate::money::{Currency, Money};
 use crate::order::{OrderStatus, PaymentStatus};
 use crate::payment::{CaptureMethod, IntentStatus};
@@ -170,4 +171,64 @@ pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(retried.order.status, OrderStatus::Confirmed);
     assert_eq!(gateway.charges().0, 1, "still one authorization");
+}
+
+/// A checkout whose authorization went unanswered (the gateway may have taken the money)
+/// records it; a customer who then pays with another card is charged on the first card if its
+/// authorization had gone through, and on the new one only once the gateway said no to the
+/// first. A failure the gateway certainly did nothing for records nothing.
+pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<dyn Store>) {
+    let (commerce, gateway, _) = shop(store.clone(), 10).await;
+
+    // The first card went through, and its answer was lost.
+    let cart = cart_with(&commerce, 1).await;
+    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::AnswerLost);
+    let err = commerce
+        .checkout(&checkout_request(&cart, "tok_visa", None))
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
+    let intent = order.payment_intent_id.clone().unwrap();
+    let waiting = commerce.payment_intent(&intent).await.unwrap();
+    let sent = waiting.unanswered_authorization.clone().expect("recorded");
+    assert_eq!(sent.payment_method, "tok_visa");
+    let paid = commerce
+        .confirm_payment(&intent, Some("tok_mastercard"), None)
+        .await
+        .unwrap();
+    assert_eq!(paid.order.status, OrderStatus::Confirmed);
+    assert_eq!(paid.payment_intent.payment_method.as_deref(), Some("tok_visa"));
+    assert_eq!(paid.payment_intent.unanswered_authorization, None);
+    assert_eq!(gateway.charges().0, 1, "one authorization: the first card's");
+
+    // The first card was declined, and that answer was lost: the new card pays.
+    let cart = cart_with(&commerce, 1).await;
+    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::AnswerLost);
+    let err = commerce
+        .checkout(&checkout_request(&cart, "tok_decline", None))
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
+    let intent = order.payment_intent_id.clone().unwrap();
+    let paid = commerce
+        .confirm_payment(&intent, Some("tok_visa"), None)
+        .await
+        .unwrap();
+    assert_eq!(paid.order.status, OrderStatus::Confirmed);
+    assert_eq!(paid.payment_intent.payment_method.as_deref(), Some("tok_visa"));
+
+    // The gateway could not be reached: nothing was sent, nothing is recorded.
+    let cart = cart_with(&commerce, 1).await;
+    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::Unavailable);
+    let err = commerce
+        .checkout(&checkout_request(&cart, "tok_visa", None))
+        .await
+        .unwrap_err();
+    assert!(err.is_gateway_failure() && !err.is_outcome_unknown(), "{err}");
+    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
+    let intent = order.payment_intent_id.clone().unwrap();
+    let waiting = commerce.payment_intent(&intent).await.unwrap();
+    assert_eq!(waiting.unanswered_authorization, None);
 }

@@ -545,6 +545,7 @@ class PaymentIntent(TypedDict):
     authorization_expires_at: str | None
     last_error: str | None
     moves: NotRequired[list[dict[str, object]]]
+    unanswered_authorization: NotRequired[dict[str, object]]
     version: int
     created_at: str
     updated_at: str
