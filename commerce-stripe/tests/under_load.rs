@@ -84,7 +84,10 @@ async fn slow_down_and_flapping_stripe_under_checkout_load() {
         let results = wave(&commerce, 4).await;
         for (_, err) in &results {
             let code = err.expect("no payment while Stripe is down");
-            assert!(code == "gateway_error" || code == "gateway_circuit_open", "{code}");
+            assert!(
+                code == "gateway_error" || code == "gateway_circuit_open",
+                "{code}"
+            );
             refused_at_once += usize::from(code == "gateway_circuit_open");
         }
         carts.extend(results);
@@ -96,15 +99,25 @@ async fn slow_down_and_flapping_stripe_under_checkout_load() {
     assert_eq!(health.state, BreakerState::Open, "{health:?}");
     assert_eq!(health.times_opened, 2, "{health:?}");
     assert_eq!(refused_at_once, 48 - 9);
-    assert_eq!(fake.requests() - before, 9 * 3, "each call that went, with its two retries");
+    assert_eq!(
+        fake.requests() - before,
+        9 * 3,
+        "each call that went, with its two retries"
+    );
     clock.advance_millis(5_000);
-    assert_eq!(commerce.gateway_health().unwrap().state, BreakerState::HalfOpen);
+    assert_eq!(
+        commerce.gateway_health().unwrap().state,
+        BreakerState::HalfOpen
+    );
 
     // Back: the probe closes the breaker.
     fake.up();
     let probe = wave(&commerce, 1).await;
     assert_eq!(probe[0].1, None, "{probe:?}");
-    assert_eq!(commerce.gateway_health().unwrap().state, BreakerState::Closed);
+    assert_eq!(
+        commerce.gateway_health().unwrap().state,
+        BreakerState::Closed
+    );
     carts.extend(probe);
     // Flapping: each call fails once (before or after doing the work), which the retries with
     // the same key absorb; the breaker stays closed.
@@ -118,7 +131,10 @@ async fn slow_down_and_flapping_stripe_under_checkout_load() {
         assert_eq!(flapping[0].1, None, "{flapping:?}");
         carts.extend(flapping);
     }
-    assert_eq!(commerce.gateway_health().unwrap().state, BreakerState::Closed);
+    assert_eq!(
+        commerce.gateway_health().unwrap().state,
+        BreakerState::Closed
+    );
 
     // Every order kept: each unpaid one is paid now, once.
     let mut confirmed = 0;
@@ -137,5 +153,8 @@ async fn slow_down_and_flapping_stripe_under_checkout_load() {
     assert_eq!(confirmed, 8 + 48 + 1 + 16);
     let charges = fake.authorizations_by_intent();
     assert_eq!(charges.len(), confirmed, "every order paid");
-    assert!(charges.values().all(|n| *n == 1), "none charged twice: {charges:?}");
+    assert!(
+        charges.values().all(|n| *n == 1),
+        "none charged twice: {charges:?}"
+    );
 }

@@ -200,8 +200,39 @@ pub struct UnansweredAuthorization {
     pub idempotency_key: String,
     /// The payment method it was sent for.
     pub payment_method: String,
-    /// When it was sent.
+    /// When it was first sent.
     pub sent_at: Timestamp,
+    /// How many times it was sent.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When the worker asks again (the first time [`MONEY_MOVE_GRACE_MILLIS`] after it was
+    /// sent, then backing off as money moves do).
+    pub next_attempt_at: Timestamp,
+}
+
+impl UnansweredAuthorization {
+    /// An authorization sent under `key` for `payment_method` at `now`, or sent again.
+    pub fn sent(
+        earlier: Option<&UnansweredAuthorization>,
+        key: &str,
+        payment_method: &str,
+        now: Timestamp,
+    ) -> UnansweredAuthorization {
+        match earlier {
+            Some(earlier) if earlier.idempotency_key == key => UnansweredAuthorization {
+                attempts: earlier.attempts + 1,
+                next_attempt_at: now.plus_millis(money_move_retry_delay(earlier.attempts + 1)),
+                ..earlier.clone()
+            },
+            _ => UnansweredAuthorization {
+                idempotency_key: key.to_string(),
+                payment_method: payment_method.to_string(),
+                sent_at: now,
+                attempts: 1,
+                next_attempt_at: now.plus_millis(MONEY_MOVE_GRACE_MILLIS),
+            },
+        }
+    }
 }
 
 impl PaymentIntent {

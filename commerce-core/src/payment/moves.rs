@@ -156,12 +156,19 @@ impl PaymentIntent {
         self.moves.iter().find(|m| m.key == key)
     }
 
-    /// When the earliest pending move may be asked about again, if any is pending.
+    /// When the earliest pending move may be asked about again, if any is pending; an
+    /// authorization left unanswered counts as one while the intent awaits confirmation.
     pub fn next_move_due(&self) -> Option<Timestamp> {
+        let unanswered = self
+            .unanswered_authorization
+            .as_ref()
+            .filter(|_| self.status == IntentStatus::RequiresConfirmation)
+            .map(|sent| sent.next_attempt_at);
         self.moves
             .iter()
             .filter(|m| m.is_pending())
             .map(|m| m.next_attempt_at)
+            .chain(unanswered)
             .min()
     }
 

@@ -464,7 +464,13 @@ impl Commerce {
         let outcome = match self.authorize(&intent, &method, &key).await {
             Ok(outcome) => outcome,
             Err(err) => {
-                if err.is_outcome_unknown() {
+                // Sent and not answered, or asked again and still not answered: kept for the
+                // worker to ask again, later each time.
+                let asked_before = intent
+                    .unanswered_authorization
+                    .as_ref()
+                    .is_some_and(|sent| sent.idempotency_key == key);
+                if err.is_outcome_unknown() || (asked_before && err.is_gateway_failure()) {
                     self.remember_unanswered(&intent, &method, &key).await?;
                 }
                 // Unanswered: the order waits, its stock only briefly.
@@ -504,11 +510,12 @@ impl Commerce {
     ) -> Result<()> {
         let now = self.now();
         let mut noted = intent.clone();
-        noted.unanswered_authorization = Some(crate::payment::UnansweredAuthorization {
-            idempotency_key: key.to_string(),
-            payment_method: payment_method.to_string(),
-            sent_at: now,
-        });
+        noted.unanswered_authorization = Some(crate::payment::UnansweredAuthorization::sent(
+            intent.unanswered_authorization.as_ref(),
+            key,
+            payment_method,
+            now,
+        ));
         noted.version += 1;
         noted.updated_at = now;
         let changes = Changes {

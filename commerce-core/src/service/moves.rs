@@ -14,7 +14,7 @@ use crate::access::Target;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{DomainEvent, EventKind};
 use crate::order::Order;
-use crate::payment::{MoneyMove, MoveKind, MoveStatus, PaymentIntent};
+use crate::payment::{IntentStatus, MoneyMove, MoveKind, MoveStatus, PaymentIntent};
 use crate::store::{Changes, IdempotencyCompletion, Versioned};
 use crate::time::Timestamp;
 
@@ -299,6 +299,23 @@ impl Commerce {
                     Ok(()) => report.succeeded += 1,
                     Err(err) if err.is_payment_declined() => report.failed += 1,
                     Err(err) if err.is_gateway_failure() => report.unanswered += 1,
+                    Err(err) => return Err(err),
+                }
+            }
+            // An authorization sent and never answered: asked again under its key, which
+            // settles the order as the gateway says (paid, declined), or leaves it for later.
+            if intent.status == IntentStatus::RequiresConfirmation
+                && intent
+                    .unanswered_authorization
+                    .as_ref()
+                    .is_some_and(|sent| sent.next_attempt_at <= now)
+            {
+                match self.confirm_payment(intent.id.as_str(), None, None).await {
+                    Ok(_) => report.succeeded += 1,
+                    Err(err) if err.is_payment_declined() => report.failed += 1,
+                    Err(err) if err.is_gateway_failure() => report.unanswered += 1,
+                    // The order moved on (cancelled, paid meanwhile): nothing to learn.
+                    Err(err) if err.is_invalid_transition() || err.is_conflict() => {}
                     Err(err) => return Err(err),
                 }
             }

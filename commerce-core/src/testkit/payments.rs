@@ -178,7 +178,7 @@ pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
 /// authorization had gone through, and on the new one only once the gateway said no to the
 /// first. A failure the gateway certainly did nothing for records nothing.
 pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<dyn Store>) {
-    let (commerce, gateway, _) = shop(store.clone(), 10).await;
+    let (commerce, gateway, clock) = shop(store.clone(), 10).await;
 
     // The first card went through, and its answer was lost.
     let cart = cart_with(&commerce, 1).await;
@@ -198,9 +198,16 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
         .await
         .unwrap();
     assert_eq!(paid.order.status, OrderStatus::Confirmed);
-    assert_eq!(paid.payment_intent.payment_method.as_deref(), Some("tok_visa"));
+    assert_eq!(
+        paid.payment_intent.payment_method.as_deref(),
+        Some("tok_visa")
+    );
     assert_eq!(paid.payment_intent.unanswered_authorization, None);
-    assert_eq!(gateway.charges().0, 1, "one authorization: the first card's");
+    assert_eq!(
+        gateway.charges().0,
+        1,
+        "one authorization: the first card's"
+    );
 
     // The first card was declined, and that answer was lost: the new card pays.
     let cart = cart_with(&commerce, 1).await;
@@ -217,7 +224,10 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
         .await
         .unwrap();
     assert_eq!(paid.order.status, OrderStatus::Confirmed);
-    assert_eq!(paid.payment_intent.payment_method.as_deref(), Some("tok_visa"));
+    assert_eq!(
+        paid.payment_intent.payment_method.as_deref(),
+        Some("tok_visa")
+    );
 
     // The gateway could not be reached: nothing was sent, nothing is recorded.
     let cart = cart_with(&commerce, 1).await;
@@ -226,9 +236,50 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
         .checkout(&checkout_request(&cart, "tok_visa", None))
         .await
         .unwrap_err();
-    assert!(err.is_gateway_failure() && !err.is_outcome_unknown(), "{err}");
+    assert!(
+        err.is_gateway_failure() && !err.is_outcome_unknown(),
+        "{err}"
+    );
     let order = store.order_for_cart(&cart).await.unwrap().unwrap();
     let intent = order.payment_intent_id.clone().unwrap();
     let waiting = commerce.payment_intent(&intent).await.unwrap();
     assert_eq!(waiting.unanswered_authorization, None);
+
+    // Nobody comes back: the worker's schedule asks again under the same key, once the grace
+    // period has passed, and learns that the payment went through.
+    let cart = cart_with(&commerce, 1).await;
+    gateway.fail_next(GatewayCall::Authorize, 2, InjectedFailure::AnswerLost);
+    assert!(
+        commerce
+            .checkout(&checkout_request(&cart, "tok_visa", None))
+            .await
+            .unwrap_err()
+            .is_outcome_unknown()
+    );
+    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
+    let authorizations = gateway.charges().0;
+    assert_eq!(
+        commerce.settle_due_money_moves().await.unwrap().succeeded,
+        0,
+        "not yet due"
+    );
+    clock.advance_millis(crate::payment::MONEY_MOVE_GRACE_MILLIS);
+    let settled = commerce.settle_due_money_moves().await.unwrap();
+    assert_eq!(settled.unanswered, 1, "lost again: {settled:?}");
+    let waiting = commerce
+        .payment_intent(order.payment_intent_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    let sent = waiting.unanswered_authorization.expect("still recorded");
+    assert_eq!(sent.attempts, 2, "{sent:?}");
+    clock.advance_millis(crate::payment::money_move_retry_delay(2));
+    let settled = commerce.settle_due_money_moves().await.unwrap();
+    assert_eq!(settled.succeeded, 1, "{settled:?}");
+    let order = commerce.order(order.id.as_str()).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Confirmed);
+    assert_eq!(
+        gateway.charges().0,
+        authorizations,
+        "the same authorization, asked again"
+    );
 }
