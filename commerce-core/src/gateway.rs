@@ -319,7 +319,10 @@ impl TestGateway {
                 reason: reason.to_string(),
             }
         } else if token == "tok_requires_action" {
-            GatewayOutcome::RequiresAction { reference }
+            GatewayOutcome::RequiresAction {
+                reference,
+                next_action: Some(serde_json::json!({"type": "test_complete_action"})),
+            }
         } else if let Some(result) = token.strip_prefix("tok_processing_") {
             state.next_event += 1;
             let id = format!("evt_test_{}", state.next_event);

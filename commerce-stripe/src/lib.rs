@@ -311,7 +311,15 @@ fn outcome(answer: &Answer) -> Result<Mapped, Error> {
     let reference = intent.id.clone();
     Ok(Mapped::Outcome(match intent.status.as_str() {
         "requires_capture" | "succeeded" => GatewayOutcome::Authorized { reference },
-        "requires_action" => GatewayOutcome::RequiresAction { reference },
+        "requires_action" => GatewayOutcome::RequiresAction {
+            reference,
+            // Stripe.js completes the action from the intent's client secret.
+            next_action: Some(serde_json::json!({
+                "type": "stripe",
+                "client_secret": answer.body["client_secret"],
+                "stripe": answer.body["next_action"],
+            })),
+        },
         "processing" => GatewayOutcome::Processing { reference },
         "requires_confirmation" => return Ok(Mapped::NeedsConfirmation(reference)),
         "canceled" => GatewayOutcome::Declined {

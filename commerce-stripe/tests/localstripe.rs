@@ -184,6 +184,7 @@ async fn three_d_secure_waits_for_the_customer_and_stripes_signed_webhook_comple
     let done = commerce.handle_gateway_event(&event).await.unwrap();
     assert_eq!(done.order.status, OrderStatus::Confirmed);
     assert_eq!(done.payment_intent.status, IntentStatus::Succeeded);
+    assert_eq!(done.payment_intent.next_action, None, "done with");
     // Stripe delivers at least once: the same event again changes nothing.
     let again = commerce.handle_gateway_event(&event).await.unwrap();
     assert_eq!(again.payment_intent.version, done.payment_intent.version);

@@ -107,6 +107,11 @@ pub enum GatewayOutcome {
     RequiresAction {
         /// The gateway's reference.
         reference: String,
+        /// What the customer's browser needs to complete it, as the gateway gives it (for
+        /// Stripe: its `next_action` and the intent's `client_secret`, for Stripe.js).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "schema", schema(value_type = Option<Object>))]
+        next_action: Option<serde_json::Value>,
     },
     /// The outcome will arrive later as an event.
     Processing {
@@ -184,6 +189,11 @@ pub struct PaymentIntent {
     /// customer who switches cards after a timeout is never charged twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unanswered_authorization: Option<UnansweredAuthorization>,
+    /// While the intent requires an action: what the customer's browser needs to complete it
+    /// (the gateway's own description; for Stripe, `next_action` and `client_secret`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<Object>))]
+    pub next_action: Option<serde_json::Value>,
     /// Incremented by every change; stores compare-and-set on it.
     pub version: u64,
     /// When it was created.
@@ -260,6 +270,7 @@ impl PaymentIntent {
             last_error: None,
             moves: Vec::new(),
             unanswered_authorization: None,
+            next_action: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -359,13 +370,18 @@ impl PaymentIntent {
     fn apply_outcome(&mut self, outcome: &GatewayOutcome, now: Timestamp) {
         // Answered: whatever was sent before is known now.
         self.unanswered_authorization = None;
+        self.next_action = None;
         match outcome {
             GatewayOutcome::Authorized { reference } => {
                 self.gateway_reference = Some(reference.clone());
                 self.authorize(now);
             }
-            GatewayOutcome::RequiresAction { reference } => {
+            GatewayOutcome::RequiresAction {
+                reference,
+                next_action,
+            } => {
                 self.gateway_reference = Some(reference.clone());
+                self.next_action = next_action.clone();
                 self.status = IntentStatus::RequiresAction;
             }
             GatewayOutcome::Processing { reference } => {
@@ -392,6 +408,7 @@ impl PaymentIntent {
         if !waiting {
             return false;
         }
+        self.next_action = None;
         match event {
             GatewayEventKind::PaymentSucceeded => {
                 self.authorize(now);
@@ -696,6 +713,7 @@ mod model_tests {
                     },
                     1 => GatewayOutcome::RequiresAction {
                         reference: "r".into(),
+                        next_action: None,
                     },
                     2 => GatewayOutcome::Processing {
                         reference: "r".into(),

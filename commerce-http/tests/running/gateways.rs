@@ -281,6 +281,10 @@ async fn stripe_takes_payments_and_its_signed_webhooks_complete_a_3d_secure_one(
     let (status, _, waiting) = buy(base, card["id"].as_str().unwrap(), "stripe-3ds").await;
     assert_eq!(status, StatusCode::CREATED, "{waiting}");
     assert_eq!(waiting["payment_intent"]["status"], "requires_action");
+    assert!(
+        waiting["payment_intent"]["next_action"]["client_secret"].is_string(),
+        "what Stripe.js needs is handed through: {waiting}"
+    );
     let reference = waiting["payment_intent"]["gateway_reference"]
         .as_str()
         .unwrap();

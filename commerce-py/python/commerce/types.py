@@ -546,6 +546,7 @@ class PaymentIntent(TypedDict):
     last_error: str | None
     moves: NotRequired[list[dict[str, object]]]
     unanswered_authorization: NotRequired[dict[str, object]]
+    next_action: NotRequired[dict[str, object]]
     version: int
     created_at: str
     updated_at: str
