@@ -28,7 +28,8 @@ enum Command {
     /// beside them unless --no-worker.
     Serve(ServeArgs),
     /// Run the worker alone: deliver events, sweep expired holds, finish interrupted refunds.
-    /// Run it beside API servers started with --no-worker, on the same database.
+    /// Run it beside API servers started with --no-worker, on the same database and with the
+    /// same --gateway.
     Worker {
         #[command(flatten)]
         database: Database,
