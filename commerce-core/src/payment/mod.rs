@@ -202,6 +202,11 @@ pub struct PaymentIntent {
     pub updated_at: Timestamp,
 }
 
+/// How long an unanswered authorization is asked about again: 23 hours. Gateways replay a key's
+/// first answer for a limited time (Stripe: 24 hours); past it, asking again under the key
+/// would authorize afresh rather than tell what happened.
+pub const UNANSWERED_AUTHORIZATION_WINDOW_MILLIS: i64 = 23 * 3_600_000;
+
 /// An authorization the gateway was sent and did not answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -221,6 +226,14 @@ pub struct UnansweredAuthorization {
 }
 
 impl UnansweredAuthorization {
+    /// Whether asking again under its key at `now` still learns its outcome
+    /// ([`UNANSWERED_AUTHORIZATION_WINDOW_MILLIS`]).
+    pub fn can_ask_again(&self, now: Timestamp) -> bool {
+        now < self
+            .sent_at
+            .plus_millis(UNANSWERED_AUTHORIZATION_WINDOW_MILLIS)
+    }
+
     /// An authorization sent under `key` for `payment_method` at `now`, or sent again.
     pub fn sent(
         earlier: Option<&UnansweredAuthorization>,

@@ -162,7 +162,13 @@ impl PaymentIntent {
         let unanswered = self
             .unanswered_authorization
             .as_ref()
-            .filter(|_| self.status == IntentStatus::RequiresConfirmation)
+            .filter(|sent| {
+                self.status == IntentStatus::RequiresConfirmation
+                    && sent.next_attempt_at
+                        < sent
+                            .sent_at
+                            .plus_millis(super::UNANSWERED_AUTHORIZATION_WINDOW_MILLIS)
+            })
             .map(|sent| sent.next_attempt_at);
         self.moves
             .iter()

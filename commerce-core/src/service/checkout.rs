@@ -442,6 +442,7 @@ impl Commerce {
         // its key); the new method is tried only if it was declined.
         if let Some(sent) = intent.unanswered_authorization.clone()
             && sent.payment_method != method
+            && sent.can_ask_again(self.now())
         {
             match self
                 .authorize(&intent, &sent.payment_method, &sent.idempotency_key)

@@ -308,7 +308,7 @@ impl Commerce {
                 && intent
                     .unanswered_authorization
                     .as_ref()
-                    .is_some_and(|sent| sent.next_attempt_at <= now)
+                    .is_some_and(|sent| sent.next_attempt_at <= now && sent.can_ask_again(now))
             {
                 match self.confirm_payment(intent.id.as_str(), None, None).await {
                     Ok(_) => report.succeeded += 1,

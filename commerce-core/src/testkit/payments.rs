@@ -282,4 +282,28 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
         authorizations,
         "the same authorization, asked again"
     );
+
+    // Past the gateway's replay window, asking again would authorize afresh: not asked.
+    let cart = cart_with(&commerce, 1).await;
+    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::AnswerLost);
+    assert!(
+        commerce
+            .checkout(&checkout_request(&cart, "tok_visa", None))
+            .await
+            .unwrap_err()
+            .is_outcome_unknown()
+    );
+    let calls = gateway.calls(GatewayCall::Authorize);
+    clock.advance_millis(crate::payment::UNANSWERED_AUTHORIZATION_WINDOW_MILLIS);
+    let settled = commerce.settle_due_money_moves().await.unwrap();
+    assert_eq!(
+        (settled.succeeded, settled.unanswered),
+        (0, 0),
+        "{settled:?}"
+    );
+    assert_eq!(
+        gateway.calls(GatewayCall::Authorize),
+        calls,
+        "not asked again"
+    );
 }
