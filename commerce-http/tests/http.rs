@@ -534,3 +534,100 @@ async fn sign_ins_to_one_account_are_bounded() {
         "three guesses an hour, from any address"
     );
 }
+
+/// Stripe's webhook: off without its secret (a 404 problem); with it, a Stripe event is checked
+/// on the raw body, applied to the intent it names, and events that are not this shop's, or not
+/// about a payment, are acknowledged without change.
+#[tokio::test]
+async fn stripe_webhooks_are_verified_and_applied_once() {
+    let off = server().await;
+    let (status, problem) = post(format!("{off}/v1/webhooks/stripe"), json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    let secret = "whsec_tests";
+    let base = server_with(commerce_http::Settings {
+        stripe_webhook_secret: Some(secret.into()),
+        ..support::unlimited()
+    })
+    .await;
+    let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+    let id = cart["id"].as_str().unwrap();
+    post(
+        format!("{base}/v1/carts/{id}/lines"),
+        json!({"sku": "TEE-M", "quantity": 1}),
+    )
+    .await;
+    let (_, pending) = send(
+        reqwest::Method::POST,
+        format!("{base}/v1/carts/{id}/checkout"),
+        Some(crate::support::pay("tok_requires_action")),
+        Some("k"),
+    )
+    .await;
+    let intent = pending["payment_intent"]["id"].as_str().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let deliver = |body: String, signature: String| {
+        let url = format!("{base}/v1/webhooks/stripe");
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("stripe-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            (status, body)
+        }
+    };
+    let event = |id: &str, kind: &str, ours: &str| {
+        json!({"id": id, "type": kind, "data": {"object": {"id": "pi_1", "metadata": {"commerce_intent_id": ours}}}})
+            .to_string()
+    };
+    let succeeded = event("evt_1", "payment_intent.succeeded", intent);
+    let signed = commerce_stripe::webhooks::sign(secret, succeeded.as_bytes(), now);
+    let (status, answer) = deliver(succeeded.clone(), signed.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (
+            answer["applied"].as_bool(),
+            answer["payment_status"].as_str()
+        ),
+        (Some(true), Some("succeeded"))
+    );
+    let (status, again) = deliver(succeeded.clone(), signed).await;
+    assert_eq!(
+        (status, again["payment_status"].as_str()),
+        (StatusCode::OK, Some("succeeded")),
+        "once"
+    );
+
+    let stale = commerce_stripe::webhooks::sign(secret, succeeded.as_bytes(), now - 301);
+    let (status, problem) = deliver(succeeded.clone(), stale).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_signature"))
+    );
+    let forged = commerce_stripe::webhooks::sign("whsec_other", succeeded.as_bytes(), now);
+    assert_eq!(deliver(succeeded, forged).await.0, StatusCode::BAD_REQUEST);
+
+    for body in [
+        event("evt_2", "payment_intent.succeeded", "pay_of_another_shop"),
+        event("evt_3", "charge.refunded", intent),
+    ] {
+        let signature = commerce_stripe::webhooks::sign(secret, body.as_bytes(), now);
+        let (status, answer) = deliver(body, signature).await;
+        assert_eq!(
+            (status, answer["applied"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "{answer}"
+        );
+    }
+}
