@@ -19,6 +19,10 @@ pub(crate) const SELECT_EVERY_PRODUCT: &str = "SELECT body FROM commerce_product
 pub(crate) const SELECT_CATEGORY: &str = "SELECT body FROM commerce_categories WHERE id = $1";
 pub(crate) const UPSERT_CATEGORY: &str = "INSERT INTO commerce_categories (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
 pub(crate) const SELECT_CATEGORIES: &str = "SELECT body FROM commerce_categories ORDER BY id";
+pub(crate) const BUMP_CATALOG_VERSION: &str =
+    "UPDATE commerce_catalog_version SET version = version + 1 WHERE id = 1";
+pub(crate) const SELECT_CATALOG_VERSION: &str =
+    "SELECT version FROM commerce_catalog_version WHERE id = 1";
 
 /// The SQL of a product listing: `$1` is the cursor, then one parameter per filter that is
 /// set (status, category, text pattern), then the limit. Built from fixed fragments only.
@@ -152,7 +156,12 @@ macro_rules! impl_catalog {
                                 .await
                                 .map_err($dialect::failure)?;
                         }
-                        save_product(tx, &product, &body).await
+                        save_product(tx, &product, &body).await?;
+                        sqlx::query(BUMP_CATALOG_VERSION)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err($dialect::failure)?;
+                        Ok(())
                     })
                 })
                 .await
@@ -203,13 +212,34 @@ macro_rules! impl_catalog {
             }
 
             async fn put_category(&self, category: &Category) -> Result<()> {
-                sqlx::query(UPSERT_CATEGORY)
-                    .bind(&category.id)
-                    .bind(to_json(category)?)
-                    .execute(&mut *self.writing().await?)
+                let body = to_json(category)?;
+                let id = category.id.clone();
+                self.write(move |tx| {
+                    let (id, body) = (id.clone(), body.clone());
+                    Box::pin(async move {
+                        sqlx::query(UPSERT_CATEGORY)
+                            .bind(&id)
+                            .bind(&body)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err($dialect::failure)?;
+                        sqlx::query(BUMP_CATALOG_VERSION)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err($dialect::failure)?;
+                        Ok(())
+                    })
+                })
+                .await
+            }
+
+            async fn catalog_version(&self) -> Result<u64> {
+                let row = sqlx::query(SELECT_CATALOG_VERSION)
+                    .fetch_one(&mut *self.reading().await?)
                     .await
                     .map_err(db)?;
-                Ok(())
+                let version: i64 = row.try_get("version").map_err(db)?;
+                Ok(u64::try_from(version).unwrap_or(0))
             }
 
             async fn category(&self, id: &str) -> Result<Option<Category>> {

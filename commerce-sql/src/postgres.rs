@@ -56,6 +56,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "deliveries, webhook endpoints, leases",
         sql: include_str!("../migrations/postgres/0009_deliveries.sql"),
     },
+    Migration {
+        version: 10,
+        description: "catalog version",
+        sql: include_str!("../migrations/postgres/0010_catalog_version.sql"),
+    },
 ];
 
 /// A store on PostgreSQL.

@@ -79,6 +79,8 @@ pub struct Commerce {
     cart_limits: CartLimits,
     abandoned_after_millis: i64,
     authorization_window_millis: i64,
+    /// The search index of this process, rebuilt when the store's catalog version moves.
+    search_index: Arc<std::sync::Mutex<Option<Arc<search::SearchIndex>>>>,
 }
 
 /// `not_found` for an id that nothing can have been stored under ([`crate::text`]), before any
@@ -115,6 +117,7 @@ impl Commerce {
             cart_limits: CartLimits::default(),
             abandoned_after_millis: crate::worker::DEFAULT_ABANDONED_AFTER_MILLIS,
             authorization_window_millis: crate::worker::DEFAULT_AUTHORIZATION_WINDOW_MILLIS,
+            search_index: Arc::default(),
         }
     }
 

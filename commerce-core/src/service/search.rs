@@ -7,10 +7,11 @@
 //! process is to follow.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Product, ProductStatus};
+use crate::catalog::{Category, Product, ProductStatus};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 use crate::search::facets::{FacetCounts, Facts, Filters, count};
@@ -106,6 +107,14 @@ pub struct SearchResults {
     pub next_cursor: Option<String>,
 }
 
+/// The active catalog as search reads it, analysed once per catalog version.
+pub(super) struct SearchIndex {
+    version: u64,
+    products: Vec<Product>,
+    documents: Vec<Document>,
+    categories: Vec<Category>,
+}
+
 impl Commerce {
     /// Searches the active products (see [`crate::search`] for what matches and how results
     /// are ranked, [`crate::search::facets`] for filters and counts).
@@ -124,19 +133,15 @@ impl Commerce {
                 .map_err(|_| Error::invalid("a cursor this search returned").at("cursor"))?,
         };
         crate::search::analysis::check_query(&request.query).map_err(|e| e.at("query"))?;
-        let categories = self.store.categories().await?;
-        let names: BTreeMap<String, String> = categories
-            .iter()
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .collect();
-        let parents: BTreeMap<&str, &str> = categories
+        let index = self.search_index().await?;
+        let parents: BTreeMap<&str, &str> = index
+            .categories
             .iter()
             .filter_map(|c| c.parent_id.as_deref().map(|p| (c.id.as_str(), p)))
             .collect();
-        let products = self.active_products().await?;
-        let documents: Vec<Document> = products.iter().map(|p| Document::of(p, &names)).collect();
-        let hits = search(&Query::new(&request.query), &documents);
-        let by_id: BTreeMap<&str, &Product> = products.iter().map(|p| (p.id.as_str(), p)).collect();
+        let hits = search(&Query::new(&request.query), &index.documents);
+        let by_id: BTreeMap<&str, &Product> =
+            index.products.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut facts = Vec::with_capacity(hits.len());
         for hit in &hits {
             let product = by_id[hit.product_id.as_str()];
@@ -223,6 +228,44 @@ impl Commerce {
                 name: item.product.name,
             })
             .collect())
+    }
+
+    /// This process's index of the active catalog, current with the store: one read of the
+    /// catalog's version per search, and the catalog read and analysed again only when the
+    /// version moved, so that a change made through any process is seen by every process at
+    /// its next search.
+    pub(super) async fn search_index(&self) -> Result<Arc<SearchIndex>> {
+        let version = self.store.catalog_version().await?;
+        if let Some(index) = self.cached_index().filter(|i| i.version == version) {
+            return Ok(index);
+        }
+        // Labelled with the version read before the catalog: a write that lands meanwhile
+        // moves the stored version past it, and the next search builds again.
+        let categories = self.store.categories().await?;
+        let names: BTreeMap<String, String> = categories
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect();
+        let products = self.active_products().await?;
+        let documents = products.iter().map(|p| Document::of(p, &names)).collect();
+        let index = Arc::new(SearchIndex {
+            version,
+            products,
+            documents,
+            categories,
+        });
+        let mut cached = self.search_index.lock().unwrap_or_else(|e| e.into_inner());
+        if cached.as_ref().is_none_or(|c| c.version <= version) {
+            *cached = Some(index.clone());
+        }
+        Ok(index)
+    }
+
+    fn cached_index(&self) -> Option<Arc<SearchIndex>> {
+        self.search_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     async fn active_products(&self) -> Result<Vec<Product>> {

@@ -151,3 +151,60 @@ pub async fn catalog_customers_and_carts(store: Arc<dyn Store>) {
         "a checked-out cart cannot change"
     );
 }
+
+/// The catalog's version grows with every product and category write, and not with a refused
+/// one; a search index built on it is current at once after a change, in this process and (the
+/// store being shared) in any other.
+pub async fn the_catalog_version_moves_with_catalog_writes(store: Arc<dyn Store>) {
+    let start = store.catalog_version().await.unwrap();
+    store
+        .put_product(&product("mug", "MUG", "10.00"))
+        .await
+        .unwrap();
+    let after_product = store.catalog_version().await.unwrap();
+    assert!(after_product > start);
+    store
+        .put_category(&crate::catalog::Category {
+            id: "kitchen".into(),
+            name: "Kitchen".into(),
+            parent_id: None,
+        })
+        .await
+        .unwrap();
+    let after_category = store.catalog_version().await.unwrap();
+    assert!(after_category > after_product);
+    let taken = store.put_product(&product("cup", "MUG", "5.00")).await;
+    assert_eq!(taken.unwrap_err().code(), "duplicate_id");
+    assert_eq!(
+        store.catalog_version().await.unwrap(),
+        after_category,
+        "refused: unchanged"
+    );
+
+    let (commerce, _, _) = super::shop(store.clone(), 5).await;
+    let request = |query: &str| crate::service::SearchRequest {
+        query: query.into(),
+        currency: Currency::USD,
+        filters: Default::default(),
+        sort: Default::default(),
+        cursor: None,
+        limit: 10,
+    };
+    assert_eq!(commerce.search(&request("mug")).await.unwrap().total, 1);
+    let mut renamed = product("mug", "MUG", "10.00");
+    renamed.name = "Camp Cup".into();
+    commerce.put_product(renamed).await.unwrap();
+    let found = commerce.search(&request("camp")).await.unwrap();
+    assert_eq!(
+        found.items[0].product.name, "Camp Cup",
+        "the index was rebuilt"
+    );
+    // Another service on the same store (another process) sees it too.
+    let other = crate::service::Commerce::new(
+        store,
+        Arc::new(crate::gateway::TestGateway::new()),
+        Arc::new(crate::clock::ManualClock::new(START)),
+        Arc::new(crate::ids::SequentialIds::default()),
+    );
+    assert_eq!(other.search(&request("camp")).await.unwrap().total, 1);
+}

@@ -120,6 +120,7 @@ macro_rules! store_conformance_tests {
             unsellable_skus_say_why,
             a_shipment_carries_its_tracking,
             search_gives_the_shared_answers,
+            the_catalog_version_moves_with_catalog_writes,
             an_open_breaker_pauses_payments_and_keeps_what_was_asked,
             a_card_switched_after_a_timeout_is_never_charged_twice,
             idempotent_checkout_charges_once,

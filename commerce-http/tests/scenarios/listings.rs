@@ -195,3 +195,42 @@ pub async fn search_finds_with_typos_and_facets(backend: Backend) {
     assert!(document["paths"]["/v1/search/suggestions"]["get"].is_object());
     assert!(document["components"]["schemas"]["SearchResults"].is_object());
 }
+
+/// Two server processes on one database, each with its own search index: a product renamed
+/// through one is found under its new name by the other at its next search (each search reads
+/// the catalog's version, and rebuilds its index when it moved).
+pub async fn two_servers_search_one_catalog(backend: Backend) {
+    let url = crate::support::new_database(backend).await;
+    let commerce = commerce_http::commerce(&crate::support::test_gateway(&url))
+        .await
+        .unwrap();
+    assert!(commerce_http::demo::load(&commerce).await.unwrap());
+    let admin = commerce_http::cli::keys::create_key(&commerce, "tests")
+        .await
+        .unwrap();
+    let a = crate::support::ServerProcess::start_with(&url, false, &["--no-worker"]).await;
+    let b = crate::support::ServerProcess::start_with(&url, false, &["--no-worker"]).await;
+    let search = |base: &str, q: &str| format!("{base}/v1/search?q={q}&currency=USD");
+    let (_, found) = get(search(&b.base, "speckled")).await;
+    assert_eq!(found["total"], 0, "{found}");
+    let (_, found) = get(search(&b.base, "enamel")).await;
+    assert_eq!(found["items"][0]["product"]["id"], "enamel-mug", "{found}");
+
+    let (_, mut product) = get(format!("{}/v1/products/enamel-mug", a.base)).await;
+    product["name"] = "Speckled Camp Cup".into();
+    let (status, saved) = send_as(
+        Method::PUT,
+        format!("{}/v1/products/enamel-mug", a.base),
+        Some(product),
+        None,
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, found) = get(search(&b.base, "speckled")).await;
+    assert_eq!(
+        found["items"][0]["product"]["id"], "enamel-mug",
+        "seen at once: {found}"
+    );
+    assert_eq!(found["items"][0]["product"]["name"], "Speckled Camp Cup");
+}

@@ -31,6 +31,7 @@ impl CatalogStore for MemoryStore {
                 .insert(variant.sku.clone(), product.id.clone());
         }
         state.products.insert(product.id.clone(), product.clone());
+        state.catalog_version += 1;
         Ok(())
     }
 
@@ -65,10 +66,16 @@ impl CatalogStore for MemoryStore {
     }
 
     async fn put_category(&self, category: &Category) -> Result<()> {
-        self.lock()
+        let mut state = self.lock();
+        state
             .categories
             .insert(category.id.clone(), category.clone());
+        state.catalog_version += 1;
         Ok(())
+    }
+
+    async fn catalog_version(&self) -> Result<u64> {
+        Ok(self.lock().catalog_version)
     }
 
     async fn categories(&self) -> Result<Vec<Category>> {

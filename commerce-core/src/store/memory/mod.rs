@@ -61,6 +61,7 @@ struct State {
     password_hashes: HashMap<String, String>,
     sessions: HashMap<String, Session>,
     products: BTreeMap<String, Product>,
+    catalog_version: u64,
     sku_owner: HashMap<String, String>,
     categories: BTreeMap<String, Category>,
     customers: HashMap<String, Customer>,
