@@ -52,6 +52,7 @@ pub mod events;
 pub mod gateway;
 pub mod ids;
 pub mod inventory;
+pub mod json;
 pub mod money;
 pub mod order;
 pub mod payment;

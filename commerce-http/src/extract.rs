@@ -26,8 +26,10 @@ async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes
         })
 }
 
+/// As every wrapper reads JSON ([`commerce_core::json::from_json`]): a mistake names its
+/// field's path.
 fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(bytes).map_err(|e| Problem::invalid_request(e.to_string()))
+    commerce_core::json::from_json(bytes).map_err(Problem::from)
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {

@@ -631,3 +631,31 @@ async fn stripe_webhooks_are_verified_and_applied_once() {
         );
     }
 }
+
+/// A body of the wrong shape names the field at fault, as Python's errors do: a quantity that is
+/// negative or past 32 bits, a price of the wrong type deep in a product.
+#[tokio::test]
+async fn malformed_bodies_name_their_field() {
+    let base = server().await;
+    let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+    let lines = format!("{base}/v1/carts/{}/lines", cart["id"].as_str().unwrap());
+    for quantity in [json!(-1), json!(4_294_967_296_u64), json!("2")] {
+        let (status, problem) =
+            post(lines.clone(), json!({"sku": "TEE-M", "quantity": quantity})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["code"], "invalid_request");
+        assert_eq!(problem["errors"][0]["field"], "quantity", "{problem}");
+    }
+    let (status, problem) = post(
+        format!("{base}/v1/quote"),
+        json!({"currency": "USD", "lines": [{"id": "1", "sku": "A", "quantity": 1, "unit_price": 1.5}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let (status, problem) = post(lines, json!({"sku": "TEE-M"})).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("quantity")),
+        "{problem}"
+    );
+}

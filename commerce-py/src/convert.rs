@@ -634,27 +634,7 @@ pub fn from_py<T: serde::de::DeserializeOwned>(value: &Bound<'_, PyAny>) -> PyRe
 /// wrote it: the path of the field (`variants[0].prices`), and no line or column of a JSON
 /// text they never saw.
 fn read_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_owned(),
-            None => message,
-        };
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned);
-        let error = Error::new(ErrorKind::InvalidRequest { message });
-        let path = (path != ".").then_some(path);
-        match (path, missing) {
-            (Some(path), Some(field)) => error.at(field).at(path),
-            (Some(path), None) => error.at(path),
-            (None, Some(field)) => error.at(field),
-            (None, None) => error,
-        }
-    })
+    commerce_core::json::from_json(json.as_bytes())
 }
 
 /// As [`from_py`], with an unreadable value's error naming `field`.
