@@ -249,6 +249,12 @@ fn operation(op: &Operation) -> Value {
             problem("Webhooks are not configured (no --webhook-secret)."),
         );
     }
+    if op.path == "/v1/webhooks/stripe" {
+        responses.insert(
+            "404".into(),
+            problem("Stripe webhooks are not configured (no STRIPE_WEBHOOK_SECRET)."),
+        );
+    }
     if op.method != Method::Get && op.access != Access::Public {
         responses.insert(
             "409".into(),
