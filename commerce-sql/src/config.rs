@@ -38,26 +38,37 @@ macro_rules! impl_config {
                     i64::try_from(stored.version).map_err(|_| Error::overflow("version"))?;
                 let expected =
                     i64::try_from(expected_version).map_err(|_| Error::overflow("version"))?;
-                let written = if expected_version == 0 {
-                    sqlx::query(INSERT_CONFIG)
-                        .bind(new_version)
-                        .bind(&body)
-                        .execute(&mut *self.writing().await?)
-                        .await
-                } else {
-                    sqlx::query(UPDATE_CONFIG)
-                        .bind(new_version)
-                        .bind(&body)
-                        .bind(expected)
-                        .execute(&mut *self.writing().await?)
-                        .await
-                }
-                .map_err(db)?;
-                if written.rows_affected() == 1 {
-                    Ok(())
-                } else {
-                    Err(Error::conflict("config", "shop"))
-                }
+                // The settings are part of what a process keeps in memory: their write moves
+                // the catalog's version, in the same transaction.
+                self.write(move |tx| {
+                    let body = body.clone();
+                    Box::pin(async move {
+                        let written = if expected_version == 0 {
+                            sqlx::query(INSERT_CONFIG)
+                                .bind(new_version)
+                                .bind(&body)
+                                .execute(&mut **tx)
+                                .await
+                        } else {
+                            sqlx::query(UPDATE_CONFIG)
+                                .bind(new_version)
+                                .bind(&body)
+                                .bind(expected)
+                                .execute(&mut **tx)
+                                .await
+                        }
+                        .map_err($dialect::failure)?;
+                        if written.rows_affected() != 1 {
+                            return Err(Failure::Error(Error::conflict("config", "shop")));
+                        }
+                        sqlx::query(crate::catalog::BUMP_CATALOG_VERSION)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err($dialect::failure)?;
+                        Ok(())
+                    })
+                })
+                .await
             }
         }
     };

@@ -315,13 +315,19 @@ impl Commerce {
         used_up: &[String],
     ) -> Result<(PricingRequest, Vec<PromotionLimit>)> {
         let currency = stored.cart.currency();
-        let mut items = Vec::with_capacity(stored.cart.lines().len());
-        for line in stored.cart.lines() {
-            if let Some(item) = self.sellable_item(&line.sku, currency).await? {
-                items.push(item);
-            }
-        }
-        let config = self.store.config().await?;
+        // Prices and settings from this process's copy of the catalog, current with the store.
+        let catalog = self.catalog_snapshot().await?;
+        let items: Vec<CatalogItem> = stored
+            .cart
+            .lines()
+            .iter()
+            .filter_map(|line| {
+                catalog
+                    .active_product_of(&line.sku)
+                    .and_then(|p| p.catalog_item(&line.sku, currency, None))
+            })
+            .collect();
+        let config = &catalog.config;
         let mut promotions = config.promotions.clone();
         let mut limits = Vec::new();
         for promotion in &mut promotions {

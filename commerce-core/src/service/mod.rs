@@ -38,6 +38,7 @@ mod orders;
 mod payments;
 mod search;
 mod settings;
+mod snapshot;
 mod webhooks;
 
 pub use accounts::{CustomerUpdate, MAX_ADDRESSES};
@@ -79,8 +80,9 @@ pub struct Commerce {
     cart_limits: CartLimits,
     abandoned_after_millis: i64,
     authorization_window_millis: i64,
-    /// The search index of this process, rebuilt when the store's catalog version moves.
-    search_index: Arc<std::sync::Mutex<Option<Arc<search::SearchIndex>>>>,
+    /// This process's copy of the catalog ([`snapshot`]), read again when the store's catalog
+    /// version moves.
+    catalog_snapshot: Arc<std::sync::Mutex<Option<Arc<snapshot::CatalogSnapshot>>>>,
 }
 
 /// `not_found` for an id that nothing can have been stored under ([`crate::text`]), before any
@@ -117,7 +119,7 @@ impl Commerce {
             cart_limits: CartLimits::default(),
             abandoned_after_millis: crate::worker::DEFAULT_ABANDONED_AFTER_MILLIS,
             authorization_window_millis: crate::worker::DEFAULT_AUTHORIZATION_WINDOW_MILLIS,
-            search_index: Arc::default(),
+            catalog_snapshot: Arc::default(),
         }
     }
 

@@ -7,16 +7,14 @@
 //! process is to follow.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Category, Product, ProductStatus};
+use crate::catalog::Product;
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 use crate::search::facets::{FacetCounts, Facts, Filters, count};
-use crate::search::{Document, Query, WordMatch, search};
-use crate::store::ProductFilter;
+use crate::search::{Query, WordMatch, search};
 
 use super::Commerce;
 
@@ -107,14 +105,6 @@ pub struct SearchResults {
     pub next_cursor: Option<String>,
 }
 
-/// The active catalog as search reads it, analysed once per catalog version.
-pub(super) struct SearchIndex {
-    version: u64,
-    products: Vec<Product>,
-    documents: Vec<Document>,
-    categories: Vec<Category>,
-}
-
 impl Commerce {
     /// Searches the active products (see [`crate::search`] for what matches and how results
     /// are ranked, [`crate::search::facets`] for filters and counts).
@@ -133,7 +123,7 @@ impl Commerce {
                 .map_err(|_| Error::invalid("a cursor this search returned").at("cursor"))?,
         };
         crate::search::analysis::check_query(&request.query).map_err(|e| e.at("query"))?;
-        let index = self.search_index().await?;
+        let index = self.catalog_snapshot().await?;
         let parents: BTreeMap<&str, &str> = index
             .categories
             .iter()
@@ -228,61 +218,6 @@ impl Commerce {
                 name: item.product.name,
             })
             .collect())
-    }
-
-    /// This process's index of the active catalog, current with the store: one read of the
-    /// catalog's version per search, and the catalog read and analysed again only when the
-    /// version moved, so that a change made through any process is seen by every process at
-    /// its next search.
-    pub(super) async fn search_index(&self) -> Result<Arc<SearchIndex>> {
-        let version = self.store.catalog_version().await?;
-        if let Some(index) = self.cached_index().filter(|i| i.version == version) {
-            return Ok(index);
-        }
-        // Labelled with the version read before the catalog: a write that lands meanwhile
-        // moves the stored version past it, and the next search builds again.
-        let categories = self.store.categories().await?;
-        let names: BTreeMap<String, String> = categories
-            .iter()
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .collect();
-        let products = self.active_products().await?;
-        let documents = products.iter().map(|p| Document::of(p, &names)).collect();
-        let index = Arc::new(SearchIndex {
-            version,
-            products,
-            documents,
-            categories,
-        });
-        let mut cached = self.search_index.lock().unwrap_or_else(|e| e.into_inner());
-        if cached.as_ref().is_none_or(|c| c.version <= version) {
-            *cached = Some(index.clone());
-        }
-        Ok(index)
-    }
-
-    fn cached_index(&self) -> Option<Arc<SearchIndex>> {
-        self.search_index
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    async fn active_products(&self) -> Result<Vec<Product>> {
-        let filter = ProductFilter {
-            status: Some(ProductStatus::Active),
-            ..ProductFilter::default()
-        };
-        let mut all = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.products(&filter, after.as_deref(), 500).await?;
-            all.extend(page.items);
-            match page.next_cursor {
-                Some(next) => after = Some(next),
-                None => return Ok(all),
-            }
-        }
     }
 
     async fn facts_of(

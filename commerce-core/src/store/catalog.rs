@@ -73,8 +73,10 @@ pub trait CatalogStore: Send + Sync {
     async fn category(&self, id: &str) -> Result<Option<Category>>;
     /// Every category.
     async fn categories(&self) -> Result<Vec<Category>>;
-    /// The catalog's version: it grows with every write of a product or a category, in the same
-    /// unit of work as the write, so that a process holding the catalog in memory (the search
-    /// index) learns with one small read whether its copy is current.
+    /// The catalog's version: it grows with every write of a product, a category or the shop's
+    /// settings ([`ConfigStore::put_config`](super::ConfigStore::put_config)), in the same unit
+    /// of work as the write, so that a process holding them in memory (the search index, the
+    /// prices and settings carts are priced with) learns with one small read whether its copy is
+    /// current.
     async fn catalog_version(&self) -> Result<u64>;
 }

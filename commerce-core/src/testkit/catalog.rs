@@ -156,6 +156,7 @@ pub async fn catalog_customers_and_carts(store: Arc<dyn Store>) {
 /// one; a search index built on it is current at once after a change, in this process and (the
 /// store being shared) in any other.
 pub async fn the_catalog_version_moves_with_catalog_writes(store: Arc<dyn Store>) {
+    let version_store = store.clone();
     let start = store.catalog_version().await.unwrap();
     store
         .put_product(&product("mug", "MUG", "10.00"))
@@ -207,4 +208,22 @@ pub async fn the_catalog_version_moves_with_catalog_writes(store: Arc<dyn Store>
         Arc::new(crate::ids::SequentialIds::default()),
     );
     assert_eq!(other.search(&request("camp")).await.unwrap().total, 1);
+    // Prices and settings too: a cart priced by the other service follows a price change and a
+    // settings change made through this one.
+    let cart = super::cart_with(&other, 1).await;
+    let total = |quote: &crate::pricing::Quote<'_>| quote.totals.grand_total;
+    let before = total(&other.quote_cart(cart.as_str()).await.unwrap());
+    let mut dearer = product("mug", "MUG", "12.00");
+    dearer.name = "Camp Cup".into();
+    commerce.put_product(dearer).await.unwrap();
+    let after = total(&other.quote_cart(cart.as_str()).await.unwrap());
+    assert!(after > before, "{before} then {after}");
+    let version = version_store.catalog_version().await.unwrap();
+    let mut config = commerce.config().await.unwrap();
+    config.prices_include_tax = !config.prices_include_tax;
+    commerce.put_config(config).await.unwrap();
+    assert!(
+        version_store.catalog_version().await.unwrap() > version,
+        "settings move the version"
+    );
 }

@@ -21,6 +21,7 @@ impl ConfigStore for MemoryStore {
         let mut config = config.clone();
         config.version = expected_version + 1;
         state.config = config;
+        state.catalog_version += 1;
         Ok(())
     }
 }
