@@ -47,7 +47,7 @@ use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::gateway::{AuthorizeRequest, PaymentGateway};
 use crate::money::Money;
-use crate::payment::GatewayOutcome;
+use crate::payment::{GatewayEventKind, GatewayOutcome};
 use crate::time::Timestamp;
 
 /// When a breaker opens, and for how long.
@@ -343,6 +343,10 @@ impl PaymentGateway for GuardedGateway {
     async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()> {
         self.guarded(self.inner.cancel(reference, idempotency_key))
             .await
+    }
+
+    async fn payment_status(&self, reference: &str) -> Result<Option<GatewayEventKind>> {
+        self.guarded(self.inner.payment_status(reference)).await
     }
 
     fn health(&self) -> Option<GatewayHealth> {

@@ -62,6 +62,17 @@ pub trait PaymentGateway: Send + Sync {
     /// [`ErrorKind::Gateway`]; [`ErrorKind::PaymentDeclined`] if the gateway refuses.
     async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()>;
 
+    /// What the gateway says now of a payment that waits for the customer's action or is
+    /// processing: its outcome once it has one, `None` while it still waits (or where the
+    /// gateway cannot say). The worker asks it of payments whose webhook never came.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Gateway`] if the gateway cannot be reached or does not answer.
+    async fn payment_status(&self, _reference: &str) -> Result<Option<GatewayEventKind>> {
+        Ok(None)
+    }
+
     /// The state of the breaker in front of the gateway, where there is one
     /// ([`crate::breaker::GuardedGateway`]).
     fn health(&self) -> Option<crate::breaker::GatewayHealth> {
@@ -151,6 +162,8 @@ struct TestGatewayState {
     next_event: u64,
     failures: Vec<(GatewayCall, InjectedFailure)>,
     calls: HashMap<GatewayCall, usize>,
+    /// The outcome of each payment that waited, by reference, once it has one.
+    outcomes: HashMap<String, GatewayEventKind>,
 }
 
 impl TestGateway {
@@ -172,6 +185,10 @@ impl TestGateway {
     /// The customer completed the action an intent required: queue its success event.
     pub fn complete_action(&self, intent_id: &str) {
         let mut state = self.lock();
+        state.outcomes.insert(
+            format!("pi_test_{intent_id}"),
+            GatewayEventKind::PaymentSucceeded,
+        );
         state.next_event += 1;
         let id = format!("evt_test_{}", state.next_event);
         state.pending.push(GatewayEvent {
@@ -287,6 +304,10 @@ impl PaymentGateway for TestGateway {
         .await
     }
 
+    async fn payment_status(&self, reference: &str) -> Result<Option<GatewayEventKind>> {
+        Ok(self.lock().outcomes.get(reference).cloned())
+    }
+
     async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<()> {
         self.money_move(GatewayCall::Cancel, |state| {
             state
@@ -333,6 +354,7 @@ impl TestGateway {
             } else {
                 GatewayEventKind::PaymentSucceeded
             };
+            state.outcomes.insert(reference.clone(), kind.clone());
             state.pending.push(GatewayEvent {
                 id,
                 intent_id: request.intent_id.clone(),

@@ -9,7 +9,9 @@
 //!    [`MAINTENANCE_EVERY_MILLIS`]): releases expired holds and purges old idempotency keys and
 //!    sessions ([`Commerce::sweep`]), cancels orders left unpaid for
 //!    [`DEFAULT_ABANDONED_AFTER_MILLIS`] and voids authorizations older than
-//!    [`DEFAULT_AUTHORIZATION_WINDOW_MILLIS`] on unfulfilled orders (cancelling them);
+//!    [`DEFAULT_AUTHORIZATION_WINDOW_MILLIS`] on unfulfilled orders (cancelling them), and asks
+//!    the gateway about payments still waiting for an action or processing
+//!    [`RECONCILE_WAITING_AFTER_MILLIS`] after their order was placed, whose webhook never came;
 //! 3. routes new outbox events to their destinations, one delivery each;
 //! 4. sends the deliveries that are due, and settles them with what their destinations said.
 //!
@@ -41,6 +43,11 @@ pub const DEFAULT_ABANDONED_AFTER_MILLIS: i64 = 24 * 60 * 60 * 1000;
 /// An authorization not captured this long after the order was placed is voided, before the
 /// card network lets it lapse (7 days at most card schemes and Stripe): 7 days less an hour.
 pub const DEFAULT_AUTHORIZATION_WINDOW_MILLIS: i64 = 7 * 24 * 60 * 60 * 1000 - 60 * 60 * 1000;
+/// A payment still waiting for the customer's action, or processing, this long after its order
+/// was placed is asked about at the gateway: 2 minutes (its webhook comes within seconds; this
+/// is for the one that was lost), within the 5 minutes stock stays held for a payment that
+/// waits ([`DEFAULT_UNPAID_HOLD_TTL_MILLIS`](crate::inventory::DEFAULT_UNPAID_HOLD_TTL_MILLIS)).
+pub const RECONCILE_WAITING_AFTER_MILLIS: i64 = 2 * 60 * 1000;
 /// How many events are routed, and deliveries sent, per batch.
 pub const BATCH: usize = 100;
 
@@ -151,6 +158,8 @@ pub struct JobsReport {
     pub abandoned_orders: usize,
     /// Authorizations voided (their orders cancelled) before they lapsed.
     pub voided_authorizations: usize,
+    /// Waiting payments settled with what the gateway said of them.
+    pub reconciled_payments: usize,
     /// The deliveries.
     pub deliveries: DeliveryReport,
 }
@@ -163,6 +172,7 @@ impl JobsReport {
         self.settled_moves > 0
             || self.abandoned_orders > 0
             || self.voided_authorizations > 0
+            || self.reconciled_payments > 0
             || d.routed > 0
             || d.delivered + d.failed + d.dead > 0
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use commerce_core::breaker::GatewayHealth;
 use commerce_core::gateway::{AuthorizeRequest, PaymentGateway};
-use commerce_core::payment::GatewayOutcome;
+use commerce_core::payment::{GatewayEventKind, GatewayOutcome};
 use commerce_core::{Error, Money};
 use tokio::sync::Semaphore;
 
@@ -79,6 +79,10 @@ impl PaymentGateway for Resilient {
 
     async fn cancel(&self, reference: &str, key: &str) -> Result<(), Error> {
         self.guarded(self.inner.cancel(reference, key)).await
+    }
+
+    async fn payment_status(&self, reference: &str) -> Result<Option<GatewayEventKind>, Error> {
+        self.guarded(self.inner.payment_status(reference)).await
     }
 
     fn health(&self) -> Option<GatewayHealth> {

@@ -46,7 +46,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use commerce_core::gateway::{AuthorizeRequest, PaymentGateway};
-use commerce_core::payment::{CaptureMethod, GatewayOutcome};
+use commerce_core::payment::{CaptureMethod, GatewayEventKind, GatewayOutcome};
 use commerce_core::{Error, ErrorKind, Money};
 use serde_json::Value;
 
@@ -172,6 +172,8 @@ pub struct StripeIntent {
     pub amount_received: i64,
     /// What the customer must do next (3-D Secure), as Stripe gives it.
     pub next_action: Option<Value>,
+    /// Why the last attempt failed: Stripe's decline code, or its error code.
+    pub last_error: Option<String>,
 }
 
 impl StripeIntent {
@@ -186,6 +188,11 @@ impl StripeIntent {
             amount_capturable: value["amount_capturable"].as_i64().unwrap_or(0),
             amount_received: value["amount_received"].as_i64().unwrap_or(0),
             next_action: value.get("next_action").filter(|v| !v.is_null()).cloned(),
+            last_error: value
+                .pointer("/last_payment_error/decline_code")
+                .or_else(|| value.pointer("/last_payment_error/code"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
         }
     }
 }
@@ -433,6 +440,20 @@ impl PaymentGateway for StripeGateway {
             ("amount", units.to_string()),
         ];
         self.money_move("/v1/refunds", &form, idempotency_key).await
+    }
+
+    async fn payment_status(&self, reference: &str) -> Result<Option<GatewayEventKind>, Error> {
+        let intent = match self.retrieve(reference).await {
+            Err(err) if err.code() == "not_found" => return Ok(None),
+            other => other?,
+        };
+        Ok(match intent.status.as_str() {
+            "requires_capture" | "succeeded" => Some(GatewayEventKind::PaymentSucceeded),
+            "requires_payment_method" | "canceled" => Some(GatewayEventKind::PaymentFailed {
+                reason: intent.last_error.unwrap_or_else(|| intent.status.clone()),
+            }),
+            _ => None,
+        })
     }
 
     async fn cancel(&self, reference: &str, idempotency_key: &str) -> Result<(), Error> {

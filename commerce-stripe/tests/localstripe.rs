@@ -163,7 +163,18 @@ async fn three_d_secure_waits_for_the_customer_and_stripes_signed_webhook_comple
         "the action is handed through"
     );
 
+    use commerce_core::gateway::PaymentGateway;
+    assert_eq!(
+        gateway.payment_status(&reference).await.unwrap(),
+        None,
+        "still waiting"
+    );
     local.authenticate(&reference).await;
+    // What the worker asks when the webhook never comes.
+    assert_eq!(
+        gateway.payment_status(&reference).await.unwrap(),
+        Some(commerce_core::payment::GatewayEventKind::PaymentSucceeded)
+    );
     // localstripe sends its events about a second later; wait for the payment's.
     let event = loop {
         let (header, body) = tokio::time::timeout(Duration::from_secs(20), received.recv())

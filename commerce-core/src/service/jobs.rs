@@ -3,8 +3,12 @@
 
 use crate::error::Result;
 use crate::order::{FulfillmentStatus, OrderStatus, PaymentStatus};
+use crate::payment::{GatewayEvent, IntentStatus};
 use crate::store::OrderFilter;
-use crate::worker::{BATCH, Destinations, JobsReport, MAINTENANCE_EVERY_MILLIS, MAINTENANCE_LEASE};
+use crate::worker::{
+    BATCH, Destinations, JobsReport, MAINTENANCE_EVERY_MILLIS, MAINTENANCE_LEASE,
+    RECONCILE_WAITING_AFTER_MILLIS,
+};
 
 use super::Commerce;
 
@@ -40,6 +44,7 @@ impl Commerce {
             report.released_holds = self.sweep().await?;
             report.abandoned_orders = self.cancel_abandoned_orders().await?;
             report.voided_authorizations = self.void_lapsing_authorizations().await?;
+            report.reconciled_payments = self.reconcile_waiting_payments().await?;
         }
         report.deliveries.routed = self.route_events(destinations).await?;
         let sent = self.deliver_due(destinations).await?;
@@ -111,5 +116,54 @@ impl Commerce {
             }
         }
         Ok(voided)
+    }
+
+    /// Asks the gateway about up to a batch of payments still waiting for the customer's
+    /// action, or processing, [`RECONCILE_WAITING_AFTER_MILLIS`] after their order was placed,
+    /// and applies what it says as the webhook would have (once, never backwards). Returns how
+    /// many it settled.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors; a gateway that does not answer leaves the payment for the next pass.
+    pub async fn reconcile_waiting_payments(&self) -> Result<usize> {
+        let filter = OrderFilter {
+            status: Some(OrderStatus::PendingPayment),
+            placed_before: Some(self.now().plus_millis(-RECONCILE_WAITING_AFTER_MILLIS)),
+            ..OrderFilter::default()
+        };
+        let waiting = self.store.orders(&filter, None, BATCH).await?;
+        let mut settled = 0;
+        for order in waiting.items {
+            let Some(intent_id) = order.payment_intent_id.as_deref() else {
+                continue;
+            };
+            let intent = self.payment_intent(intent_id).await?;
+            let (IntentStatus::RequiresAction | IntentStatus::Processing, Some(reference)) =
+                (intent.status, intent.gateway_reference.as_deref())
+            else {
+                continue;
+            };
+            let kind = match self.gateway.payment_status(reference).await {
+                Ok(Some(kind)) => kind,
+                Ok(None) => continue,
+                Err(err) if err.is_gateway_failure() => continue,
+                Err(err) => return Err(err),
+            };
+            let event = GatewayEvent {
+                // One reconciliation per state of the intent: applied once, like a webhook.
+                id: format!("reconcile_{}_{}", intent.id, intent.version),
+                intent_id: intent.id.clone(),
+                kind,
+            };
+            match self.handle_gateway_event(&event).await {
+                // Applied; a hold that ran out meanwhile is dealt with as for a late webhook.
+                Ok(_) => settled += 1,
+                Err(err) if err.is_reservation_expired() => settled += 1,
+                Err(err) if err.is_conflict() || err.is_invalid_transition() => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(settled)
     }
 }

@@ -123,6 +123,7 @@ macro_rules! store_conformance_tests {
             the_catalog_version_moves_with_catalog_writes,
             an_open_breaker_pauses_payments_and_keeps_what_was_asked,
             a_card_switched_after_a_timeout_is_never_charged_twice,
+            a_payment_whose_webhook_never_came_is_reconciled,
             idempotent_checkout_charges_once,
             declined_payment_restores_stock_exactly,
             expired_checkout_fails_cleanly,

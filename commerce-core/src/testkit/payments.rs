@@ -307,3 +307,51 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
         "not asked again"
     );
 }
+
+/// A payment left waiting (3-D Secure, processing) whose webhook never came is settled by the
+/// worker with what the gateway says of it, once, after the wait it is allowed; one the gateway
+/// still has no outcome for is left waiting.
+pub async fn a_payment_whose_webhook_never_came_is_reconciled(store: Arc<dyn Store>) {
+    let (commerce, gateway, clock) = shop(store.clone(), 10).await;
+    let mut placed = Vec::new();
+    for token in [
+        "tok_requires_action",
+        "tok_processing_fails",
+        "tok_requires_action",
+    ] {
+        let cart = cart_with(&commerce, 1).await;
+        placed.push(
+            commerce
+                .checkout(&checkout_request(&cart, token, None))
+                .await
+                .unwrap(),
+        );
+    }
+    // The first customer completes the action; no webhook reaches the shop.
+    gateway.complete_action(&placed[0].payment_intent.id);
+    let _lost = gateway.take_events();
+    assert_eq!(
+        commerce.reconcile_waiting_payments().await.unwrap(),
+        0,
+        "too early"
+    );
+    clock.advance_millis(crate::worker::RECONCILE_WAITING_AFTER_MILLIS + 1);
+    assert_eq!(commerce.reconcile_waiting_payments().await.unwrap(), 2);
+    let paid = commerce.order(placed[0].order.id.as_str()).await.unwrap();
+    assert_eq!(paid.status, OrderStatus::Confirmed);
+    let failed = commerce
+        .payment_intent(placed[1].payment_intent.id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(failed.status, IntentStatus::RequiresPaymentMethod);
+    let still = commerce
+        .payment_intent(placed[2].payment_intent.id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(still.status, IntentStatus::RequiresAction, "no outcome yet");
+    assert_eq!(
+        commerce.reconcile_waiting_payments().await.unwrap(),
+        0,
+        "once"
+    );
+}
