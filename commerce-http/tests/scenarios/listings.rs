@@ -234,3 +234,75 @@ pub async fn two_servers_search_one_catalog(backend: Backend) {
     );
     assert_eq!(found["items"][0]["product"]["name"], "Speckled Camp Cup");
 }
+
+/// The shared search cases (`testdata/search`) through `GET /v1/search`: the same catalog, the
+/// same queries, the same products in the same order as the core's check and Python's.
+pub async fn search_gives_the_shared_answers_over_http(backend: Backend) {
+    let shop = crate::support::start_empty(backend, Settings::default()).await;
+    let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/search");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(cases.join(name)).unwrap()).unwrap()
+    };
+    let catalog = read("catalog.json");
+    let category = |id: &str, name: &str, parent: Option<&str>| {
+        serde_json::from_value::<commerce_core::catalog::Category>(
+            serde_json::json!({"id": id, "name": name, "parent_id": parent}),
+        )
+        .unwrap()
+    };
+    shop.commerce
+        .put_category(category("home", "Home", None))
+        .await
+        .unwrap();
+    for (id, name) in catalog["categories"].as_object().unwrap() {
+        let parent = (id == "kitchen").then_some("home");
+        let name = name.as_str().unwrap();
+        shop.commerce
+            .put_category(category(id, name, parent))
+            .await
+            .unwrap();
+    }
+    for (i, product) in catalog["products"].as_array().unwrap().iter().enumerate() {
+        let mut product = product.clone();
+        for variant in product["variants"].as_array_mut().unwrap() {
+            variant["prices"] = serde_json::json!([{"price_list": "default",
+                "amount": {"amount": format!("{}.00", 10 + i), "currency": "USD"}}]);
+        }
+        shop.commerce
+            .put_product(serde_json::from_value(product).unwrap())
+            .await
+            .unwrap();
+    }
+    for case in read("queries.json").as_array().unwrap() {
+        let query = case["query"].as_str().unwrap();
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let (status, found) =
+            get(shop.url(&format!("/v1/search?q={encoded}&currency=USD&limit=100"))).await;
+        assert_eq!(status, StatusCode::OK, "{query:?}: {found}");
+        let ids: Vec<&str> = found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["product"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            case["expected"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap())
+                .collect::<Vec<_>>(),
+            "{query:?}: {}",
+            case["why"]
+        );
+    }
+}

@@ -25,6 +25,7 @@ macro_rules! every_scenario {
             listings_filter_and_page,
             search_finds_with_typos_and_facets,
             two_servers_search_one_catalog,
+            search_gives_the_shared_answers_over_http,
             a_payment_the_gateway_missed,
             hostile_requests_get_problems,
             events_reach_every_destination
@@ -55,7 +56,8 @@ pub use admin::an_admin_runs_the_shop;
 pub use events::{a_worker_killed_mid_delivery_loses_nothing, events_reach_every_destination};
 pub use hostile::hostile_requests_get_problems;
 pub use listings::{
-    listings_filter_and_page, search_finds_with_typos_and_facets, two_servers_search_one_catalog,
+    listings_filter_and_page, search_finds_with_typos_and_facets,
+    search_gives_the_shared_answers_over_http, two_servers_search_one_catalog,
 };
 pub use matrix::authorization_matrix;
 pub use payments::a_payment_the_gateway_missed;

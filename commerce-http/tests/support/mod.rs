@@ -102,9 +102,15 @@ impl Shop {
 
 /// Starts a server on an ephemeral port over a new database with the demo catalog.
 pub async fn start(backend: Backend, settings: commerce_http::Settings) -> Shop {
+    let shop = start_empty(backend, settings).await;
+    assert!(commerce_http::demo::load(&shop.commerce).await.unwrap());
+    shop
+}
+
+/// Starts a server on an ephemeral port over a new, empty database.
+pub async fn start_empty(backend: Backend, settings: commerce_http::Settings) -> Shop {
     let url = new_database(backend).await;
     let commerce = commerce_http::commerce(&test_gateway(&url)).await.unwrap();
-    assert!(commerce_http::demo::load(&commerce).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = commerce_http::app_with(commerce.clone(), &settings)
