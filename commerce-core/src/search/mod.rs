@@ -279,13 +279,15 @@ pub fn search(query: &Query, documents: &[Document]) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::product;
     use proptest::prelude::*;
 
     fn document(id: &str, name: &str, description: &str) -> Document {
-        let mut p = product(id, &format!("SKU-{id}"), "1.00");
-        p.name = name.into();
-        p.description = description.into();
+        // Built here rather than by the testkit, so that the unit tests need no feature.
+        let p: Product = serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "description": description, "status": "active",
+            "variants": [{"sku": format!("SKU-{id}"), "prices": []}],
+        }))
+        .expect("a product");
         Document::of(&p, &BTreeMap::new())
     }
 
