@@ -48,6 +48,10 @@ pub const DEFAULT_AUTHORIZATION_WINDOW_MILLIS: i64 = 7 * 24 * 60 * 60 * 1000 - 6
 /// is for the one that was lost), within the 5 minutes stock stays held for a payment that
 /// waits ([`DEFAULT_UNPAID_HOLD_TTL_MILLIS`](crate::inventory::DEFAULT_UNPAID_HOLD_TTL_MILLIS)).
 pub const RECONCILE_WAITING_AFTER_MILLIS: i64 = 2 * 60 * 1000;
+/// Until when a waiting payment is asked about, on each maintenance pass: an hour after its
+/// order was placed (a customer who has not acted by then is not waited for at the gateway's
+/// expense; a webhook that comes later is still applied).
+pub const RECONCILE_WAITING_UNTIL_MILLIS: i64 = 60 * 60 * 1000;
 /// How many events are routed, and deliveries sent, per batch.
 pub const BATCH: usize = 100;
 

@@ -7,7 +7,7 @@ use crate::payment::{GatewayEvent, IntentStatus};
 use crate::store::OrderFilter;
 use crate::worker::{
     BATCH, Destinations, JobsReport, MAINTENANCE_EVERY_MILLIS, MAINTENANCE_LEASE,
-    RECONCILE_WAITING_AFTER_MILLIS,
+    RECONCILE_WAITING_AFTER_MILLIS, RECONCILE_WAITING_UNTIL_MILLIS,
 };
 
 use super::Commerce;
@@ -119,7 +119,8 @@ impl Commerce {
     }
 
     /// Asks the gateway about up to a batch of payments still waiting for the customer's
-    /// action, or processing, [`RECONCILE_WAITING_AFTER_MILLIS`] after their order was placed,
+    /// action, or processing, [`RECONCILE_WAITING_AFTER_MILLIS`] after their order was placed
+    /// (and until [`RECONCILE_WAITING_UNTIL_MILLIS`]),
     /// and applies what it says as the webhook would have (once, never backwards). Returns how
     /// many it settled.
     ///
@@ -133,8 +134,12 @@ impl Commerce {
             ..OrderFilter::default()
         };
         let waiting = self.store.orders(&filter, None, BATCH).await?;
+        let given_up_before = self.now().plus_millis(-RECONCILE_WAITING_UNTIL_MILLIS);
         let mut settled = 0;
         for order in waiting.items {
+            if order.created_at < given_up_before {
+                continue;
+            }
             let Some(intent_id) = order.payment_intent_id.as_deref() else {
                 continue;
             };
