@@ -785,6 +785,13 @@ impl PyCommerce {
         })
     }
 
+    /// The payment gateway's circuit breaker, as a dict (`gateway`, `state`: `closed`, `open` or
+    /// `half_open`, `consecutive_failures`, `times_opened`, `calls_refused`); `None` when no
+    /// gateway is configured.
+    fn gateway_health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.service.gateway_health())
+    }
+
     /// Adds a webhook endpoint receiving `event_types` (all if empty), with a new signing
     /// secret: the record, with `secret`, which only this answer shows.
     #[pyo3(signature = (url, event_types = Vec::new(), description = String::new()))]

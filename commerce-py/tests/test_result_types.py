@@ -104,3 +104,10 @@ def test_search_finds_typos_and_filters(shop: commerce.Commerce) -> None:
     with pytest.raises(commerce.ValidationError) as raised:
         shop.search("mug", "USD", min_price="1.001")
     assert raised.value.field == "min_price"
+
+
+def test_the_gateway_health_matches_its_type(shop: commerce.Commerce) -> None:
+    health = shop.gateway_health()
+    assert conforms(health, types.GatewayHealth) == []
+    assert health is not None and (health["gateway"], health["state"]) == ("test", "closed")
+    assert commerce.connect("sqlite::memory:").gateway_health() is None, "no gateway"

@@ -30,6 +30,7 @@ __all__ = [
     "DecimalInput",
     "Destination",
     "FacetCounts",
+    "GatewayHealth",
     "LineDiscount",
     "LineInput",
     "LineSelector",
@@ -584,6 +585,16 @@ class FacetCounts(TypedDict):
 class PriceRange(TypedDict):
     min: MoneyValue
     max: MoneyValue
+
+
+class GatewayHealth(TypedDict):
+    """The payment gateway's circuit breaker (``Commerce.gateway_health()``)."""
+
+    gateway: str
+    state: Literal["closed", "open", "half_open"]
+    consecutive_failures: int
+    times_opened: int
+    calls_refused: int
 
 
 class SearchResults(TypedDict):
