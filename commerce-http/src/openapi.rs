@@ -56,6 +56,7 @@ fn components() -> Value {
     add::<Category>(&mut schemas);
     add::<commerce_core::service::SearchResults>(&mut schemas);
     add::<commerce_core::service::Suggestion>(&mut schemas);
+    add::<commerce_core::service::ShippingOffer>(&mut schemas);
     add::<StockLevel>(&mut schemas);
     add::<ShopConfig>(&mut schemas);
     add::<StoredCart>(&mut schemas);
@@ -105,6 +106,7 @@ fn components() -> Value {
         ("ShippingOptions", "ShippingOption"),
         ("Addresses", "Address"),
         ("WebhookEndpointViews", "WebhookEndpointView"),
+        ("ShippingOffers", "ShippingOffer"),
         ("Suggestions", "Suggestion"),
     ] {
         schemas.insert(

@@ -659,3 +659,52 @@ async fn malformed_bodies_name_their_field() {
         "{problem}"
     );
 }
+
+/// A cart's shipping options: none before it has a destination (a problem naming the field),
+/// then every method serving it, each priced as the cart's quote prices it with that method.
+#[tokio::test]
+async fn a_cart_lists_its_shipping_options_priced() {
+    let base = server().await;
+    let (_, cart) = post(format!("{base}/v1/carts"), json!({"currency": "USD"})).await;
+    let cart = format!("{base}/v1/carts/{}", cart["id"].as_str().unwrap());
+    post(
+        format!("{cart}/lines"),
+        json!({"sku": "MUG-BLUE", "quantity": 2}),
+    )
+    .await;
+    let (status, problem) = get(format!("{cart}/shipping-options")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "destination");
+
+    let (status, _) = send(
+        reqwest::Method::PUT,
+        format!("{cart}/shipping"),
+        Some(json!({"country": "US", "region": "CA"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, offers) = get(format!("{cart}/shipping-options")).await;
+    assert_eq!(status, StatusCode::OK, "{offers}");
+    let offers = offers.as_array().unwrap().clone();
+    assert!(!offers.is_empty(), "the demo ships to the US");
+    for offer in offers {
+        let method = offer["method"].as_str().unwrap();
+        send(
+            reqwest::Method::PUT,
+            format!("{cart}/shipping"),
+            Some(json!({"country": "US", "region": "CA", "method": method})),
+            None,
+        )
+        .await;
+        let (_, quote) = get(format!("{cart}/quote")).await;
+        assert_eq!(
+            offer["grand_total"]["amount"], quote["totals"]["grand_total"],
+            "{method}: {offer} / {quote}"
+        );
+        assert_eq!(
+            offer["shipping_total"]["amount"],
+            quote["totals"]["shipping_total"]
+        );
+    }
+}

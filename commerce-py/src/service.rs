@@ -485,6 +485,19 @@ impl PyCommerce {
         self.call(py, move |s| async move { s.quote_cart(&cart_id).await })
     }
 
+    /// The shipping methods that serve the cart's destination, each priced for the cart:
+    /// `[{"method", "shipping_total", "grand_total"}]`.
+    fn shipping_offers<'py>(
+        &self,
+        py: Python<'py>,
+        cart_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(
+            py,
+            move |s| async move { s.shipping_offers(&cart_id).await },
+        )
+    }
+
     /// The exact pricing request the shop prices a cart with (for `commerce.quote`).
     fn pricing_request<'py>(
         &self,

@@ -111,3 +111,14 @@ def test_the_gateway_health_matches_its_type(shop: commerce.Commerce) -> None:
     assert conforms(health, types.GatewayHealth) == []
     assert health is not None and (health["gateway"], health["state"]) == ("test", "closed")
     assert commerce.connect("sqlite::memory:").gateway_health() is None, "no gateway"
+
+
+def test_shipping_offers_match_their_type_and_the_quote(shop: commerce.Commerce) -> None:
+    cart = shop.create_cart("USD")
+    shop.add_to_cart(cart["id"], "MUG", 2)
+    shop.set_shipping(cart["id"], {"country": "US"})
+    offers = shop.shipping_offers(cart["id"])
+    assert [offer["method"] for offer in offers] == ["post"]
+    assert conforms(offers, list[types.ShippingOffer]) == []
+    shop.set_shipping(cart["id"], {"country": "US"}, "post")
+    assert offers[0]["grand_total"]["amount"] == shop.quote_cart(cart["id"])["totals"]["grand_total"]

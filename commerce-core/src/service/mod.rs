@@ -38,6 +38,7 @@ mod orders;
 mod payments;
 mod search;
 mod settings;
+mod shipping;
 mod snapshot;
 mod webhooks;
 
@@ -49,6 +50,7 @@ pub use search::{
     MAX_SEARCH_LIMIT, MAX_SUGGESTIONS, PriceRange, SearchItem, SearchRequest, SearchResults,
     SearchSort, Suggestion,
 };
+pub use shipping::ShippingOffer;
 pub use webhooks::WebhookEndpointChange;
 
 use std::sync::Arc;

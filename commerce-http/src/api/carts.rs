@@ -33,6 +33,7 @@ pub(crate) fn api() -> Api {
         .at(Operation::new(Delete, "/v1/carts/{cart}/coupons/{code}", "Removes a coupon code.", CartHolder).returns(200, "StoredCart"), remove_coupon)
         .at(Operation::new(Put, "/v1/carts/{cart}/shipping", "Sets the destination and shipping method.", CartHolder).body("Shipping").returns(200, "StoredCart"), set_shipping)
         .at(Operation::new(Get, "/v1/carts/{cart}/quote", "Prices the cart now.", CartHolder).returns(200, "Quote"), quote_cart)
+        .at(Operation::new(Get, "/v1/carts/{cart}/shipping-options", "The shipping methods that serve the cart's destination, each priced for the cart.", CartHolder).returns(200, "ShippingOffers"), shipping_options)
         .at(Operation::new(Get, "/v1/carts/{cart}/pricing-request", "The pricing request the shop prices the cart with.", CartHolder).returns(200, "PricingRequest"), pricing_request)
         .at(Operation::new(Post, "/v1/carts/{cart}/checkout", "Reserves the stock, places the order and takes the payment.", CartHolder).body("Pay").returns(201, "Checkout").keyed().calls_gateway(), checkout)
         .at(Operation::new(Get, "/v1/carts/{cart}/order", "The order placed from the cart, with its payment: how a guest follows an order.", CartHolder).returns(200, "Checkout"), cart_order)
@@ -224,6 +225,21 @@ pub(crate) async fn quote_cart(
     Ok(json(
         StatusCode::OK,
         &state.commerce.quote_cart(auth.caller.target(&cart)).await?,
+    ))
+}
+
+/// `GET /v1/carts/{cart}/shipping-options`: what the cart can be shipped with, and for how much.
+pub(crate) async fn shipping_options(
+    auth: Authenticated,
+    State(state): State<Shared>,
+    Path(cart): Path<String>,
+) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &state
+            .commerce
+            .shipping_offers(auth.caller.target(&cart))
+            .await?,
     ))
 }
 

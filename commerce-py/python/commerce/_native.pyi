@@ -15,6 +15,7 @@ from .types import (
     PricingContext,
     PricingRequest,
     SearchResults,
+    ShippingOffer,
     StoredCart,
     Suggestion,
 )
@@ -283,6 +284,7 @@ class Commerce:
         method: str | None = None,
     ) -> StoredCart: ...
     def quote_cart(self, cart_id: str) -> QuoteDict: ...
+    def shipping_offers(self, cart_id: str) -> list[ShippingOffer]: ...
     def pricing_request(self, cart_id: str) -> PricingRequest: ...
     def checkout(
         self,

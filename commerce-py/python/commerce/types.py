@@ -58,6 +58,7 @@ __all__ = [
     "SearchItem",
     "SearchResults",
     "Shipment",
+    "ShippingOffer",
     "ShippingMethod",
     "ShippingRate",
     "StoredCart",
@@ -595,6 +596,14 @@ class GatewayHealth(TypedDict):
     consecutive_failures: int
     times_opened: int
     calls_refused: int
+
+
+class ShippingOffer(TypedDict):
+    """A shipping method that serves a cart's destination, priced for the cart."""
+
+    method: str
+    shipping_total: MoneyValue
+    grand_total: MoneyValue
 
 
 class SearchResults(TypedDict):
