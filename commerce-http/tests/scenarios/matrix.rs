@@ -130,6 +130,13 @@ pub async fn authorization_matrix(backend: Backend) {
         ),
         (
             Method::GET,
+            format!("/v1/carts/{cart}/shipping-options"),
+            None,
+            false,
+            owned,
+        ),
+        (
+            Method::GET,
             format!("/v1/carts/{cart}/pricing-request"),
             None,
             false,
