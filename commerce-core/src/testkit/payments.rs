@@ -5,7 +5,8 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::error::ErrorKind;
-use crate::gateway::{GatewayCall, InjectedFailure};
+use crate::gateway::InjectedFailure::{AnswerLost, Unavailable};
+use crate::gateway::{GatewayCall, InjectedFailure, TestGateway};
 use crate::money::{Currency, Money};
 use crate::order::{OrderStatus, PaymentStatus};
 use crate::payment::{CaptureMethod, IntentStatus};
@@ -173,6 +174,29 @@ pub async fn a_stuck_payment_is_confirmed_later(store: Arc<dyn Store>) {
     assert_eq!(gateway.charges().0, 1, "still one authorization");
 }
 
+/// A guest's checkout of one mug with `token`, whose next `failures` authorizations fail as
+/// `how`: the checkout's error and the id of its order's payment intent.
+async fn failed_checkout(
+    commerce: &crate::Commerce,
+    gateway: &TestGateway,
+    token: &str,
+    failures: usize,
+    how: InjectedFailure,
+) -> (crate::Error, String) {
+    let cart = cart_with(commerce, 1).await;
+    gateway.fail_next(GatewayCall::Authorize, failures, how);
+    let err = commerce
+        .checkout(&checkout_request(&cart, token, None))
+        .await
+        .unwrap_err();
+    let order = commerce
+        .checkout_of_cart(cart.as_str())
+        .await
+        .unwrap()
+        .order;
+    (err, order.payment_intent_id.unwrap())
+}
+
 /// A checkout whose authorization went unanswered (the gateway may have taken the money)
 /// records it; a customer who then pays with another card is charged on the first card if its
 /// authorization had gone through, and on the new one only once the gateway said no to the
@@ -181,15 +205,8 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
     let (commerce, gateway, clock) = shop(store.clone(), 10).await;
 
     // The first card went through, and its answer was lost.
-    let cart = cart_with(&commerce, 1).await;
-    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::AnswerLost);
-    let err = commerce
-        .checkout(&checkout_request(&cart, "tok_visa", None))
-        .await
-        .unwrap_err();
+    let (err, intent) = failed_checkout(&commerce, &gateway, "tok_visa", 1, AnswerLost).await;
     assert!(err.is_outcome_unknown(), "{err}");
-    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
-    let intent = order.payment_intent_id.clone().unwrap();
     let waiting = commerce.payment_intent(&intent).await.unwrap();
     let sent = waiting.unanswered_authorization.clone().expect("recorded");
     assert_eq!(sent.payment_method, "tok_visa");
@@ -210,15 +227,8 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
     );
 
     // The first card was declined, and that answer was lost: the new card pays.
-    let cart = cart_with(&commerce, 1).await;
-    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::AnswerLost);
-    let err = commerce
-        .checkout(&checkout_request(&cart, "tok_decline", None))
-        .await
-        .unwrap_err();
+    let (err, intent) = failed_checkout(&commerce, &gateway, "tok_decline", 1, AnswerLost).await;
     assert!(err.is_outcome_unknown(), "{err}");
-    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
-    let intent = order.payment_intent_id.clone().unwrap();
     let paid = commerce
         .confirm_payment(&intent, Some("tok_visa"), None)
         .await
@@ -230,33 +240,18 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
     );
 
     // The gateway could not be reached: nothing was sent, nothing is recorded.
-    let cart = cart_with(&commerce, 1).await;
-    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::Unavailable);
-    let err = commerce
-        .checkout(&checkout_request(&cart, "tok_visa", None))
-        .await
-        .unwrap_err();
+    let (err, intent) = failed_checkout(&commerce, &gateway, "tok_visa", 1, Unavailable).await;
     assert!(
         err.is_gateway_failure() && !err.is_outcome_unknown(),
         "{err}"
     );
-    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
-    let intent = order.payment_intent_id.clone().unwrap();
     let waiting = commerce.payment_intent(&intent).await.unwrap();
     assert_eq!(waiting.unanswered_authorization, None);
 
     // Nobody comes back: the worker's schedule asks again under the same key, once the grace
     // period has passed, and learns that the payment went through.
-    let cart = cart_with(&commerce, 1).await;
-    gateway.fail_next(GatewayCall::Authorize, 2, InjectedFailure::AnswerLost);
-    assert!(
-        commerce
-            .checkout(&checkout_request(&cart, "tok_visa", None))
-            .await
-            .unwrap_err()
-            .is_outcome_unknown()
-    );
-    let order = store.order_for_cart(&cart).await.unwrap().unwrap();
+    let (err, intent) = failed_checkout(&commerce, &gateway, "tok_visa", 2, AnswerLost).await;
+    assert!(err.is_outcome_unknown(), "{err}");
     let authorizations = gateway.charges().0;
     assert_eq!(
         commerce.settle_due_money_moves().await.unwrap().succeeded,
@@ -266,16 +261,13 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
     clock.advance_millis(crate::payment::MONEY_MOVE_GRACE_MILLIS);
     let settled = commerce.settle_due_money_moves().await.unwrap();
     assert_eq!(settled.unanswered, 1, "lost again: {settled:?}");
-    let waiting = commerce
-        .payment_intent(order.payment_intent_id.as_deref().unwrap())
-        .await
-        .unwrap();
+    let waiting = commerce.payment_intent(&intent).await.unwrap();
     let sent = waiting.unanswered_authorization.expect("still recorded");
     assert_eq!(sent.attempts, 2, "{sent:?}");
     clock.advance_millis(crate::payment::money_move_retry_delay(2));
     let settled = commerce.settle_due_money_moves().await.unwrap();
     assert_eq!(settled.succeeded, 1, "{settled:?}");
-    let order = commerce.order(order.id.as_str()).await.unwrap();
+    let order = commerce.order(waiting.order_id.as_str()).await.unwrap();
     assert_eq!(order.status, OrderStatus::Confirmed);
     assert_eq!(
         gateway.charges().0,
@@ -284,15 +276,8 @@ pub async fn a_card_switched_after_a_timeout_is_never_charged_twice(store: Arc<d
     );
 
     // Past the gateway's replay window, asking again would authorize afresh: not asked.
-    let cart = cart_with(&commerce, 1).await;
-    gateway.fail_next(GatewayCall::Authorize, 1, InjectedFailure::AnswerLost);
-    assert!(
-        commerce
-            .checkout(&checkout_request(&cart, "tok_visa", None))
-            .await
-            .unwrap_err()
-            .is_outcome_unknown()
-    );
+    let (err, _) = failed_checkout(&commerce, &gateway, "tok_visa", 1, AnswerLost).await;
+    assert!(err.is_outcome_unknown(), "{err}");
     let calls = gateway.calls(GatewayCall::Authorize);
     clock.advance_millis(crate::payment::UNANSWERED_AUTHORIZATION_WINDOW_MILLIS);
     let settled = commerce.settle_due_money_moves().await.unwrap();
