@@ -61,7 +61,13 @@ impl std::error::Error for Refusal {}
 /// # Errors
 ///
 /// The [`Refusal`].
-pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), Refusal> {
+pub fn verify(
+    secret: impl AsRef<[u8]>,
+    header: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<(), Refusal> {
+    let secret = secret.as_ref();
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -82,8 +88,8 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), R
         let Some(expected) = decode_hex(signature) else {
             continue;
         };
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-            .expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
         mac.update(timestamp.to_string().as_bytes());
         mac.update(b".");
         mac.update(body);
@@ -95,19 +101,15 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), R
     Err(Refusal::NoMatch)
 }
 
-/// A `Stripe-Signature` header for `body` at `timestamp`, as Stripe signs it (for tests).
-pub fn sign(secret: &str, body: &[u8], timestamp: i64) -> String {
+/// A `Stripe-Signature` header for `body` at `timestamp`, as Stripe signs it (for tests, and
+/// for gateways that sign the same way).
+pub fn sign(secret: impl AsRef<[u8]>, body: &[u8], timestamp: i64) -> String {
     let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+        Hmac::<Sha256>::new_from_slice(secret.as_ref()).expect("HMAC takes keys of any length");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    let signature: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let signature = commerce_core::ids::hex(&mac.finalize().into_bytes());
     format!("t={timestamp},v1={signature}")
 }
 
