@@ -136,24 +136,9 @@ impl PyCommerce {
         shop_name: String,
         webhooks_to_private_addresses: bool,
     ) -> PyResult<PyCommerce> {
-        let gateway = match gateway {
-            None => commerce_runtime::GatewayConfig::None,
-            Some("test") => commerce_runtime::GatewayConfig::Test,
-            Some("stripe") => commerce_runtime::GatewayConfig::Stripe(
-                commerce_runtime::StripeConfig::from_env().or_raise(py)?,
-            ),
-            Some(other) => {
-                return Err(
-                    commerce_core::Error::new(commerce_core::ErrorKind::InvalidInput {
-                        message: format!(
-                            "unknown gateway `{other}`: use \"test\", \"stripe\" or None"
-                        ),
-                    })
-                    .at("gateway"),
-                )
-                .or_raise(py);
-            }
-        };
+        let gateway = commerce_runtime::GatewayConfig::from_name(gateway.unwrap_or("none"))
+            .map_err(|e| e.at("gateway"))
+            .or_raise(py)?;
         let mut config = commerce_runtime::Config::new(url).with_gateway(gateway);
         if let Some(seconds) = reservation_ttl_seconds {
             config = config.with_reservation_ttl(Duration::from_secs(u64::from(seconds)));

@@ -50,6 +50,24 @@ pub enum GatewayConfig {
 }
 
 impl GatewayConfig {
+    /// The gateway a name chooses (`none`, `test`, `stripe`), as every wrapper takes it; Stripe's
+    /// keys come from the environment ([`StripeConfig::from_env`]), never from the name's
+    /// caller.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_input` for another name, or for `stripe` without `STRIPE_SECRET_KEY`.
+    pub fn from_name(name: &str) -> Result<GatewayConfig, Error> {
+        match name {
+            "none" => Ok(GatewayConfig::None),
+            "test" => Ok(GatewayConfig::Test),
+            "stripe" => Ok(GatewayConfig::Stripe(StripeConfig::from_env()?)),
+            other => Err(Error::new(commerce_core::ErrorKind::InvalidInput {
+                message: format!("unknown gateway `{other}`: use none, test or stripe"),
+            })),
+        }
+    }
+
     /// The gateway's name, as `--gateway` and health reports spell it.
     pub fn name(&self) -> &'static str {
         match self {
