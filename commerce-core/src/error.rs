@@ -312,6 +312,24 @@ pub enum ErrorKind {
     },
 }
 
+/// An error with its causes, `outer: cause: cause`: what a log needs of an I/O error, whose own
+/// message (hyper's, for one) often says only that something failed.
+///
+/// ```
+/// let io = std::io::Error::other("connection refused");
+/// assert_eq!(commerce_core::error_chain(&io), "connection refused");
+/// ```
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 impl Error {
     /// Creates an error of the given kind with no field.
     pub fn new(kind: ErrorKind) -> Self {

@@ -77,7 +77,7 @@ pub use cart::{Cart, CartLimits, CartLine, CatalogItem};
 #[cfg(not(target_arch = "wasm32"))]
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, error_chain};
 #[cfg(feature = "random-ids")]
 pub use ids::RandomIds;
 pub use ids::{IdGenerator, SequentialIds};

@@ -140,22 +140,11 @@ impl WebhookSender for HttpWebhooks {
                 Outcome::Refused("the endpoint answered 410 Gone".into())
             }
             Ok(Ok(answer)) => Outcome::Failed(format!("the endpoint answered {}", answer.status())),
-            Ok(Err(e)) => {
-                Outcome::Failed(format!("cannot reach the endpoint: {}", error_chain(&e)))
-            }
+            Ok(Err(e)) => Outcome::Failed(format!(
+                "cannot reach the endpoint: {}",
+                commerce_core::error_chain(&e)
+            )),
             Err(_) => Outcome::Failed("the endpoint did not answer in time".into()),
         }
     }
-}
-
-/// An error with its causes, which is where reqwest says what went wrong.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

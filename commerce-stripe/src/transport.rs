@@ -168,10 +168,14 @@ impl Transport {
         };
         match tokio::time::timeout(self.config.timeout, exchange).await {
             Err(_) => Attempt::MaybeDone("no answer in time".into(), None),
-            Ok(Err(e)) if e.is_connect() => {
-                Attempt::NothingDone(format!("cannot connect: {}", chain(&e)), None)
-            }
-            Ok(Err(e)) => Attempt::MaybeDone(format!("the connection failed: {}", chain(&e)), None),
+            Ok(Err(e)) if e.is_connect() => Attempt::NothingDone(
+                format!("cannot connect: {}", commerce_core::error_chain(&e)),
+                None,
+            ),
+            Ok(Err(e)) => Attempt::MaybeDone(
+                format!("the connection failed: {}", commerce_core::error_chain(&e)),
+                None,
+            ),
             Ok(Ok((status, should_retry, retry_after, bytes))) => {
                 let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
                 let answer = Answer { status, body };
@@ -190,16 +194,4 @@ impl Transport {
             }
         }
     }
-}
-
-/// An error with its causes.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
